@@ -1,0 +1,46 @@
+"""The API process: create_app(settings) wires the dialects, the carrier webhook and health onto one app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+from arq import create_pool
+
+from api import carrier_webhook, tencent_v3
+from api.context import STATE, ApiState
+from core.db.pool import create_pool as create_db_pool
+from core.queue import redis_settings
+from core.settings import Settings
+
+
+async def _open_pools(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+    state.db = await create_db_pool(
+        state.settings.database_url, min_size=state.settings.db_pool_min, max_size=state.settings.db_pool_max
+    )
+    try:
+        state.redis = await create_pool(redis_settings(state.settings.redis_url))
+        try:
+            yield
+        finally:
+            await state.redis.aclose()
+    finally:
+        await state.db.close()
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
+    # Oversized bodies surface as HTTPRequestEntityTooLarge, answered in each dialect's own shape.
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[STATE] = ApiState(settings=settings, clock=clock)
+    app.cleanup_ctx.append(_open_pools)
+    app.router.add_post("/", tencent_v3.handle)
+    app.router.add_get("/", tencent_v3.handle)
+    app.router.add_post("/carrier/reports", carrier_webhook.reports)
+    app.router.add_get("/healthz", healthz)
+    return app

@@ -1,0 +1,276 @@
+"""Tencent Cloud SMS API 3.0 (version 2021-01-11): wire format in, core send path, wire format out.
+Every answer is HTTP 200, Content-Type exactly application/json, in the {"Response": {...}} envelope."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+import structlog
+from aiohttp import web
+
+from api.context import STATE, ApiState
+from core.db.intake import ApiKey, insert_batch, load_api_key, load_send_context
+from core.domain import tc3
+from core.domain.errors import Code, PlatformError, Rejection
+from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
+from core.limits import refund_intl_quota, take_intl_quota
+from core.queue import enqueue_send_batch
+
+VERSION = "2021-01-11"
+log = structlog.get_logger("api.tencent_v3")
+
+
+def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:
+    # The SDK detects errors only when Content-Type is exactly application/json (no charset).
+    body = json.dumps({"Response": {**fields, "RequestId": request_id}}, ensure_ascii=False)
+    return web.Response(body=body.encode(), status=200, headers={"Content-Type": "application/json"})
+
+
+def error_envelope(request_id: str, rejection: Rejection) -> web.Response:
+    return envelope(request_id, {"Error": {"Code": rejection.code.value, "Message": rejection.message}})
+
+
+class Call:
+    """One API call after authentication: its parameters, key and clock."""
+
+    def __init__(self, state: ApiState, key: ApiKey, params: dict[str, Any], now: float) -> None:
+        self.state = state
+        self.key = key
+        self.params = params
+        self.now = now
+
+    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+            return default
+        # The SDK sends whatever type the caller assigned; a number for a string field is accepted.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a string.")
+        return str(value)
+
+    def text_list(self, name: str, *, required: bool = True) -> list[str]:
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+            return []
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, (str, int)) for v in value
+        ):
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a list of strings.")
+        return [str(v) for v in value]
+
+
+async def handle(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    request_id = str(uuid.uuid4())
+    started = time.perf_counter()
+    action = request.headers.get("X-TC-Action", "")
+    bound = log.bind(request_id=request_id, action=action)
+    outcome: dict[str, Any] = {}
+    try:
+        response, outcome = await _dispatch(request, state, request_id, action)
+    except PlatformError as exc:
+        response = error_envelope(request_id, exc.rejection)
+        outcome = {"code": exc.rejection.code.value}
+    except Exception:
+        # Postgres or Redis unreachable, or a bug: logged with context, answered in the envelope.
+        bound.exception("request failed")
+        response = error_envelope(request_id, Rejection(Code.INTERNAL_ERROR))
+        outcome = {"code": Code.INTERNAL_ERROR.value}
+    bound.info("request", ms=round((time.perf_counter() - started) * 1000, 2), **outcome)
+    return response
+
+
+async def _dispatch(
+    request: web.Request, state: ApiState, request_id: str, action: str
+) -> tuple[web.Response, dict[str, Any]]:
+    now = state.clock()
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise PlatformError(Code.REQUEST_SIZE_LIMIT) from None
+    auth = tc3.parse_authorization(request.headers.get("Authorization", ""))
+    if auth is None:
+        raise PlatformError(Code.AUTH_INVALID_AUTHORIZATION)
+    try:
+        timestamp = int(request.headers.get("X-TC-Timestamp", ""))
+    except ValueError:
+        raise PlatformError(Code.AUTH_INVALID_AUTHORIZATION, "X-TC-Timestamp is missing or invalid.") from None
+    if not tc3.check_timestamp(timestamp, now, state.settings.signature_max_skew_s):
+        raise PlatformError(Code.AUTH_SIGNATURE_EXPIRE)
+
+    params, parse_error = _parse_params(request, body)
+    if action == "SendSms" and parse_error is None:
+        context = await load_send_context(
+            state.pool(),
+            auth.secret_id,
+            _loose_text(params.get("SmsSdkAppId")),
+            _loose_text(params.get("SignName")),
+            _template_id(params.get("TemplateId")),
+        )
+        key = context.key if context else None
+    else:
+        context = None
+        key = await load_api_key(state.pool(), auth.secret_id)
+    if key is None:
+        raise PlatformError(Code.AUTH_SECRET_ID_NOT_FOUND)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    if not tc3.verify_tc3(
+        key.secret_key,
+        auth,
+        method=request.method,
+        query=request.query_string,
+        headers=headers,
+        payload=body,
+        timestamp=timestamp,
+    ):
+        raise PlatformError(Code.AUTH_SIGNATURE_FAILURE)
+    if not key.enabled:
+        raise PlatformError(Code.AUTH_UNAUTHORIZED)
+    if parse_error is not None:
+        raise PlatformError(parse_error)
+    version = request.headers.get("X-TC-Version", VERSION)
+    if version != VERSION:
+        raise PlatformError(Code.NO_SUCH_VERSION, f"Version {version} is not served; use {VERSION}.")
+
+    call = Call(state, key, params, now)
+    if action == "SendSms":
+        assert context is not None
+        return await send_sms(call, request_id, context)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise PlatformError(Code.INVALID_ACTION, f"The action `{action}` does not exist.")
+    return await handler(call, request_id)
+
+
+def _parse_params(request: web.Request, body: bytes) -> tuple[dict[str, Any], Code | None]:
+    if request.method == "GET":
+        return _unflatten(parse_qsl(request.query_string, keep_blank_values=True)), None
+    try:
+        params = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}, Code.JSON_PARSE_FAIL
+    if not isinstance(params, dict):
+        return {}, Code.JSON_PARSE_FAIL
+    return params, None
+
+
+def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """GET requests flatten lists as `Name.0`, `Name.1` (spec 2.3); rebuild them."""
+    params: dict[str, Any] = {}
+    lists: dict[str, dict[int, str]] = {}
+    for name, value in pairs:
+        base, _, index = name.partition(".")
+        if index.isdigit():
+            lists.setdefault(base, {})[int(index)] = value
+        else:
+            params[name] = value
+    for base, items in lists.items():
+        params[base] = [items[i] for i in sorted(items)]
+    return params
+
+
+def _loose_text(value: Any) -> str:
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _template_id(value: Any) -> int:
+    text = _loose_text(value)
+    return int(text) if text.isdigit() and len(text) < 18 else -1
+
+
+async def send_sms(call: Call, request_id: str, context: Any) -> tuple[web.Response, dict[str, Any]]:
+    settings = call.state.settings
+    sdk_app_id = call.text("SmsSdkAppId")
+    phones = call.text_list("PhoneNumberSet")
+    template_id = call.text("TemplateId")
+    sign_name = call.text("SignName", required=False)
+    params = call.text_list("TemplateParamSet", required=False)
+    session_context = call.text("SessionContext", required=False)
+    local_now = datetime.fromtimestamp(call.now, ZoneInfo(settings.timezone))
+    plan = plan_send(
+        SendRequest(phones, sign_name, params, session_context),
+        account=call.key.account,
+        app=context.app,
+        sign=context.sign,
+        template=context.template if template_id.isdigit() else None,
+        now_local=local_now,
+        limits=SendLimits(
+            settings.max_numbers_per_request, settings.individual_max_variable_len, settings.max_content_chars
+        ),
+    )
+    redis = call.state.queue()
+    account_id = call.key.account.id
+    granted = 0
+    if plan.accepted and not plan.mainland:  # L3: international quota per account per day
+        granted = await take_intl_quota(
+            redis,
+            account_id,
+            len(plan.accepted),
+            limit=settings.intl_daily_limit_per_account,
+            local_now=local_now,
+        )
+        plan = plan.limit_accepted(granted, Code.INTL_DAILY_LIMIT)
+    serials: dict[str, str] = {}
+    if plan.accepted:
+        assert context.template is not None
+        try:
+            batch = await insert_batch(
+                call.state.pool(),
+                account_id=account_id,
+                sdk_app_id=sdk_app_id,
+                sign_name=context.sign.name if context.sign else "",
+                template_id=context.template.id,
+                content=plan.content,
+                parts=plan.parts,
+                session_context=session_context,
+                phones=plan.accepted,
+                now=datetime.fromtimestamp(call.now, UTC),
+            )
+        except Exception:
+            await refund_intl_quota(redis, account_id, granted, local_now=local_now)
+            raise
+        serials = batch.serials
+        try:
+            await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
+        except Exception as exc:  # noqa: BLE001 - the rows are durable; the outbox sweep enqueues them
+            log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc))
+    return envelope(request_id, {"SendStatusSet": _send_status_set(plan, serials, session_context)}), {
+        "app": sdk_app_id,
+        "code": "Ok",
+        "numbers": len(phones),
+        "accepted": len(plan.accepted),
+    }
+
+
+def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: str) -> list[dict[str, Any]]:
+    out = []
+    for r in plan.results:
+        ok = r.accepted
+        out.append(
+            {
+                "SerialNo": serials.get(r.phone, "") if ok else "",
+                "PhoneNumber": r.phone,
+                "Fee": r.parts if ok else 0,
+                "SessionContext": session_context,
+                "Code": r.code.value,
+                "Message": Rejection(r.code, r.detail).message,
+                "IsoCode": r.iso_code if ok else "",
+            }
+        )
+    return out
+
+
+ActionHandler = Callable[[Call, str], Awaitable[tuple[web.Response, dict[str, Any]]]]
+# Actions other than SendSms arrive with their issues (templates, reports, statistics).
+ACTIONS: dict[str, ActionHandler] = {}

@@ -1,0 +1,272 @@
+"""smsctl: the operator's command line. Every command prints JSON (except the long-running servers)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+import click
+
+from cli.runtime import Runtime, resolve
+from core.db import admin
+from core.db.messages import list_messages
+from core.db.migrate import migrate as apply_migrations
+from core.domain.phone import normalize_phone
+from core.logging import configure_logging
+from core.settings import Settings
+
+T = TypeVar("T")
+SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
+
+
+def emit(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
+
+
+def with_db(settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    runtime = resolve(settings, need_redis=False)
+
+    async def run() -> T:
+        conn = await asyncpg.connect(runtime.settings.database_url)
+        try:
+            return await action(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Operate the SMS platform."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    ctx.obj = settings
+
+
+@main.command()
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Apply pending SQL migrations."""
+    emit({"applied": with_db(settings, apply_migrations)})
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_obj
+def api(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the customer APIs and the carrier webhook."""
+    from aiohttp import web
+
+    from api.app import create_app
+
+    runtime = resolve(settings)
+    s = runtime.settings
+    web.run_app(create_app(s), host=host or s.api_host, port=port or s.api_port, print=None, access_log=None)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
+@click.pass_obj
+def worker(settings: Settings, burst: bool) -> None:
+    """Run an arq worker: sends batches, runs the scheduled jobs."""
+    from worker.main import build_worker
+
+    runtime = resolve(settings)
+
+    async def run() -> None:
+        w = build_worker(runtime.settings, burst=burst)
+        try:
+            await w.async_run()
+        finally:
+            await w.close()
+
+    asyncio.run(run())
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--report-url", default=None, help="Where to POST delivery reports (default: the API's webhook).")
+@click.option("--latency", type=float, default=0.0, help="Seconds before answering a submit.")
+@click.option("--failure-rate", type=float, default=0.0, help="Share of submit calls answered 503.")
+@click.option("--undeliverable-rate", type=float, default=0.0, help="Share of messages reported UNDELIV.")
+@click.option("--undeliverable", multiple=True, help="An E.164 number always reported UNDELIV.")
+@click.option("--report-delay", type=float, default=0.5, help="Seconds from submit to delivery report.")
+@click.pass_obj
+def simulator(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    report_url: str | None,
+    latency: float,
+    failure_rate: float,
+    undeliverable_rate: float,
+    undeliverable: tuple[str, ...],
+    report_delay: float,
+) -> None:
+    """Run the carrier simulator."""
+    from worker.carriers.simulator import SimulatorConfig, run_simulator
+
+    config = SimulatorConfig(
+        token=settings.carrier_webhook_token,
+        report_url=report_url if report_url is not None else settings.api_url + "/carrier/reports",
+        latency_s=latency,
+        failure_rate=failure_rate,
+        undeliverable_rate=undeliverable_rate,
+        undeliverable_numbers=frozenset(undeliverable),
+        report_delay_s=report_delay,
+    )
+    asyncio.run(run_simulator(config, host or settings.simulator_host, port or settings.simulator_port))
+
+
+@main.command()
+@click.pass_obj
+def up(settings: Settings) -> None:
+    """Run the whole platform for development: databases, simulator, API and a worker."""
+    from cli.up import run_stack
+
+    sys.exit(run_stack(settings))
+
+
+@main.group()
+def account() -> None:
+    """Customer accounts."""
+
+
+@account.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice(["individual", "organization"]), required=True)
+@click.option("--balance", type=int, default=0, help="Opening balance in minor units of the currency.")
+@click.option("--contact", default="", help="Contact phone number (E.164) for account notices.")
+@click.pass_obj
+def account_create(settings: Settings, name: str, kind: str, balance: int, contact: str) -> None:
+    """Create an account and its first API key."""
+    if contact and normalize_phone(contact) is None:
+        raise click.BadParameter("not a valid phone number", param_hint="--contact")
+    new = with_db(
+        settings,
+        lambda db: admin.create_account(db, name=name, kind=kind, balance_minor=balance, contact_phone=contact),
+    )
+    emit({"account_id": new.account_id, "secret_id": new.secret_id, "secret_key": new.secret_key})
+
+
+@main.group()
+def app() -> None:
+    """Applications (SDK AppID + AppKey)."""
+
+
+@app.command("create")
+@click.option("--account", "account_id", type=int, required=True)
+@click.option("--name", required=True)
+@click.pass_obj
+def app_create(settings: Settings, account_id: int, name: str) -> None:
+    """Create an application for an account."""
+    new = with_db(settings, lambda db: _require_account(db, account_id, admin.create_app, name=name))
+    emit({"sdk_app_id": new.sdk_app_id, "app_key": new.app_key})
+
+
+@main.group()
+def sign() -> None:
+    """SMS signatures."""
+
+
+@sign.command("create")
+@click.option("--account", "account_id", type=int, required=True)
+@click.option("--name", required=True)
+@click.option("--international", is_flag=True)
+@click.option("--approve", is_flag=True, help="Create it approved (bootstrapping; skips review).")
+@click.pass_obj
+def sign_create(settings: Settings, account_id: int, name: str, international: bool, approve: bool) -> None:
+    """Create a signature."""
+    sign_id = with_db(
+        settings,
+        lambda db: _require_account(
+            db, account_id, admin.create_signature, name=name, international=international, approve=approve
+        ),
+    )
+    emit({"sign_id": sign_id})
+
+
+@main.group()
+def template() -> None:
+    """Message templates."""
+
+
+@template.command("create")
+@click.option("--account", "account_id", type=int, required=True)
+@click.option("--content", required=True)
+@click.option("--type", "kind", type=click.Choice(list(SMS_TYPES)), default="regular")
+@click.option("--international", is_flag=True)
+@click.option("--approve", is_flag=True, help="Create it approved (bootstrapping; skips review).")
+@click.option("--name", default="")
+@click.pass_obj
+def template_create(
+    settings: Settings, account_id: int, content: str, kind: str, international: bool, approve: bool, name: str
+) -> None:
+    """Create a template."""
+    try:
+        template_id = with_db(
+            settings,
+            lambda db: _require_account(
+                db,
+                account_id,
+                admin.create_template,
+                content=content,
+                sms_type=SMS_TYPES[kind],
+                international=international,
+                approve=approve,
+                name=name,
+            ),
+        )
+    except admin.InvalidTemplate as exc:
+        raise click.ClickException(f"{exc.rejection.code.value}: {exc.rejection.message}") from exc
+    emit({"template_id": template_id})
+
+
+@main.command()
+@click.option("--app", "sdk_app_id", required=True, help="The SDK AppID.")
+@click.option("--phone", default=None, help="Only this number (E.164).")
+@click.option("--limit", type=int, default=50)
+@click.pass_obj
+def messages(settings: Settings, sdk_app_id: str, phone: str | None, limit: int) -> None:
+    """Message records of an application, newest first."""
+    if phone is not None:
+        parsed = normalize_phone(phone)
+        if parsed is None:
+            raise click.BadParameter("not a valid phone number", param_hint="--phone")
+        phone = parsed.e164
+    records = with_db(settings, lambda db: list_messages(db, sdk_app_id, phone=phone, limit=limit))
+    emit(
+        [
+            {
+                "serial_no": r.serial_no,
+                "phone": r.phone,
+                "iso_code": r.iso_code,
+                "status": r.status,
+                "fee": r.fee,
+                "price_minor": r.price_minor,
+                "error": r.error,
+                "carrier_id": r.carrier_id,
+                "accepted_at": r.accepted_at.isoformat(),
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                "reported_at": r.reported_at.isoformat() if r.reported_at else None,
+            }
+            for r in records
+        ]
+    )
+
+
+async def _require_account(db: asyncpg.Connection, account_id: int, create: Callable[..., Awaitable[T]], **kw: Any) -> T:
+    if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id):
+        raise click.ClickException(f"account {account_id} does not exist")
+    return await create(db, account_id=account_id, **kw)
+
+
+__all__ = ["Runtime", "main"]

@@ -1,0 +1,129 @@
+"""`smsctl up` / `make run`: the whole platform on one machine for development. Starts (or reuses) embedded
+Postgres and Redis, migrates, seeds a demo tenant, then runs the simulator, the API and a worker as child
+processes until Ctrl-C, when it stops them all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import click
+
+from cli.runtime import resolve
+from core.db import admin
+from core.db.migrate import migrate
+from core.settings import Settings, environment_with
+
+DEMO_SIGN = "SMSDemo"
+DEMO_TEMPLATE = "Your verification code is {1}. It expires in {2} minutes."
+
+
+async def seed_demo(database_url: str, demo_file: Path, api_url: str) -> dict[str, Any]:
+    """Create the demo tenant once; later runs reuse what demo.json names if it is still in the database."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await migrate(conn)
+        if demo_file.exists():
+            demo: dict[str, Any] = json.loads(demo_file.read_text())
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", demo["secret_id"]):
+                demo["api_url"] = api_url
+                demo_file.write_text(json.dumps(demo, indent=2) + "\n")
+                return demo
+        async with conn.transaction():
+            acct = await admin.create_account(conn, name="Demo Org", kind="organization", balance_minor=100_000)
+            app = await admin.create_app(conn, account_id=acct.account_id, name="Demo App")
+            await admin.create_signature(
+                conn, account_id=acct.account_id, name=DEMO_SIGN, international=False, approve=True
+            )
+            template_id = await admin.create_template(
+                conn, account_id=acct.account_id, content=DEMO_TEMPLATE, sms_type=0, international=False,
+                approve=True, name="Demo verification code",
+            )  # fmt: skip
+        demo = {
+            "api_url": api_url,
+            "account_id": acct.account_id,
+            "secret_id": acct.secret_id,
+            "secret_key": acct.secret_key,
+            "sdk_app_id": app.sdk_app_id,
+            "app_key": app.app_key,
+            "sign_name": DEMO_SIGN,
+            "template_id": str(template_id),
+        }
+        demo_file.parent.mkdir(parents=True, exist_ok=True)
+        demo_file.write_text(json.dumps(demo, indent=2) + "\n")
+        demo_file.chmod(0o600)
+        return demo
+    finally:
+        await conn.close()
+
+
+def run_stack(settings: Settings) -> int:
+    runtime = resolve(settings)
+    s = runtime.settings
+    demo = asyncio.run(seed_demo(s.database_url, s.data_dir / "demo.json", s.api_url))
+    env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url)
+    smsctl = [sys.executable, "-m", "cli"]
+    children = {
+        "simulator": subprocess.Popen([*smsctl, "simulator"], env=env),  # noqa: S603 - our own CLI
+        "api": subprocess.Popen([*smsctl, "api"], env=env),  # noqa: S603
+        "worker": subprocess.Popen([*smsctl, "worker"], env=env),  # noqa: S603
+    }
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    _banner(demo, s)
+    code = 0
+    try:
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    click.echo(f"smsctl up: {name} exited with {proc.returncode}; stopping", err=True)
+                    stopping, code = True, 1
+            time.sleep(0.2)
+    finally:
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in children.values():
+            try:
+                proc.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        runtime.stop()
+        click.echo("smsctl up: stopped", err=True)
+    return code
+
+
+def _banner(demo: dict[str, Any], s: Settings) -> None:
+    click.echo(
+        f"""
+SMS platform is running.
+  API (Tencent Cloud SMS API 3.0):  {s.api_url}
+  carrier simulator:                http://{s.simulator_host}:{s.simulator_port}
+  demo credentials (also in {s.data_dir / 'demo.json'}):
+    secret_id   {demo["secret_id"]}
+    secret_key  {demo["secret_key"]}
+    sdk_app_id  {demo["sdk_app_id"]}
+    sign_name   {demo["sign_name"]}
+    template_id {demo["template_id"]}   "{DEMO_TEMPLATE}"
+
+Send a first SMS with the official SDK (see README), then look at it:
+  .venv/bin/smsctl messages --app {demo["sdk_app_id"]}
+Ctrl-C stops everything.
+""",
+        err=False,
+    )

@@ -1,0 +1,118 @@
+"""Operator bootstrapping: accounts, API keys, applications, and directly approved signatures and templates
+(the review workflow comes with its own issue)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+import asyncpg
+
+from core.domain.errors import Rejection
+from core.domain.templates import check_template_format
+
+Db = asyncpg.Connection | asyncpg.Pool
+_ALNUM = string.ascii_letters + string.digits
+
+
+def new_secret_id() -> str:
+    return "AKID" + "".join(secrets.choice(_ALNUM) for _ in range(32))
+
+
+def new_secret(length: int = 32) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    account_id: int
+    secret_id: str
+    secret_key: str
+
+
+async def create_account(
+    db: Db, *, name: str, kind: str, balance_minor: int = 0, contact_phone: str = ""
+) -> NewAccount:
+    """An account with its first API key."""
+    if kind not in ("individual", "organization"):
+        raise ValueError("kind must be individual or organization")
+    secret_id, secret_key = new_secret_id(), new_secret()
+    account_id: int = await db.fetchval(
+        """
+        WITH a AS (INSERT INTO accounts (name, kind, balance_minor, contact_phone) VALUES ($1, $2, $3, $4)
+                   RETURNING id),
+             k AS (INSERT INTO api_keys (secret_id, account_id, secret_key) SELECT $5, id, $6 FROM a)
+        SELECT id FROM a
+        """,
+        name,
+        kind,
+        balance_minor,
+        contact_phone,
+        secret_id,
+        secret_key,
+    )
+    return NewAccount(account_id, secret_id, secret_key)
+
+
+async def set_key_enabled(db: Db, secret_id: str, enabled: bool) -> bool:
+    result: str = await db.execute("UPDATE api_keys SET enabled = $2 WHERE secret_id = $1", secret_id, enabled)
+    return result.endswith(" 1")
+
+
+@dataclass(frozen=True)
+class NewApp:
+    sdk_app_id: str
+    app_key: str
+
+
+async def create_app(db: Db, *, account_id: int, name: str) -> NewApp:
+    app_key = secrets.token_hex(16)
+    sdk_app_id: str = await db.fetchval(
+        "INSERT INTO apps (account_id, name, app_key) VALUES ($1, $2, $3) RETURNING sdk_app_id",
+        account_id,
+        name,
+        app_key,
+    )
+    return NewApp(sdk_app_id, app_key)
+
+
+async def set_app_status(db: Db, sdk_app_id: str, status: str) -> bool:
+    result: str = await db.execute("UPDATE apps SET status = $2 WHERE sdk_app_id = $1", sdk_app_id, status)
+    return result.endswith(" 1")
+
+
+async def create_signature(db: Db, *, account_id: int, name: str, international: bool, approve: bool) -> int:
+    sign_id: int = await db.fetchval(
+        "INSERT INTO signatures (account_id, name, international, status) VALUES ($1, $2, $3, $4) RETURNING id",
+        account_id,
+        name,
+        international,
+        "approved" if approve else "pending",
+    )
+    return sign_id
+
+
+class InvalidTemplate(ValueError):
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.message)
+        self.rejection = rejection
+
+
+async def create_template(
+    db: Db, *, account_id: int, content: str, sms_type: int, international: bool, approve: bool, name: str = ""
+) -> int:
+    rejection = check_template_format(content)
+    if rejection is not None:
+        raise InvalidTemplate(rejection)
+    template_id: int = await db.fetchval(
+        "INSERT INTO templates (account_id, name, content, sms_type, international, status)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        account_id,
+        name,
+        content,
+        sms_type,
+        international,
+        "approved" if approve else "pending",
+    )
+    return template_id

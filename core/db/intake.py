@@ -1,0 +1,159 @@
+"""What intake reads and writes: the send context in one query, accepted messages in one statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from core.domain.phone import Phone
+from core.domain.sending import Account, App, Signature, Template
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    secret_id: str
+    secret_key: str
+    enabled: bool
+    account: Account
+
+
+@dataclass(frozen=True)
+class SendContext:
+    key: ApiKey
+    app: App | None
+    sign: Signature | None
+    template: Template | None
+
+
+_LOAD_SEND_CONTEXT = """
+SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
+       app.sdk_app_id, app.status AS app_status,
+       s.name AS sign_name, s.international AS sign_international, s.status AS sign_status,
+       t.id AS template_id, t.content, t.sms_type, t.international AS template_international,
+       t.status AS template_status
+FROM api_keys k
+JOIN accounts a ON a.id = k.account_id
+LEFT JOIN apps app ON app.sdk_app_id = $2 AND app.account_id = k.account_id
+LEFT JOIN LATERAL (
+    SELECT name, international, status FROM signatures
+    WHERE account_id = k.account_id AND name = $3 AND status <> 'deleted'
+    ORDER BY status = 'approved' DESC, id DESC LIMIT 1
+) s ON true
+LEFT JOIN templates t ON t.id = $4 AND t.account_id = k.account_id AND t.status <> 'deleted'
+WHERE k.secret_id = $1
+"""
+
+
+async def load_send_context(
+    conn: asyncpg.Connection | asyncpg.Pool, secret_id: str, sdk_app_id: str, sign_name: str, template_id: int
+) -> SendContext | None:
+    """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
+    simply isn't found). None when the SecretId is unknown."""
+    row = await conn.fetchrow(_LOAD_SEND_CONTEXT, secret_id, sdk_app_id, sign_name, template_id)
+    if row is None:
+        return None
+    account = Account(row["account_id"], row["kind"], row["account_status"])
+    return SendContext(
+        key=ApiKey(secret_id, row["secret_key"], row["enabled"], account),
+        app=App(row["sdk_app_id"], account.id, row["app_status"]) if row["sdk_app_id"] else None,
+        sign=(
+            Signature(row["sign_name"], row["sign_international"], row["sign_status"])
+            if row["sign_name"] is not None
+            else None
+        ),
+        template=(
+            Template(
+                row["template_id"],
+                row["content"],
+                row["sms_type"],
+                row["template_international"],
+                row["template_status"],
+            )
+            if row["template_id"] is not None
+            else None
+        ),
+    )
+
+
+async def load_api_key(conn: asyncpg.Connection | asyncpg.Pool, secret_id: str) -> ApiKey | None:
+    row = await conn.fetchrow(
+        "SELECT k.secret_key, k.enabled, a.id, a.kind, a.status FROM api_keys k"
+        " JOIN accounts a ON a.id = k.account_id WHERE k.secret_id = $1",
+        secret_id,
+    )
+    if row is None:
+        return None
+    return ApiKey(secret_id, row["secret_key"], row["enabled"], Account(row["id"], row["kind"], row["status"]))
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: uuid.UUID
+    accepted_at: datetime
+    # E.164 -> serial number
+    serials: dict[str, str]
+
+
+_INSERT_MESSAGES = """
+INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
+                      sign_name, template_id, content, parts, price_minor, session_context)
+SELECT n.id, $1::timestamptz, to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
+       $2::uuid, $3::bigint, $4::text, n.phone, n.iso, $5::text, $6::bigint, $7::text, $8::int,
+       COALESCE(p.price_minor, d.price_minor, 0), $9::text
+FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.iso, u.ord
+      FROM unnest($10::text[], $11::text[]) WITH ORDINALITY AS u(phone, iso, ord)) n
+LEFT JOIN prices p ON p.iso_code = n.iso
+LEFT JOIN prices d ON d.iso_code = 'DEF'
+ORDER BY n.ord
+RETURNING phone, serial_no
+"""
+
+
+async def insert_batch(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    account_id: int,
+    sdk_app_id: str,
+    sign_name: str,
+    template_id: int,
+    content: str,
+    parts: int,
+    session_context: str,
+    phones: Sequence[Phone],
+    now: datetime,
+) -> Batch:
+    """Record a request's accepted messages, status `queued`, in ONE statement. The price in force now is
+    stored on each row (the one charged later)."""
+    batch_id = uuid.uuid4()
+    args = (
+        now,
+        batch_id,
+        account_id,
+        sdk_app_id,
+        sign_name,
+        template_id,
+        content,
+        parts,
+        session_context,
+        [p.e164 for p in phones],
+        [p.iso for p in phones],
+    )
+    try:
+        rows = await conn.fetch(_INSERT_MESSAGES, *args)
+    except asyncpg.CheckViolationError as exc:
+        if "no partition" not in str(exc):
+            raise
+        # Upkeep normally creates partitions ahead; never refuse a message because it did not run.
+        await ensure_partitions(conn, now, days=1)
+        rows = await conn.fetch(_INSERT_MESSAGES, *args)
+    return Batch(batch_id, now, {r["phone"]: r["serial_no"] for r in rows})
+
+
+async def ensure_partitions(conn: asyncpg.Connection | asyncpg.Pool, now: datetime, days: int) -> int:
+    first_day = (now.astimezone(UTC) - timedelta(days=1)).date()
+    created: int = await conn.fetchval("SELECT ensure_message_partitions($1, $2)", first_day, days + 1)
+    return created

@@ -1,0 +1,106 @@
+"""Platform outcome codes. Expected failures are values carrying one of these; each API dialect maps them to
+its wire codes in one table. The names follow Tencent Cloud SMS API 3.0, the platform's first dialect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    OK = "Ok"
+    # Auth and request shape
+    AUTH_INVALID_AUTHORIZATION = "AuthFailure.InvalidAuthorization"
+    AUTH_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
+    AUTH_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
+    AUTH_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
+    AUTH_UNAUTHORIZED = "AuthFailure.UnauthorizedOperation"
+    INVALID_ACTION = "InvalidAction"
+    NO_SUCH_VERSION = "NoSuchVersion"
+    MISSING_PARAMETER = "MissingParameter"
+    INVALID_PARAMETER = "InvalidParameter"
+    INVALID_PARAMETER_VALUE = "InvalidParameterValue"
+    REQUEST_SIZE_LIMIT = "RequestSizeLimitExceeded"
+    JSON_PARSE_FAIL = "FailedOperation.JsonParseFail"
+    INTERNAL_ERROR = "InternalError"
+    FAILED_OPERATION = "FailedOperation"
+    # Sending
+    EMPTY_PHONE_SET = "MissingParameter.EmptyPhoneNumberSet"
+    PHONE_COUNT_LIMIT = "LimitExceeded.PhoneNumberCountLimit"
+    INCORRECT_PHONE = "InvalidParameterValue.IncorrectPhoneNumber"
+    MIXED_REGIONS = "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber"
+    APP_VERIFY_FAIL = "UnauthorizedOperation.SmsSdkAppIdVerifyFail"
+    APP_DISABLED = "UnauthorizedOperation.SdkAppIdIsDisabled"
+    SUSPENDED_ARREARS = "UnauthorizedOperation.ServiceSuspendDueToArrears"
+    INDIVIDUAL_MARKETING = "UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny"
+    SIGN_UNAPPROVED = "FailedOperation.SignatureIncorrectOrUnapproved"
+    TEMPLATE_UNAPPROVED = "FailedOperation.TemplateIncorrectOrUnapproved"
+    PARAMS_MISMATCH = "FailedOperation.TemplateParamSetNotMatchApprovedTemplate"
+    PARAM_TOO_LONG = "InvalidParameterValue.TemplateParameterLengthLimit"
+    PARAM_FORMAT = "InvalidParameterValue.TemplateParameterFormatError"
+    URL_IN_PARAM = "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter"
+    CONTENT_TOO_LONG = "InvalidParameterValue.ContentLengthLimit"
+    MAINLAND_TEMPLATE_TO_GLOBAL = "UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone"
+    GLOBAL_TEMPLATE_TO_MAINLAND = "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone"
+    MARKETING_TIME = "FailedOperation.MarketingSendTimeConstraint"
+    INTL_DAILY_LIMIT = "LimitExceeded.DailyLimit"
+
+
+MESSAGES: dict[Code, str] = {
+    Code.OK: "send success",
+    Code.AUTH_INVALID_AUTHORIZATION: "The Authorization header is malformed.",
+    Code.AUTH_SECRET_ID_NOT_FOUND: "The SecretId is not found, please ensure that your SecretId is correct.",
+    Code.AUTH_SIGNATURE_EXPIRE: "Signature expired, the timestamp is more than 300 seconds off.",
+    Code.AUTH_SIGNATURE_FAILURE: (
+        "The provided credentials could not be validated. Please check your signature is correct."
+    ),
+    Code.AUTH_UNAUTHORIZED: "The API key is disabled.",
+    Code.INVALID_ACTION: "The requested action does not exist.",
+    Code.NO_SUCH_VERSION: "The requested API version does not exist.",
+    Code.MISSING_PARAMETER: "A required parameter is missing.",
+    Code.INVALID_PARAMETER: "A parameter has the wrong type.",
+    Code.INVALID_PARAMETER_VALUE: "A parameter has an invalid value.",
+    Code.REQUEST_SIZE_LIMIT: "The request body is larger than the limit.",
+    Code.JSON_PARSE_FAIL: "The request body is not valid JSON.",
+    Code.INTERNAL_ERROR: "Internal error, please retry later.",
+    Code.FAILED_OPERATION: "The operation failed, please retry later.",
+    Code.EMPTY_PHONE_SET: "The phone number list is empty.",
+    Code.PHONE_COUNT_LIMIT: "More than 200 phone numbers in one request.",
+    Code.INCORRECT_PHONE: "The phone number format is incorrect.",
+    Code.MIXED_REGIONS: "A request cannot mix Chinese mainland and international numbers.",
+    Code.APP_VERIFY_FAIL: "The SmsSdkAppId does not belong to this account.",
+    Code.APP_DISABLED: "The SmsSdkAppId is disabled.",
+    Code.SUSPENDED_ARREARS: "Service is suspended because the account is in arrears.",
+    Code.INDIVIDUAL_MARKETING: "Individual accounts cannot send marketing SMS.",
+    Code.SIGN_UNAPPROVED: "The signature does not exist or is not approved.",
+    Code.TEMPLATE_UNAPPROVED: "The template does not exist or is not approved.",
+    Code.PARAMS_MISMATCH: "The template parameters do not match the approved template.",
+    Code.PARAM_TOO_LONG: "A template parameter is too long.",
+    Code.PARAM_FORMAT: "A verification code parameter must be 0 to 6 digits.",
+    Code.URL_IN_PARAM: "URLs are not allowed in template parameters.",
+    Code.CONTENT_TOO_LONG: "The message content is too long.",
+    Code.MAINLAND_TEMPLATE_TO_GLOBAL: "A Chinese mainland template cannot be sent to an international number.",
+    Code.GLOBAL_TEMPLATE_TO_MAINLAND: "An international template cannot be sent to a Chinese mainland number.",
+    Code.MARKETING_TIME: "Marketing SMS can only be sent between 08:00 and 22:00.",
+    Code.INTL_DAILY_LIMIT: "The account's international daily limit is reached.",
+}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An expected failure: a code and, optionally, a more specific message."""
+
+    code: Code
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        return self.detail or MESSAGES.get(self.code, self.code.value)
+
+
+class PlatformError(Exception):
+    """Raised by a handler to answer the whole request with an error code."""
+
+    def __init__(self, code: Code, detail: str = "") -> None:
+        super().__init__(detail or MESSAGES.get(code, code.value))
+        self.rejection = Rejection(code, detail)

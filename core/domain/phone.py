@@ -1,0 +1,94 @@
+"""Phone numbers: normalisation to E.164 (rule D1) and masking for logs and displays (B4, convention 7)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+UNKNOWN_ISO = "DEF"  # what Tencent reports as IsoCode when it cannot place a number
+
+_STRICT = re.compile(r"\+?[0-9]+", re.ASCII)
+_MAINLAND_MOBILE = re.compile(r"1[0-9]{10}", re.ASCII)
+_DIGIT_RUN = re.compile(r"\+?[0-9]{7,}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str  # "+8613800138000"
+    country_code: str  # "86"
+    national: str  # national significant number, "13800138000"
+    iso: str  # "CN", "US", ...; UNKNOWN_ISO for non-geographic numbers
+
+    @property
+    def mainland(self) -> bool:
+        """Chinese mainland only: Hong Kong, Macao and Taiwan are international for Tencent (own codes)."""
+        return self.iso == "CN"
+
+
+def _candidate_e164(raw: str) -> str | None:
+    """The E.164 form the caller meant, using only the prefixes D1 allows; None if none applies."""
+    if raw.startswith("+"):
+        return raw
+    # Mainland shortcuts: 0086 / 86 followed by an 11-digit mobile, or the bare 11-digit mobile.
+    for prefix in ("0086", "86"):
+        rest = raw.removeprefix(prefix)
+        if rest != raw and _MAINLAND_MOBILE.fullmatch(rest):
+            return "+86" + rest
+    if _MAINLAND_MOBILE.fullmatch(raw):
+        return "+86" + raw
+    return None
+
+
+def normalize_phone(raw: str) -> Phone | None:
+    """Parse a number as sent in PhoneNumberSet (rule D1). None means invalid.
+
+    Strict: only ASCII digits with an optional leading "+" are accepted; no spaces, dashes or other junk is
+    stripped. The result must be a valid number per libphonenumber and must read back to exactly the digits
+    given (so e.g. a national trunk "0" after the country code is refused, not silently dropped).
+    """
+    if not _STRICT.fullmatch(raw):
+        return None
+    candidate = _candidate_e164(raw)
+    if candidate is None:
+        return None
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if e164 != candidate:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    # "001" is libphonenumber's region for non-geographic codes (+800, +882, ...).
+    iso = region if region and region.isalpha() and region != "ZZ" else UNKNOWN_ISO
+    return Phone(
+        e164=e164,
+        country_code=str(number.country_code),
+        national=phonenumbers.national_significant_number(number),
+        iso=iso,
+    )
+
+
+def mask_phone(text: str) -> str:
+    """Mask a number so only its last 4 digits show: "+8613800138000" -> "*********8000".
+
+    Non-digits (the "+") are dropped; each hidden digit becomes one "*". A value of 4 digits or fewer is
+    fully hidden, since showing "the last 4" would show everything.
+    """
+    digits = "".join(ch for ch in text if "0" <= ch <= "9")
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def mask_phones_in_text(text: str) -> str:
+    """Mask every run of 7+ ASCII digits (with an optional leading "+") in free text, e.g. a log line.
+
+    Deliberately blunt: ids and timestamps of 7+ digits are masked too, because a log must never carry a full
+    number (convention 7) and a phone number cannot be told from other digits reliably.
+    """
+    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)

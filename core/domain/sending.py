@@ -1,0 +1,189 @@
+"""The SendSms decision, pure: given the request and what the platform knows about the account, application,
+signature and template, decide each number's fate (rules A1, S6, T2, D1-D7). No I/O; time is a parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from core.domain.errors import Code, PlatformError
+from core.domain.phone import Phone, normalize_phone
+from core.domain.segments import count_parts
+from core.domain.templates import check_params, compose, render, variable_count
+
+MARKETING = 1
+VERIFICATION_CODE = 3
+# D7: marketing SMS only between 08:00 and 22:00 platform time.
+MARKETING_HOURS = (8, 22)
+MAX_SESSION_CONTEXT_BYTES = 512
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    kind: str  # individual | organization
+    status: str  # active | arrears | suspended
+
+
+@dataclass(frozen=True)
+class App:
+    sdk_app_id: str
+    account_id: int
+    status: str  # active | disabled
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    international: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class Template:
+    id: int
+    content: str
+    sms_type: int
+    international: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    phones: Sequence[str]
+    sign_name: str
+    params: Sequence[str]
+    session_context: str = ""
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    max_numbers: int = 200
+    individual_max_variable_len: int = 12
+    max_content_chars: int = 500
+
+
+@dataclass(frozen=True)
+class NumberResult:
+    phone: str  # E.164 when it parsed, else as the caller sent it
+    code: Code
+    iso_code: str = ""
+    parts: int = 0
+    detail: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.code is Code.OK
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    results: tuple[NumberResult, ...]
+    # The numbers to record and send, in request order, each once (D2).
+    accepted: tuple[Phone, ...]
+    content: str
+    parts: int
+    mainland: bool
+
+    def limit_accepted(self, allowed: int, code: Code) -> SendPlan:
+        """Keep the first `allowed` accepted numbers; the rest are refused with `code` (a quota ran out)."""
+        if allowed >= len(self.accepted):
+            return self
+        keep = {p.e164 for p in self.accepted[: max(allowed, 0)]}
+        results = tuple(
+            r if not r.accepted or r.phone in keep else NumberResult(r.phone, code) for r in self.results
+        )
+        return replace(self, results=results, accepted=tuple(p for p in self.accepted if p.e164 in keep))
+
+
+def plan_send(
+    request: SendRequest,
+    *,
+    account: Account,
+    app: App | None,
+    sign: Signature | None,
+    template: Template | None,
+    now_local: datetime,
+    limits: SendLimits,
+) -> SendPlan:
+    """Raise PlatformError for what concerns the whole request; return per-number results otherwise."""
+    if not request.phones:
+        raise PlatformError(Code.EMPTY_PHONE_SET)
+    if len(request.phones) > limits.max_numbers:
+        raise PlatformError(Code.PHONE_COUNT_LIMIT)
+    if len(request.session_context.encode()) >= MAX_SESSION_CONTEXT_BYTES:
+        raise PlatformError(Code.INVALID_PARAMETER_VALUE, "SessionContext must be shorter than 512 bytes.")
+    _check_owner(account, app)
+
+    # Each number once (D2), in request order; None marks one that does not parse (D1).
+    entries: list[tuple[str, Phone | None]] = []
+    seen: set[str] = set()
+    for raw in request.phones:
+        phone = normalize_phone(raw)
+        if phone is not None:
+            if phone.e164 in seen:
+                continue
+            seen.add(phone.e164)
+        entries.append((raw, phone))
+    valid = [p for _, p in entries if p is not None]
+    if not valid:
+        return SendPlan(tuple(NumberResult(raw, Code.INCORRECT_PHONE) for raw, _ in entries), (), "", 0, True)
+    mainland = valid[0].mainland
+    if any(p.mainland != mainland for p in valid):
+        raise PlatformError(Code.MIXED_REGIONS)  # D4
+
+    _check_template(template, account, mainland, now_local)
+    assert template is not None
+    _check_sign(sign, request.sign_name, mainland)
+    rejection = check_params(
+        request.params,
+        expected=variable_count(template.content),
+        verification_code=template.sms_type == VERIFICATION_CODE,
+        max_len=limits.individual_max_variable_len if account.kind == "individual" else None,
+    )
+    if rejection is not None:
+        raise PlatformError(rejection.code, rejection.detail)
+    text = render(template.content, request.params)
+    content = compose(sign.name if sign else "", text, mainland=mainland)
+    if len(content) > limits.max_content_chars:
+        raise PlatformError(Code.CONTENT_TOO_LONG)
+    parts = count_parts(content, mainland=mainland)
+
+    results = tuple(
+        NumberResult(p.e164, Code.OK, p.iso, parts) if p else NumberResult(raw, Code.INCORRECT_PHONE)
+        for raw, p in entries
+    )
+    return SendPlan(results, tuple(valid), content, parts, mainland)
+
+
+def _check_owner(account: Account, app: App | None) -> None:
+    if app is None or app.account_id != account.id:
+        raise PlatformError(Code.APP_VERIFY_FAIL)
+    if app.status != "active":
+        raise PlatformError(Code.APP_DISABLED)  # A3
+    if account.status == "suspended":
+        raise PlatformError(Code.SUSPENDED_ARREARS)
+
+
+def _check_template(template: Template | None, account: Account, mainland: bool, now_local: datetime) -> None:
+    if template is None or template.status != "approved":
+        raise PlatformError(Code.TEMPLATE_UNAPPROVED)
+    if template.international and mainland:  # T2
+        raise PlatformError(Code.GLOBAL_TEMPLATE_TO_MAINLAND)
+    if not template.international and not mainland:
+        raise PlatformError(Code.MAINLAND_TEMPLATE_TO_GLOBAL)
+    if template.sms_type == MARKETING:
+        if account.kind == "individual":  # A1
+            raise PlatformError(Code.INDIVIDUAL_MARKETING)
+        start, end = MARKETING_HOURS
+        if not start <= now_local.hour < end:  # D7
+            raise PlatformError(Code.MARKETING_TIME)
+
+
+def _check_sign(sign: Signature | None, sign_name: str, mainland: bool) -> None:
+    if not sign_name and not mainland:
+        return  # S6: international SMS may omit the signature
+    if sign is None or sign.status != "approved" or sign.international == mainland:
+        raise PlatformError(Code.SIGN_UNAPPROVED)
+

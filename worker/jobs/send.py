@@ -1,0 +1,80 @@
+"""send_batch: claim a batch's rows, submit them to the carrier in calls of up to 200, record the outcome.
+Safe to run more than once: only claimed rows are sent, and the carrier dedupes on our serial number."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from arq import Retry
+
+from core.db.messages import (
+    ClaimedMessage,
+    claim_batch,
+    fail_messages,
+    record_submit_results,
+    release_for_retry,
+)
+from worker.carriers.base import OutboundMessage, PermanentCarrierError, TransientCarrierError
+from worker.deps import Deps, get_deps
+
+CARRIER_BATCH = 200
+log = structlog.get_logger("worker.send")
+
+
+def retry_delay(job_try: int, *, base_s: float, max_s: float) -> float:
+    """Exponential backoff: base, 2*base, 4*base, ... capped."""
+    return float(min(base_s * 2 ** max(job_try - 1, 0), max_s))
+
+
+async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> dict[str, int]:
+    deps = get_deps(ctx)
+    job_try: int = ctx.get("job_try", 1)
+    bound = log.bind(job_id=ctx.get("job_id"), batch_id=batch_id, job_try=job_try)
+    batch = uuid.UUID(batch_id)
+    accepted = datetime.fromisoformat(accepted_at)
+    claimed = await claim_batch(
+        deps.db, batch, accepted, now=deps.now(), lease_s=deps.settings.claim_lease_s
+    )
+    counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
+    for start in range(0, len(claimed), CARRIER_BATCH):
+        chunk = claimed[start : start + CARRIER_BATCH]
+        try:
+            sent, refused = await _submit(deps, accepted, chunk)
+        except TransientCarrierError as exc:
+            rest = [m.id for m in claimed[start:]]
+            if job_try >= deps.settings.send_max_tries:
+                await fail_messages(deps.db, accepted, rest, reason=f"carrier unavailable: {exc}")
+                counts["failed"] += len(rest)
+                bound.warning("send gave up", reason=str(exc), **counts)
+                return counts
+            delay = retry_delay(
+                job_try, base_s=deps.settings.send_retry_base_s, max_s=deps.settings.send_retry_max_s
+            )
+            await release_for_retry(deps.db, accepted, rest, retry_at=deps.now() + timedelta(seconds=delay))
+            bound.warning("carrier call failed, retrying", reason=str(exc), retry_in_s=delay)
+            raise Retry(defer=delay) from exc
+        except PermanentCarrierError as exc:
+            await fail_messages(deps.db, accepted, [m.id for m in chunk], reason=str(exc))
+            counts["failed"] += len(chunk)
+            continue
+        counts["sent"] += sent
+        counts["refused"] += refused
+    bound.info("batch sent", **counts)
+    return counts
+
+
+async def _submit(deps: Deps, accepted_at: datetime, chunk: list[ClaimedMessage]) -> tuple[int, int]:
+    results = await deps.connector.submit(
+        [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
+    )
+    by_ref = {r.ref: r for r in results}
+    carrier_ids = [by_ref[m.serial_no].carrier_id if m.serial_no in by_ref else None for m in chunk]
+    errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
+    await record_submit_results(
+        deps.db, accepted_at, ids=[m.id for m in chunk], carrier_ids=carrier_ids, errors=errors, now=deps.now()
+    )
+    refused = sum(1 for c in carrier_ids if c is None)
+    return len(chunk) - refused, refused

@@ -1,0 +1,42 @@
+"""Scheduled upkeep: the outbox sweep (re-enqueue batches whose job was lost or whose worker died) and the
+creation of message partitions ahead of time. Both look at what is not done yet, so missed runs catch up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from core.db.intake import ensure_partitions
+from core.db.messages import find_stale_batches
+from core.queue import enqueue_send_batch
+from worker.deps import get_deps, get_redis
+
+log = structlog.get_logger("worker.upkeep")
+
+
+async def sweep_outbox(ctx: dict[str, Any]) -> int:
+    deps = get_deps(ctx)
+    now = deps.now()
+    stale = await find_stale_batches(
+        deps.db,
+        now=now,
+        stale_after_s=deps.settings.outbox_stale_after_s,
+        lease_s=deps.settings.claim_lease_s,
+    )
+    redis = get_redis(ctx)
+    # A fresh job id per sweep minute: the original job id may still be held by a finished or dead job.
+    attempt = f"sweep{int(now.timestamp()) // 60}"
+    for batch in stale:
+        await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at, attempt=attempt)
+    if stale:
+        log.warning("outbox sweep re-enqueued batches", batches=len(stale))
+    return len(stale)
+
+
+async def create_partitions(ctx: dict[str, Any]) -> int:
+    deps = get_deps(ctx)
+    created = await ensure_partitions(deps.db, deps.now(), days=deps.settings.partitions_ahead_days)
+    if created:
+        log.info("created message partitions", created=created)
+    return created
