@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
+from multidict import CIMultiDict
 
 from api.context import STATE, ApiState
 from core.db.intake import ApiKey, insert_batch, load_api_key, load_send_context
@@ -71,6 +72,7 @@ class Call:
 
 
 async def handle(request: web.Request) -> web.Response:
+    request = _with_utf8_headers(request)
     state = request.app[STATE]
     request_id = str(uuid.uuid4())
     started = time.perf_counter()
@@ -129,7 +131,7 @@ async def _dispatch(
         key.secret_key,
         auth,
         method=request.method,
-        query=request.query_string,
+        query=request.rel_url.raw_query_string,  # as received: query_string is percent-decoded
         headers=headers,
         payload=body,
         timestamp=timestamp,
@@ -155,14 +157,54 @@ async def _dispatch(
 
 def _parse_params(request: web.Request, body: bytes) -> tuple[dict[str, Any], Code | None]:
     if request.method == "GET":
-        return _unflatten(parse_qsl(request.query_string, keep_blank_values=True)), None
+        params = _unflatten(parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True))
+        return params, None if _storable(params) else Code.INVALID_PARAMETER_VALUE
     try:
         params = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: arrays nested ~1000 deep
         return {}, Code.JSON_PARSE_FAIL
     if not isinstance(params, dict):
         return {}, Code.JSON_PARSE_FAIL
-    return params, None
+    return params, None if _storable(params) else Code.INVALID_PARAMETER_VALUE
+
+
+def _with_utf8_headers(request: web.Request) -> web.Request:
+    """aiohttp decodes header bytes that are not UTF-8 with surrogateescape, and such a str cannot be encoded
+    again (signature, Postgres, the response body, the log line): replace them with U+FFFD, so the request
+    fails with its ordinary code (SecretIdNotFound, SignatureFailure, InvalidAction, NoSuchVersion)."""
+    if all(_is_utf8(value) for value in request.headers.values()):
+        return request
+    return request.clone(
+        headers=CIMultiDict(
+            (name, value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            for name, value in request.headers.items()
+        )
+    )
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(params: dict[str, Any]) -> bool:
+    """No NUL and no lone surrogate in any string: JSON ("\\u0000", "\\ud800") and query strings ("%00") can
+    carry them, but Postgres text and a UTF-8 response cannot. Iterative: nesting depth is the client's."""
+    pending: list[Any] = [params]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _is_utf8(item):
+                return False
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return True
 
 
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -186,7 +228,8 @@ def _loose_text(value: Any) -> str:
 
 def _template_id(value: Any) -> int:
     text = _loose_text(value)
-    return int(text) if text.isdigit() and len(text) < 18 else -1
+    # isascii: str.isdigit() also holds for "²" (int() refuses it) and "١٠٠٠" (int() reads 1000).
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else -1
 
 
 async def send_sms(call: Call, request_id: str, context: Any) -> tuple[web.Response, dict[str, Any]]:

@@ -128,7 +128,7 @@ def tc3_signature(
 
 
 def utc_date(timestamp: int) -> str | None:
-    """YYYY-MM-DD of a Unix timestamp in UTC, the date the SDK puts in the credential scope. None if absurd."""
+    """YYYY-MM-DD of a Unix timestamp in UTC (the credential scope date the SDK uses); None if absurd."""
     try:
         return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     except (OverflowError, OSError, ValueError):

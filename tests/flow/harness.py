@@ -67,8 +67,10 @@ class Platform:
         client = self.sdk(tenant)
         return await asyncio.to_thread(client.SendSms, req)
 
-    async def run_worker(self, **overrides: Any) -> None:
-        worker = build_worker(self.settings, burst=True, clock=self.clock, with_cron=False, poll_delay=0, **overrides)
+    async def run_worker(self, *, clock: Callable[[], float] | None = None, **overrides: Any) -> None:
+        worker = build_worker(
+            self.settings, burst=True, clock=clock or self.clock, with_cron=False, poll_delay=0, **overrides
+        )
         try:
             await worker.main()
         finally:

@@ -205,6 +205,7 @@ def test_get_signs_the_raw_query_string() -> None:
     assert not verify(req, query=reordered)  # never re-sort or re-encode
     assert not verify(req, query=req.query.replace("12345", "54321"))
     assert not verify(req, method="POST")
+    assert verify(req, payload=b"ignored")  # GET signs an empty payload (spec section 3, step 4)
 
 
 def test_sdk_raw_upper_case_host_verifies_via_raw_values() -> None:
