@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -25,6 +27,16 @@ SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
 
 def emit(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
+
+
+async def until_signalled(work: Awaitable[None]) -> None:
+    """Run `work` until SIGINT or SIGTERM, then let it clean up (cancellation runs its finally blocks)."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def with_db(settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
@@ -84,6 +96,8 @@ def worker(settings: Settings, burst: bool) -> None:
         w = build_worker(runtime.settings, burst=burst)
         try:
             await w.async_run()
+        except asyncio.CancelledError:
+            pass  # arq's own SIGINT/SIGTERM handler cancels the main task: a normal stop
         finally:
             await w.close()
 
@@ -93,7 +107,9 @@ def worker(settings: Settings, burst: bool) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--report-url", default=None, help="Where to POST delivery reports (default: the API's webhook).")
+@click.option(
+    "--report-url", default=None, help="Where to POST delivery reports (default: the API's webhook)."
+)
 @click.option("--latency", type=float, default=0.0, help="Seconds before answering a submit.")
 @click.option("--failure-rate", type=float, default=0.0, help="Share of submit calls answered 503.")
 @click.option("--undeliverable-rate", type=float, default=0.0, help="Share of messages reported UNDELIV.")
@@ -123,7 +139,11 @@ def simulator(
         undeliverable_numbers=frozenset(undeliverable),
         report_delay_s=report_delay,
     )
-    asyncio.run(run_simulator(config, host or settings.simulator_host, port or settings.simulator_port))
+    asyncio.run(
+        until_signalled(
+            run_simulator(config, host or settings.simulator_host, port or settings.simulator_port)
+        )
+    )
 
 
 @main.command()
@@ -152,7 +172,9 @@ def account_create(settings: Settings, name: str, kind: str, balance: int, conta
         raise click.BadParameter("not a valid phone number", param_hint="--contact")
     new = with_db(
         settings,
-        lambda db: admin.create_account(db, name=name, kind=kind, balance_minor=balance, contact_phone=contact),
+        lambda db: admin.create_account(
+            db, name=name, kind=kind, balance_minor=balance, contact_phone=contact
+        ),
     )
     emit({"account_id": new.account_id, "secret_id": new.secret_id, "secret_key": new.secret_key})
 
@@ -208,7 +230,13 @@ def template() -> None:
 @click.option("--name", default="")
 @click.pass_obj
 def template_create(
-    settings: Settings, account_id: int, content: str, kind: str, international: bool, approve: bool, name: str
+    settings: Settings,
+    account_id: int,
+    content: str,
+    kind: str,
+    international: bool,
+    approve: bool,
+    name: str,
 ) -> None:
     """Create a template."""
     try:
@@ -263,7 +291,9 @@ def messages(settings: Settings, sdk_app_id: str, phone: str | None, limit: int)
     )
 
 
-async def _require_account(db: asyncpg.Connection, account_id: int, create: Callable[..., Awaitable[T]], **kw: Any) -> T:
+async def _require_account(
+    db: asyncpg.Connection, account_id: int, create: Callable[..., Awaitable[T]], **kw: Any
+) -> T:
     if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id):
         raise click.ClickException(f"account {account_id} does not exist")
     return await create(db, account_id=account_id, **kw)

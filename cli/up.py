@@ -32,12 +32,16 @@ async def seed_demo(database_url: str, demo_file: Path, api_url: str) -> dict[st
         await migrate(conn)
         if demo_file.exists():
             demo: dict[str, Any] = json.loads(demo_file.read_text())
-            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", demo["secret_id"]):
+            if await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", demo["secret_id"]
+            ):
                 demo["api_url"] = api_url
                 demo_file.write_text(json.dumps(demo, indent=2) + "\n")
                 return demo
         async with conn.transaction():
-            acct = await admin.create_account(conn, name="Demo Org", kind="organization", balance_minor=100_000)
+            acct = await admin.create_account(
+                conn, name="Demo Org", kind="organization", balance_minor=100_000
+            )
             app = await admin.create_app(conn, account_id=acct.account_id, name="Demo App")
             await admin.create_signature(
                 conn, account_id=acct.account_id, name=DEMO_SIGN, international=False, approve=True
@@ -114,7 +118,7 @@ def _banner(demo: dict[str, Any], s: Settings) -> None:
 SMS platform is running.
   API (Tencent Cloud SMS API 3.0):  {s.api_url}
   carrier simulator:                http://{s.simulator_host}:{s.simulator_port}
-  demo credentials (also in {s.data_dir / 'demo.json'}):
+  demo credentials (also in {s.data_dir / "demo.json"}):
     secret_id   {demo["secret_id"]}
     secret_key  {demo["secret_key"]}
     sdk_app_id  {demo["sdk_app_id"]}

