@@ -107,7 +107,9 @@ async def _dispatch(
     try:
         timestamp = int(request.headers.get("X-TC-Timestamp", ""))
     except ValueError:
-        raise PlatformError(Code.AUTH_INVALID_AUTHORIZATION, "X-TC-Timestamp is missing or invalid.") from None
+        raise PlatformError(
+            Code.AUTH_INVALID_AUTHORIZATION, "X-TC-Timestamp is missing or invalid."
+        ) from None
     if not tc3.check_timestamp(timestamp, now, state.settings.signature_max_skew_s):
         raise PlatformError(Code.AUTH_SIGNATURE_EXPIRE)
 
@@ -228,7 +230,7 @@ def _loose_text(value: Any) -> str:
 
 def _template_id(value: Any) -> int:
     text = _loose_text(value)
-    # isascii: str.isdigit() also holds for "²" (int() refuses it) and "١٠٠٠" (int() reads 1000).
+    # isascii: str.isdigit() also holds for "\u00b2" (int() refuses it) and Arabic-Indic digits (int() reads them).
     return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else -1
 
 
@@ -287,7 +289,9 @@ async def send_sms(call: Call, request_id: str, context: Any) -> tuple[web.Respo
         try:
             await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
         except Exception as exc:  # noqa: BLE001 - the rows are durable; the outbox sweep enqueues them
-            log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc))
+            log.warning(
+                "enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc)
+            )
     return envelope(request_id, {"SendStatusSet": _send_status_set(plan, serials, session_context)}), {
         "app": sdk_app_id,
         "code": "Ok",

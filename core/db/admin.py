@@ -56,7 +56,9 @@ async def create_account(
 
 
 async def set_key_enabled(db: Db, secret_id: str, enabled: bool) -> bool:
-    result: str = await db.execute("UPDATE api_keys SET enabled = $2 WHERE secret_id = $1", secret_id, enabled)
+    result: str = await db.execute(
+        "UPDATE api_keys SET enabled = $2 WHERE secret_id = $1", secret_id, enabled
+    )
     return result.endswith(" 1")
 
 
@@ -100,7 +102,14 @@ class InvalidTemplate(ValueError):
 
 
 async def create_template(
-    db: Db, *, account_id: int, content: str, sms_type: int, international: bool, approve: bool, name: str = ""
+    db: Db,
+    *,
+    account_id: int,
+    content: str,
+    sms_type: int,
+    international: bool,
+    approve: bool,
+    name: str = "",
 ) -> int:
     rejection = check_template_format(content)
     if rejection is not None:

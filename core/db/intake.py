@@ -87,7 +87,9 @@ async def load_api_key(conn: asyncpg.Connection | asyncpg.Pool, secret_id: str) 
     )
     if row is None:
         return None
-    return ApiKey(secret_id, row["secret_key"], row["enabled"], Account(row["id"], row["kind"], row["status"]))
+    return ApiKey(
+        secret_id, row["secret_key"], row["enabled"], Account(row["id"], row["kind"], row["status"])
+    )
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
     serial numbers' days bound the scan to their partitions."""
     if not reports:
         return 0
-    days = sorted({_serial_day(r.serial_no) for r in reports} - {None})
+    days = sorted({d for r in reports if (d := _serial_day(r.serial_no)) is not None})
     if not days:
         return 0
     first = datetime.strptime(str(days[0]), "%Y%m%d").replace(tzinfo=UTC)
@@ -187,7 +187,9 @@ class MessageRecord:
     reported_at: datetime | None
 
 
-async def list_messages(db: Db, sdk_app_id: str, *, phone: str | None = None, limit: int = 50) -> list[MessageRecord]:
+async def list_messages(
+    db: Db, sdk_app_id: str, *, phone: str | None = None, limit: int = 50
+) -> list[MessageRecord]:
     rows = await db.fetch(
         """
         SELECT serial_no, phone, iso_code, status, parts, price_minor, error, carrier_id, template_id,
@@ -206,5 +208,3 @@ async def list_messages(db: Db, sdk_app_id: str, *, phone: str | None = None, li
         )
         for r in rows
     ]  # fmt: skip
-
-

@@ -11,7 +11,7 @@ class Code(StrEnum):
     OK = "Ok"
     # Auth and request shape
     AUTH_INVALID_AUTHORIZATION = "AuthFailure.InvalidAuthorization"
-    AUTH_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
+    AUTH_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"  # noqa: S105 - an error code, not a secret
     AUTH_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
     AUTH_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
     AUTH_UNAUTHORIZED = "AuthFailure.UnauthorizedOperation"

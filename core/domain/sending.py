@@ -186,4 +186,3 @@ def _check_sign(sign: Signature | None, sign_name: str, mainland: bool) -> None:
         return  # S6: international SMS may omit the signature
     if sign is None or sign.status != "approved" or sign.international == mainland:
         raise PlatformError(Code.SIGN_UNAPPROVED)
-

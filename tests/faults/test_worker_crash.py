@@ -104,7 +104,9 @@ async def test_worker_killed_mid_batch_loses_nothing_and_delivers_each_message_o
         assert len(carrier_ids) == len(PHONES)
 
 
-async def test_a_job_lost_from_redis_is_re_enqueued_by_the_outbox_sweep(database_url: str, redis_url: str) -> None:
+async def test_a_job_lost_from_redis_is_re_enqueued_by_the_outbox_sweep(
+    database_url: str, redis_url: str
+) -> None:
     async with running_platform(database_url, redis_url) as platform:
         tenant = await platform.add_tenant()
         await platform.send_sms(tenant, PHONES[:3], ["1234", "5"])
@@ -113,6 +115,8 @@ async def test_a_job_lost_from_redis_is_re_enqueued_by_the_outbox_sweep(database
         await redis.aclose()
 
         assert await _sweep_then_send(platform, clock_offset_s=10) == 0  # not stale yet
-        assert await _sweep_then_send(platform, clock_offset_s=platform.settings.outbox_stale_after_s + 1) == 1
+        assert (
+            await _sweep_then_send(platform, clock_offset_s=platform.settings.outbox_stale_after_s + 1) == 1
+        )
         await platform.simulator("/flush", {})
         assert {r["status"] for r in (await platform.statuses(tenant)).values()} == {"delivered"}

@@ -91,12 +91,24 @@ class Platform:
     async def add_tenant(self, *, kind: str = "organization", name: str = "Tenant") -> Tenant:
         acct = await admin.create_account(self.db, name=name, kind=kind, balance_minor=100_000)
         app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
-        await admin.create_signature(self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True)
+        await admin.create_signature(
+            self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True
+        )
         tid = await admin.create_template(
-            self.db, account_id=acct.account_id, content=TEMPLATE, sms_type=0, international=False, approve=True
+            self.db,
+            account_id=acct.account_id,
+            content=TEMPLATE,
+            sms_type=0,
+            international=False,
+            approve=True,
         )
         itid = await admin.create_template(
-            self.db, account_id=acct.account_id, content=TEMPLATE, sms_type=0, international=True, approve=True
+            self.db,
+            account_id=acct.account_id,
+            content=TEMPLATE,
+            sms_type=0,
+            international=True,
+            approve=True,
         )
         tenant = Tenant(acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid)
         self.tenants.append(tenant)

@@ -1,6 +1,6 @@
-"""A raw Tencent Cloud API 3.0 client for tests: TC3-HMAC-SHA256 written from the spec (section 3), on purpose
-independent of core/domain/tc3.py, so a test signing with it does not check the server against itself. It lets a
-test choose the timestamp (to match a fixed API clock), send any bytes, and tamper after signing."""
+"""A raw Tencent Cloud API 3.0 client for tests: TC3-HMAC-SHA256 written from the spec (section 3), on
+purpose independent of core/domain/tc3.py, so a test signing with it does not check the server against itself.
+It lets a test choose the timestamp (to match a fixed API clock), send any bytes, and tamper after signing."""
 
 from __future__ import annotations
 
@@ -145,7 +145,10 @@ class Tc3Client:
             await writer.wait_closed()
         head, _, body = raw.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        reply_headers = CIMultiDict(tuple(line.split(": ", 1)) for line in header_lines)
+        reply_headers: CIMultiDict[str] = CIMultiDict()
+        for line in header_lines:
+            name, _, value = line.partition(": ")
+            reply_headers.add(name, value)
         assert "chunked" not in reply_headers.get("Transfer-Encoding", ""), "expected a Content-Length reply"
         return Reply(int(status_line.split(" ")[1]), reply_headers.get("Content-Type", ""), body.decode())
 

@@ -71,7 +71,11 @@ async def test_international_send_gets_country_and_price(database_url: str, redi
         tenant = await platform.add_tenant()
         await platform.db.execute("INSERT INTO prices (iso_code, price_minor) VALUES ('US', 30)")
         resp = await platform.send_sms(
-            tenant, ["+14155550123", "+447400123456"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName=""
+            tenant,
+            ["+14155550123", "+447400123456"],
+            ["1", "2"],
+            TemplateId=str(tenant.intl_template_id),
+            SignName="",
         )
         assert [(s.Code, s.IsoCode) for s in resp.SendStatusSet] == [("Ok", "US"), ("Ok", "GB")]
         await platform.run_worker()

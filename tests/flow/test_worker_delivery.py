@@ -15,7 +15,9 @@ from worker.carriers.simulator import SimulatorConfig
 PHONES = ["+8613800138000", "+8613900139000", "+8615800158000"]
 
 
-async def test_transient_carrier_failures_are_retried_until_delivered(database_url: str, redis_url: str) -> None:
+async def test_transient_carrier_failures_are_retried_until_delivered(
+    database_url: str, redis_url: str
+) -> None:
     """Two 503s from the carrier, then success: every message delivered once, after three attempts."""
     async with running_platform(database_url, redis_url) as platform:
         tenant = await platform.add_tenant()
@@ -49,7 +51,9 @@ async def test_carrier_outage_longer_than_the_retries_fails_the_messages_with_a_
         assert row["carrier_id"] is None
 
 
-async def test_a_number_the_carrier_refuses_fails_and_the_rest_are_sent(database_url: str, redis_url: str) -> None:
+async def test_a_number_the_carrier_refuses_fails_and_the_rest_are_sent(
+    database_url: str, redis_url: str
+) -> None:
     sim = SimulatorConfig(token="", rejected_numbers=frozenset({PHONES[1]}))
     async with running_platform(database_url, redis_url, simulator=sim) as platform:
         tenant = await platform.add_tenant()
@@ -69,7 +73,9 @@ async def test_the_same_batch_enqueued_twice_is_sent_once(database_url: str, red
     async with running_platform(database_url, redis_url) as platform:
         tenant = await platform.add_tenant()
         await platform.send_sms(tenant, PHONES, ["1234", "5"])
-        batch_id, accepted_at = await platform.db.fetchrow("SELECT DISTINCT batch_id, accepted_at FROM messages")
+        batch_id, accepted_at = await platform.db.fetchrow(
+            "SELECT DISTINCT batch_id, accepted_at FROM messages"
+        )
         redis = Redis.from_url(redis_url)
         try:
             from arq.connections import ArqRedis
@@ -107,13 +113,25 @@ async def test_a_report_arriving_before_the_send_is_recorded_keeps_the_final_sta
         row = await platform.db.fetchrow("SELECT id, accepted_at FROM messages")
         if not reports_first:
             await record_submit_results(
-                platform.db, row["accepted_at"], ids=[row["id"]], carrier_ids=["C1"], errors=[""], now=row["accepted_at"]
+                platform.db,
+                row["accepted_at"],
+                ids=[row["id"]],
+                carrier_ids=["C1"],
+                errors=[""],
+                now=row["accepted_at"],
             )
-        async with platform.http.post(platform.api_url + "/carrier/reports", json=report, headers=headers) as r:
+        async with platform.http.post(
+            platform.api_url + "/carrier/reports", json=report, headers=headers
+        ) as r:
             assert r.status == 200 and json.loads(await r.text())["result"] == 0
         if reports_first:
             await record_submit_results(
-                platform.db, row["accepted_at"], ids=[row["id"]], carrier_ids=["C1"], errors=[""], now=row["accepted_at"]
+                platform.db,
+                row["accepted_at"],
+                ids=[row["id"]],
+                carrier_ids=["C1"],
+                errors=[""],
+                now=row["accepted_at"],
             )
         final = await platform.db.fetchrow("SELECT status, carrier_id, reported_at FROM messages")
         assert final["status"] == "delivered" and final["carrier_id"] == "C1"
@@ -125,7 +143,9 @@ async def test_the_carrier_webhook_refuses_a_wrong_token_and_malformed_batches(
 ) -> None:
     async with running_platform(database_url, redis_url) as platform:
         url = platform.api_url + "/carrier/reports"
-        async with platform.http.post(url, json={"reports": []}, headers={"Authorization": "Bearer nope"}) as r:
+        async with platform.http.post(
+            url, json={"reports": []}, headers={"Authorization": "Bearer nope"}
+        ) as r:
             assert r.status == 401
         headers = {"Authorization": f"Bearer {platform.settings.carrier_webhook_token}"}
         for body in (b"not json", b'{"reports": 3}', b'{"reports": [{"ref": "x"}]}', b"[]"):

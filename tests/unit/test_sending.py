@@ -184,7 +184,7 @@ REFUSED = [
         {"template": CODE_TEMPLATE, "params": ["1234567", "5"]}, Code.PARAM_FORMAT, id="code-7-digits"
     ),
     pytest.param(
-        {"template": CODE_TEMPLATE, "params": ["１２３４", "5"]},
+        {"template": CODE_TEMPLATE, "params": ["\uff11\uff12\uff13\uff14", "5"]},
         Code.PARAM_FORMAT,
         id="code-fullwidth-digits",
     ),

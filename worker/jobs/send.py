@@ -35,9 +35,7 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     bound = log.bind(job_id=ctx.get("job_id"), batch_id=batch_id, job_try=job_try)
     batch = uuid.UUID(batch_id)
     accepted = datetime.fromisoformat(accepted_at)
-    claimed = await claim_batch(
-        deps.db, batch, accepted, now=deps.now(), lease_s=deps.settings.claim_lease_s
-    )
+    claimed = await claim_batch(deps.db, batch, accepted, now=deps.now(), lease_s=deps.settings.claim_lease_s)
     counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
     for start in range(0, len(claimed), CARRIER_BATCH):
         chunk = claimed[start : start + CARRIER_BATCH]
@@ -74,7 +72,12 @@ async def _submit(deps: Deps, accepted_at: datetime, chunk: list[ClaimedMessage]
     carrier_ids = [by_ref[m.serial_no].carrier_id if m.serial_no in by_ref else None for m in chunk]
     errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
     await record_submit_results(
-        deps.db, accepted_at, ids=[m.id for m in chunk], carrier_ids=carrier_ids, errors=errors, now=deps.now()
+        deps.db,
+        accepted_at,
+        ids=[m.id for m in chunk],
+        carrier_ids=carrier_ids,
+        errors=errors,
+        now=deps.now(),
     )
     refused = sum(1 for c in carrier_ids if c is None)
     return len(chunk) - refused, refused

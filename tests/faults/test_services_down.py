@@ -1,0 +1,95 @@
+"""Postgres or Redis going away under a running API: clear answers in the envelope, nothing accepted is lost,
+and the API recovers by itself when they come back."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+from core.db.migrate import migrate
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from tests.faults.test_worker_crash import _sweep_then_send
+from tests.flow.harness import running_platform
+
+PHONE = "+8613800138000"
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[Path]:
+    """A Redis of this test's own, so stopping it disturbs no other test."""
+    with tempfile.TemporaryDirectory(prefix="smsredis") as tmp:
+        server = EmbeddedRedis(Path(tmp), persist=False)
+        yield Path(tmp)
+        server.stop()
+
+
+async def test_redis_down_at_intake_still_accepts_mainland_sends_and_the_sweep_delivers_them(
+    database_url: str, own_redis: Path
+) -> None:
+    redis = EmbeddedRedis(own_redis, persist=False)  # reuses the running server
+    async with running_platform(database_url, redis.url) as platform:
+        tenant = await platform.add_tenant()
+        # Stop the server the fixture started (this handle does not own it), by its socket.
+        await asyncio.to_thread(_shutdown_redis, redis.url)
+
+        resp = await platform.send_sms(tenant, [PHONE], ["1234", "5"])
+        assert resp.SendStatusSet[0].Code == "Ok"  # durable in Postgres: the outbox has it
+        with pytest.raises(TencentCloudSDKException) as err:  # L3 needs the quota counter: refuse, don't guess
+            await platform.send_sms(tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName="")
+        assert err.value.code == "InternalError"
+
+        revived = EmbeddedRedis(own_redis, persist=False)
+        try:
+            assert await _sweep_then_send(platform, platform.settings.outbox_stale_after_s + 1) == 1
+            await platform.simulator("/flush", {})
+            assert (await platform.statuses(tenant))[PHONE]["status"] == "delivered"
+            resp = await platform.send_sms(tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName="")
+            assert resp.SendStatusSet[0].Code == "Ok"
+        finally:
+            revived.stop()
+
+
+def _shutdown_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.shutdown(nosave=True)
+    except redis.ConnectionError:
+        pass  # the server closes the connection as it exits
+
+
+async def test_postgres_down_answers_internal_error_and_recovers_when_it_returns(redis_url: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="smspg") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", cleanup="stop")
+        conn = await asyncpg.connect(pg.url())
+        await migrate(conn)
+        await conn.close()
+        async with running_platform(pg.url(), redis_url) as platform:
+            tenant = await platform.add_tenant()
+            await platform.db.close()
+            await asyncio.to_thread(pg.stop)
+
+            with pytest.raises(TencentCloudSDKException) as err:
+                await platform.send_sms(tenant, [PHONE], ["1234", "5"])
+            assert err.value.code == "InternalError"
+            assert err.value.requestId
+
+            pg = EmbeddedPostgres(Path(tmp) / "pg", cleanup="delete")
+            codes = []
+            for _ in range(3):  # connections the pool held died with the server; it replaces them
+                try:
+                    resp = await platform.send_sms(tenant, [PHONE], ["1234", "5"])
+                    codes.append(resp.SendStatusSet[0].Code)
+                    break
+                except TencentCloudSDKException as exc:
+                    codes.append(exc.code)
+            assert codes[-1] == "Ok", codes
+            platform.db = await asyncpg.create_pool(pg.url(), min_size=1, max_size=2)
+        pg.stop()
