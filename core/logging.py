@@ -12,6 +12,8 @@ import structlog
 
 from core.domain.phone import mask_phones_in_text
 
+# Identifiers we log on purpose; none can hold a phone number, and masking them would break tracing.
+_IDENTIFIER_KEYS = frozenset({"request_id", "job_id", "batch_id", "app", "sdk_app_id", "serial_no", "timestamp"})
 # Keys whose values are never logged, whatever they hold.
 _SECRET_KEYS = frozenset(
     {"secret_key", "secretkey", "app_key", "appkey", "authorization", "token", "password", "sig", "signature"}
@@ -22,6 +24,8 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
     for key, value in list(event.items()):
         if key.lower() in _SECRET_KEYS:
             event[key] = "[redacted]"
+        elif key in _IDENTIFIER_KEYS:
+            continue
         elif isinstance(value, str):
             event[key] = mask_phones_in_text(value)
         elif isinstance(value, (list, tuple)):

@@ -44,6 +44,9 @@ class Code(StrEnum):
     GLOBAL_TEMPLATE_TO_MAINLAND = "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone"
     MARKETING_TIME = "FailedOperation.MarketingSendTimeConstraint"
     INTL_DAILY_LIMIT = "LimitExceeded.DailyLimit"
+    # Templates and operations
+    INVALID_TEMPLATE_FORMAT = "InvalidParameterValue.InvalidTemplateFormat"
+    UNSUPPORTED_OPERATION = "UnsupportedOperation"
 
 
 MESSAGES: dict[Code, str] = {
@@ -83,6 +86,8 @@ MESSAGES: dict[Code, str] = {
     Code.GLOBAL_TEMPLATE_TO_MAINLAND: "An international template cannot be sent to a Chinese mainland number.",
     Code.MARKETING_TIME: "Marketing SMS can only be sent between 08:00 and 22:00.",
     Code.INTL_DAILY_LIMIT: "The account's international daily limit is reached.",
+    Code.INVALID_TEMPLATE_FORMAT: "The template format is invalid.",
+    Code.UNSUPPORTED_OPERATION: "This operation is not supported.",
 }
 
 

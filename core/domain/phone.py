@@ -11,7 +11,8 @@ UNKNOWN_ISO = "DEF"  # what Tencent reports as IsoCode when it cannot place a nu
 
 _STRICT = re.compile(r"\+?[0-9]+", re.ASCII)
 _MAINLAND_MOBILE = re.compile(r"1[0-9]{10}", re.ASCII)
-_DIGIT_RUN = re.compile(r"\+?[0-9]{7,}", re.ASCII)
+# A run of 7+ digits standing on its own: digits inside a word (a UUID, a hex id) are not a number.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\+?[0-9]{7,}(?![0-9A-Za-z])", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,7 @@ def mask_phone(text: str) -> str:
 
 
 def mask_phones_in_text(text: str) -> str:
-    """Mask every run of 7+ ASCII digits (with an optional leading "+") in free text, e.g. a log line.
-
-    Deliberately blunt: ids and timestamps of 7+ digits are masked too, because a log must never carry a full
-    number (convention 7) and a phone number cannot be told from other digits reliably.
-    """
+    """Mask every free-standing run of 7+ ASCII digits (with an optional leading "+") in free text, e.g. a
+    log line. Deliberately blunt: standalone ids and timestamps of 7+ digits are masked too, because a log must
+    never carry a full number (convention 7); digits inside a word, as in a UUID, are left alone."""
     return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)

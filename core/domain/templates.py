@@ -9,7 +9,7 @@ from core.domain.errors import Code, Rejection
 
 # Tencent's "InvalidParameterValue.InvalidTemplateFormat". Until errors.Code has it, fall back to its parent
 # code so callers and tests already use one name; the lookup picks the real member up once it exists.
-INVALID_TEMPLATE_FORMAT: Code = Code.__members__.get("INVALID_TEMPLATE_FORMAT", Code.INVALID_PARAMETER_VALUE)
+INVALID_TEMPLATE_FORMAT = Code.INVALID_TEMPLATE_FORMAT
 
 VERIFICATION_CODE_MAX_DIGITS = 6
 
@@ -22,15 +22,15 @@ _CODE_DIGITS = re.compile(rf"[0-9]{{0,{VERIFICATION_CODE_MAX_DIGITS}}}", re.ASCI
 # URL shorteners (t.cn, bit.ly, goo.gl) use, so "3.50", "12:30", "v1.2.3" or "Mr.Smith" stay allowed.
 # TLDs that are also everyday words or abbreviations (in, to, me, co, us, ...) are left out on purpose.
 _URL_SCHEME = re.compile(r"https?://|www\.", re.IGNORECASE)
-_COMMON_TLDS = (
-    "com|net|org|info|biz|top|xyz|vip|shop|site|online|club|link|app|store|cc|io|ly|gl|tv|ws|cn|hk|tw|mo|uk|"
-    "jp|kr|sg"
+_COMMON_TLDS = frozenset(
+    {
+        *("com", "net", "org", "info", "biz", "top", "xyz", "vip", "shop", "site", "online", "club", "link"),
+        *("app", "store", "cc", "io", "ly", "gl", "tv", "ws", "cn", "hk", "tw", "mo", "uk", "jp", "kr", "sg"),
+    }
 )
-_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-_BARE_HOST_WITH_PATH = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,}}/", re.IGNORECASE | re.ASCII)
-_BARE_HOST_COMMON_TLD = re.compile(
-    rf"{_LABEL}(?:\.{_LABEL})*\.(?:{_COMMON_TLDS})(?![a-z0-9-])", re.IGNORECASE | re.ASCII
-)
+# Dotted names. The look-behind makes a match start only where a name starts, keeping the scan linear (an
+# unanchored pattern here backtracks quadratically on long runs of letters).
+_DOTTED_NAME = re.compile(r"(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE | re.ASCII)
 
 
 def variable_indexes(content: str) -> list[int]:
@@ -87,10 +87,18 @@ def compose(sign_name: str, text: str, *, mainland: bool) -> str:
 
 
 def contains_url(value: str) -> bool:
-    """T4 heuristic: a scheme, "www.", a host followed by a path, or a host ending in a common TLD."""
-    return bool(
-        _URL_SCHEME.search(value) or _BARE_HOST_WITH_PATH.search(value) or _BARE_HOST_COMMON_TLD.search(value)
-    )
+    """T4 heuristic: a scheme, "www.", a dotted name with a common TLD as one of its later labels, or a dotted
+    name ending in letters and followed by a path ("abc.xy/...")."""
+    if _URL_SCHEME.search(value):
+        return True
+    for match in _DOTTED_NAME.finditer(value):
+        labels = match.group().lower().split(".")
+        if any(label in _COMMON_TLDS for label in labels[1:]):
+            return True
+        tld = labels[-1]
+        if len(tld) >= 2 and tld.isalpha() and value.startswith("/", match.end()):
+            return True
+    return False
 
 
 def check_params(

@@ -69,7 +69,7 @@ def test_d4_mainland_means_cn_only(raw: str, mainland: bool) -> None:
         pytest.param("(+86)13800138000", id="D1-brackets"),
         pytest.param("+86138001380OO", id="D1-letters"),
         pytest.param("tel:+8613800138000", id="D1-uri"),
-        pytest.param("＋8613800138000", id="D1-fullwidth-plus"),  # noqa: RUF001 - the full-width plus is the point
+        pytest.param("＋8613800138000", id="D1-fullwidth-plus"),
         pytest.param("+\u0668\u066613800138000", id="D1-non-ascii-digits"),
         pytest.param("+86013800138000", id="trunk-zero-not-silently-stripped"),
         pytest.param("+861380013800", id="mainland-too-short"),
@@ -112,6 +112,8 @@ def test_convention7_mask_keeps_only_last_four_digits(raw: str, masked: str) -> 
         ("fee 3.50 at 12:30, code 123456", "fee 3.50 at 12:30, code 123456"),
         ("id 1234567", "id ***4567"),
         ("no digits here", "no digits here"),
+        ("batch 5c145bd9-4e90-464d-a41f-5e40c0a787fb", "batch 5c145bd9-4e90-464d-a41f-5e40c0a787fb"),
+        ("send:9d2e-12345678901234", "send:9d2e-**********1234"),
     ],
 )
 def test_convention7_phones_in_free_text_are_masked(text: str, masked: str) -> None:
