@@ -152,6 +152,10 @@ async def _dispatch(
         assert context is not None
         return await send_sms(call, request_id, context)
     handler = ACTIONS.get(action)
+    if handler is None and action in PLANNED_ACTIONS:
+        raise PlatformError(
+            Code.UNSUPPORTED_OPERATION, f"The action `{action}` is not available on this platform yet."
+        )
     if handler is None:
         raise PlatformError(Code.INVALID_ACTION, f"The action `{action}` does not exist.")
     return await handler(call, request_id)
@@ -288,7 +292,7 @@ async def send_sms(call: Call, request_id: str, context: Any) -> tuple[web.Respo
         serials = batch.serials
         try:
             await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
-        except Exception as exc:  # noqa: BLE001 - the rows are durable; the outbox sweep enqueues them
+        except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
             log.warning(
                 "enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc)
             )
@@ -319,5 +323,14 @@ def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: s
 
 
 ActionHandler = Callable[[Call, str], Awaitable[tuple[web.Response, dict[str, Any]]]]
-# Actions other than SendSms arrive with their issues (templates, reports, statistics).
 ACTIONS: dict[str, ActionHandler] = {}
+# The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
+PLANNED_ACTIONS = frozenset(
+    {
+        "AddSmsSign", "AddSmsTemplate", "CallbackStatusStatistics", "DeleteSmsSign", "DeleteSmsTemplate",
+        "DescribePhoneNumberInfo", "DescribeSmsSignList", "DescribeSmsTemplateList", "ModifySmsSign",
+        "ModifySmsTemplate", "PullSmsReplyStatus", "PullSmsReplyStatusByPhoneNumber", "PullSmsSendStatus",
+        "PullSmsSendStatusByPhoneNumber", "ReportConversion", "SendMultiGlobalSms", "SendStatusStatistics",
+        "SmsPackagesStatistics", "DescribeSendRecordList",
+    }
+)  # fmt: skip

@@ -13,7 +13,9 @@ import structlog
 from core.domain.phone import mask_phones_in_text
 
 # Identifiers we log on purpose; none can hold a phone number, and masking them would break tracing.
-_IDENTIFIER_KEYS = frozenset({"request_id", "job_id", "batch_id", "app", "sdk_app_id", "serial_no", "timestamp"})
+_IDENTIFIER_KEYS = frozenset(
+    {"request_id", "job_id", "batch_id", "app", "sdk_app_id", "serial_no", "timestamp"}
+)
 # Keys whose values are never logged, whatever they hold.
 _SECRET_KEYS = frozenset(
     {"secret_key", "secretkey", "app_key", "appkey", "authorization", "token", "password", "sig", "signature"}

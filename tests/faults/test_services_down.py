@@ -4,6 +4,7 @@ and the API recovers by itself when they come back."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -40,8 +41,12 @@ async def test_redis_down_at_intake_still_accepts_mainland_sends_and_the_sweep_d
 
         resp = await platform.send_sms(tenant, [PHONE], ["1234", "5"])
         assert resp.SendStatusSet[0].Code == "Ok"  # durable in Postgres: the outbox has it
-        with pytest.raises(TencentCloudSDKException) as err:  # L3 needs the quota counter: refuse, don't guess
-            await platform.send_sms(tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName="")
+        with pytest.raises(
+            TencentCloudSDKException
+        ) as err:  # L3 needs the quota counter: refuse, don't guess
+            await platform.send_sms(
+                tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName=""
+            )
         assert err.value.code == "InternalError"
 
         revived = EmbeddedRedis(own_redis, persist=False)
@@ -49,7 +54,9 @@ async def test_redis_down_at_intake_still_accepts_mainland_sends_and_the_sweep_d
             assert await _sweep_then_send(platform, platform.settings.outbox_stale_after_s + 1) == 1
             await platform.simulator("/flush", {})
             assert (await platform.statuses(tenant))[PHONE]["status"] == "delivered"
-            resp = await platform.send_sms(tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName="")
+            resp = await platform.send_sms(
+                tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName=""
+            )
             assert resp.SendStatusSet[0].Code == "Ok"
         finally:
             revived.stop()
@@ -59,10 +66,8 @@ def _shutdown_redis(url: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    try:
+    with contextlib.suppress(redis.ConnectionError):  # the server closes the connection as it exits
         client.shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass  # the server closes the connection as it exits
 
 
 async def test_postgres_down_answers_internal_error_and_recovers_when_it_returns(redis_url: str) -> None:

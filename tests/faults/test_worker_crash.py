@@ -12,17 +12,16 @@ import sys
 import time
 from typing import Any
 
-from redis.asyncio import Redis
-
 from arq import create_pool as create_arq_pool
+from redis.asyncio import Redis
 
 from core.db.pool import create_pool
 from core.queue import redis_settings
 from core.settings import environment_with
 from tests.flow.harness import Platform, running_platform
-from worker.jobs.upkeep import sweep_outbox
 from worker.deps import Deps
 from worker.jobs.send import send_batch
+from worker.jobs.upkeep import sweep_outbox
 from worker.main import http_connector
 
 PHONES = [f"+86138001380{i:02d}" for i in range(50)]

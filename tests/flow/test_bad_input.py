@@ -210,6 +210,14 @@ async def test_unknown_action(env: Env) -> None:
     assert_error(reply, "InvalidAction")
 
 
+async def test_a_real_action_not_served_yet_says_so(env: Env) -> None:
+    """Distinct from a typo: the action exists in API 3.0 but this platform does not serve it yet."""
+    reply = await env.client.call(
+        {"SmsSdkAppId": "1400000001", "Limit": 10}, timestamp=NOW, action="PullSmsSendStatus"
+    )
+    assert_error(reply, "UnsupportedOperation")
+
+
 async def test_body_over_one_mib(env: Env) -> None:
     """RequestSizeLimitExceeded, answered in the envelope like any other error (not aiohttp's 413)."""
     payload = encode(env.params(SessionContext="x" * (1024 * 1024)))
