@@ -7,22 +7,19 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
 from api.context import STATE, ApiState
-from core.db.intake import ApiKey, insert_batch, load_api_key, load_send_context
+from core.db.intake import ApiKey, SendContext, load_api_key, load_send_context
 from core.domain import tc3
 from core.domain.errors import Code, PlatformError, Rejection
-from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
-from core.limits import refund_intl_quota, take_intl_quota
-from core.queue import enqueue_send_batch
+from core.domain.sending import SendPlan, SendRequest
+from core.send import accept_send
 
 VERSION = "2021-01-11"
 log = structlog.get_logger("api.tencent_v3")
@@ -238,69 +235,30 @@ def _template_id(value: Any) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else -1
 
 
-async def send_sms(call: Call, request_id: str, context: Any) -> tuple[web.Response, dict[str, Any]]:
-    settings = call.state.settings
+async def send_sms(call: Call, request_id: str, context: SendContext) -> tuple[web.Response, dict[str, Any]]:
     sdk_app_id = call.text("SmsSdkAppId")
     phones = call.text_list("PhoneNumberSet")
-    template_id = call.text("TemplateId")
-    sign_name = call.text("SignName", required=False)
-    params = call.text_list("TemplateParamSet", required=False)
-    session_context = call.text("SessionContext", required=False)
-    local_now = datetime.fromtimestamp(call.now, ZoneInfo(settings.timezone))
-    plan = plan_send(
-        SendRequest(phones, sign_name, params, session_context),
-        account=call.key.account,
-        app=context.app,
-        sign=context.sign,
-        template=context.template if template_id.isdigit() else None,
-        now_local=local_now,
-        limits=SendLimits(
-            settings.max_numbers_per_request, settings.individual_max_variable_len, settings.max_content_chars
-        ),
+    call.text("TemplateId")  # required; the context already holds the template it names
+    request = SendRequest(
+        phones=phones,
+        sign_name=call.text("SignName", required=False),
+        params=call.text_list("TemplateParamSet", required=False),
+        session_context=call.text("SessionContext", required=False),
     )
-    redis = call.state.queue()
-    account_id = call.key.account.id
-    granted = 0
-    if plan.accepted and not plan.mainland:  # L3: international quota per account per day
-        granted = await take_intl_quota(
-            redis,
-            account_id,
-            len(plan.accepted),
-            limit=settings.intl_daily_limit_per_account,
-            local_now=local_now,
-        )
-        plan = plan.limit_accepted(granted, Code.INTL_DAILY_LIMIT)
-    serials: dict[str, str] = {}
-    if plan.accepted:
-        assert context.template is not None
-        try:
-            batch = await insert_batch(
-                call.state.pool(),
-                account_id=account_id,
-                sdk_app_id=sdk_app_id,
-                sign_name=context.sign.name if context.sign else "",
-                template_id=context.template.id,
-                content=plan.content,
-                parts=plan.parts,
-                session_context=session_context,
-                phones=plan.accepted,
-                now=datetime.fromtimestamp(call.now, UTC),
-            )
-        except Exception:
-            await refund_intl_quota(redis, account_id, granted, local_now=local_now)
-            raise
-        serials = batch.serials
-        try:
-            await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
-        except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
-            log.warning(
-                "enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc)
-            )
-    return envelope(request_id, {"SendStatusSet": _send_status_set(plan, serials, session_context)}), {
+    outcome = await accept_send(
+        request,
+        context,
+        settings=call.state.settings,
+        db=call.state.pool(),
+        redis=call.state.queue(),
+        now=call.now,
+    )
+    status_set = _send_status_set(outcome.plan, outcome.serials, request.session_context)
+    return envelope(request_id, {"SendStatusSet": status_set}), {
         "app": sdk_app_id,
         "code": "Ok",
         "numbers": len(phones),
-        "accepted": len(plan.accepted),
+        "accepted": len(outcome.plan.accepted),
     }
 
 
