@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,9 @@ def run_stack(settings: Settings) -> int:
     previous = json.loads(demo_file.read_text()) if demo_file.exists() else None
     demo = asyncio.run(seed_demo(s.database_url, previous, s.api_url))
     write_demo_file(demo_file, demo)
-    env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url)
+    simulator_url = f"http://{s.simulator_host}:{s.simulator_port}"
+    # The worker sends to the simulator started here, wherever its port is.
+    env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SMS_CARRIER_URL=simulator_url)
     smsctl = [sys.executable, "-m", "cli"]
     children = {
         "simulator": subprocess.Popen([*smsctl, "simulator"], env=env),  # noqa: S603 - our own CLI
@@ -89,10 +92,13 @@ def run_stack(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    _banner(demo, s)
     code = 0
+    announced = False
     try:
         while not stopping:
+            if not announced and _answers(s.api_url + "/healthz"):
+                _banner(demo, s)  # only once the API answers, so the first request does not hit a closed port
+                announced = True
             for name, proc in children.items():
                 if proc.poll() is not None:
                     click.echo(f"smsctl up: {name} exited with {proc.returncode}; stopping", err=True)
@@ -112,6 +118,15 @@ def run_stack(settings: Settings) -> int:
         runtime.stop()
         click.echo("smsctl up: stopped", err=True)
     return code
+
+
+def _answers(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+    try:
+        with opener.open(url, timeout=0.5) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
 
 
 def _banner(demo: dict[str, Any], s: Settings) -> None:

@@ -8,6 +8,7 @@ import json
 import pytest
 from redis.asyncio import Redis
 
+from core.db.messages import record_submit_results
 from core.queue import enqueue_send_batch
 from tests.flow.harness import running_platform
 from worker.carriers.simulator import SimulatorConfig
@@ -108,10 +109,9 @@ async def test_a_report_arriving_before_the_send_is_recorded_keeps_the_final_sta
         report = {"reports": [{"ref": serial, "carrier_id": "C1", "status": "DELIVRD", "delivered": True,
                                "error": "", "report_time": 1_800_000_000.0}]}  # fmt: skip
         headers = {"Authorization": f"Bearer {platform.settings.carrier_webhook_token}"}
-        from core.db.messages import record_submit_results
-
         row = await platform.db.fetchrow("SELECT id, accepted_at FROM messages")
-        if not reports_first:
+
+        async def worker_records_sent() -> None:
             await record_submit_results(
                 platform.db,
                 row["accepted_at"],
@@ -120,19 +120,18 @@ async def test_a_report_arriving_before_the_send_is_recorded_keeps_the_final_sta
                 errors=[""],
                 now=row["accepted_at"],
             )
-        async with platform.http.post(
-            platform.api_url + "/carrier/reports", json=report, headers=headers
-        ) as r:
-            assert r.status == 200 and json.loads(await r.text())["result"] == 0
-        if reports_first:
-            await record_submit_results(
-                platform.db,
-                row["accepted_at"],
-                ids=[row["id"]],
-                carrier_ids=["C1"],
-                errors=[""],
-                now=row["accepted_at"],
-            )
+
+        async def carrier_reports() -> None:
+            url = platform.api_url + "/carrier/reports"
+            async with platform.http.post(url, json=report, headers=headers) as r:
+                assert r.status == 200 and json.loads(await r.text())["result"] == 0
+
+        for step in (
+            (carrier_reports, worker_records_sent)
+            if reports_first
+            else (worker_records_sent, carrier_reports)
+        ):
+            await step()
         final = await platform.db.fetchrow("SELECT status, carrier_id, reported_at FROM messages")
         assert final["status"] == "delivered" and final["carrier_id"] == "C1"
         assert final["reported_at"].timestamp() == 1_800_000_000.0
