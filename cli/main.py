@@ -80,7 +80,14 @@ def api(settings: Settings, host: str | None, port: int | None) -> None:
 
     runtime = resolve(settings)
     s = runtime.settings
-    web.run_app(create_app(s), host=host or s.api_host, port=port or s.api_port, print=None, access_log=None)
+    web.run_app(
+        create_app(s),
+        host=host or s.api_host,
+        port=port or s.api_port,
+        reuse_port=s.api_reuse_port or None,
+        print=None,
+        access_log=None,
+    )
 
 
 @main.command()
@@ -153,6 +160,33 @@ def up(settings: Settings) -> None:
     from cli.up import run_stack
 
     sys.exit(run_stack(settings))
+
+
+@main.command()
+@click.option("--messages", type=int, default=200_000, help="Messages in the end-to-end run.")
+@click.option("--quick", is_flag=True, help="10,000 messages: a development run of under a minute.")
+@click.option("--clients", type=int, default=16, help="Concurrent load-generator clients.")
+@click.option("--api-processes", type=int, default=1)
+@click.option("--worker-processes", type=int, default=1)
+@click.pass_obj
+def bench(
+    settings: Settings, messages: int, quick: bool, clients: int, api_processes: int, worker_processes: int
+) -> None:
+    """Benchmark the real stack against the machine's own floor (writes bench/results and bench/REPORT.md)."""
+    from bench.run import BenchOptions, publish, run_bench
+
+    options = BenchOptions(
+        messages=10_000 if quick else messages,
+        clients=clients,
+        api_processes=api_processes,
+        worker_processes=worker_processes,
+        quick=quick,
+        half_rate_seconds=5.0 if quick else 10.0,
+    )
+    results = asyncio.run(run_bench(settings, options))
+    path = publish(results, options)
+    emit({k: results[k] for k in ("e2e_msgs_per_s", "floor_msgs_per_s", "ratio_to_floor", "intake_p99_ms")}
+         | {"peak_rss_mb": results["peak_rss_mb"], "results": str(path)})  # fmt: skip
 
 
 @main.group()

@@ -19,6 +19,8 @@ class Settings:
 
     api_host: str = "127.0.0.1"
     api_port: int = 8080
+    # Several API processes may share the port (SO_REUSEPORT); the kernel spreads connections among them.
+    api_reuse_port: bool = False
     # The API's own base URL as the carrier simulator should call it back.
     public_api_url: str = ""
     timezone: str = "Asia/Shanghai"

@@ -104,8 +104,8 @@ CREATE INDEX messages_serial ON messages (serial_no);
 CREATE INDEX messages_batch ON messages (batch_id);
 CREATE INDEX messages_app_phone ON messages (sdk_app_id, phone, accepted_at DESC);
 CREATE INDEX messages_app_time ON messages (sdk_app_id, accepted_at DESC);
--- The outbox sweep only looks at unfinished rows.
-CREATE INDEX messages_unfinished ON messages (accepted_at) WHERE status IN ('queued', 'sending');
+-- Rows still waiting on us or on the carrier: the outbox sweep and "what is in flight" read only these.
+CREATE INDEX messages_unfinished ON messages (accepted_at) WHERE status IN ('queued', 'sending', 'sent');
 
 -- Creates the daily partitions from `first_day` for `days` days; safe to run again.
 CREATE FUNCTION ensure_message_partitions(first_day date, days integer) RETURNS integer

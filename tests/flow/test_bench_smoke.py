@@ -1,0 +1,32 @@
+"""The benchmark harness itself works (issue: benchmarks are not timed tests). Asserts only that every message
+was delivered and that the results, chart and report were written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.run import BenchOptions, publish, run_bench
+from core.settings import Settings
+
+
+async def test_quick_bench_delivers_every_message_and_writes_its_report(tmp_path: Path) -> None:
+    options = BenchOptions(
+        messages=2000,
+        clients=4,
+        half_rate_seconds=1.0,
+        results_dir=tmp_path / "results",
+        report_path=tmp_path / "REPORT.md",
+        quick=True,
+    )
+    results = await run_bench(Settings(), options)
+    assert results["e2e"]["delivered"] == 2000
+    assert results["intake"]["accepted_numbers"] == 2000 and not results["intake"]["errors"]
+
+    path = publish(results, options)
+    saved = json.loads(path.read_text())
+    for key in ("e2e_msgs_per_s", "floor_msgs_per_s", "ratio_to_floor", "intake_p99_ms", "peak_rss_mb"):
+        assert key in saved
+    assert set(saved["peak_rss_mb"]) >= {"api", "worker", "simulator", "postgres", "redis"}
+    assert path.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+    assert f"results/{path.with_suffix('.png').name}" in (tmp_path / "REPORT.md").read_text()
