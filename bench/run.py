@@ -82,8 +82,10 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
             group.start()
         timeline: list[dict[str, Any]] = []
         started = time.time()
+        monitor_db = await asyncpg.connect(s.database_url)  # the sampler's own: one connection, one query
+        stop_sampling = asyncio.Event()
         sampler = asyncio.create_task(
-            _sample(db, redis, http, stack, token_headers, usage, timeline, started)
+            _sample(monitor_db, redis, http, stack, token_headers, usage, timeline, started, stop_sampling)
         )
         loadgen_cfg = _load_config(stack, tenant, options.clients, requests, first_number=0, rate=None)
         intake, loadgen_usage = await _run_loadgen(stack.work_dir, loadgen_cfg)
@@ -110,7 +112,9 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
             half = {"rate_rps": round(rate, 2), "requests": half_raw["requests"], **_latency(half_raw)}
             await _wait_drained(db, messages + half_requests * 200, tenant["sdk_app_id"])
             samples += half_raw["samples"]
-        sampler.cancel()
+        stop_sampling.set()  # not cancel(): a query cancelled mid-flight leaves its connection unusable
+        await sampler
+        await monitor_db.close()
 
         async with http.post(
             stack.simulator_url + "/control", json={"report_url": ""}, headers=token_headers
@@ -334,11 +338,13 @@ async def _sample(
     usage: dict[str, ProcessUsage],
     timeline: list[dict[str, Any]],
     started: float,
+    stop: asyncio.Event,
 ) -> None:
     """Four times a second: queue depth, messages in flight, delivered so far, and every process's memory."""
     previous_delivered = 0
-    while True:
-        await asyncio.sleep(0.25)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.25)
         if "postgres" in usage and stack.postgres_root is not None:
             usage["postgres"].refresh_children(stack.postgres_root)
         for group in usage.values():
