@@ -118,3 +118,21 @@ def test_convention7_mask_keeps_only_last_four_digits(raw: str, masked: str) -> 
 )
 def test_convention7_phones_in_free_text_are_masked(text: str, masked: str) -> None:
     assert mask_phones_in_text(text) == masked
+
+
+def test_mainland_fast_path_agrees_with_a_full_libphonenumber_parse() -> None:
+    """The shortcut for mainland mobiles must never accept what the full parse refuses, nor differ in result."""
+    import random
+
+    from core.domain.phone import _mainland_mobile, _parse_full
+
+    rng = random.Random(7)
+    candidates = [f"+861{rng.randrange(10**10):010d}" for _ in range(20_000)]
+    candidates += [f"+861{p}{rng.randrange(10**8):08d}" for p in range(10, 100) for _ in range(20)]
+    fast_hits = 0
+    for candidate in candidates:
+        fast = _mainland_mobile(candidate)
+        if fast is not None:
+            fast_hits += 1
+            assert fast == _parse_full(candidate), candidate
+    assert fast_hits > 10_000  # the shortcut does take most real mobile numbers
