@@ -13,6 +13,8 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
+from core.db.pool import create_pool
+
 COLUMNS = (
     "id", "accepted_at", "serial_no", "batch_id", "account_id", "sdk_app_id", "phone", "iso_code", "sign_name",
     "template_id", "content", "parts", "price_minor", "session_context", "status",
@@ -33,8 +35,7 @@ async def run_floor(
     clients: int,
     batch: int = 200,
 ) -> dict[str, float]:
-    pool = await asyncpg.create_pool(database_url, min_size=clients, max_size=clients)
-    assert pool is not None
+    pool = await create_pool(database_url, min_size=clients, max_size=clients)  # configured as the platform's
     redis = Redis.from_url(redis_url)
     now = datetime.now(UTC)
     batches = [(start, min(batch, messages - start)) for start in range(0, messages, batch)]

@@ -33,10 +33,7 @@ TEMPLATE = "Your code is {1}, valid for {2} minutes."
 SIGN = "Bench"
 TARGETS = {"e2e_msgs_per_s": 5000, "ratio_to_floor": 3, "intake_p99_ms": 100, "peak_rss_mb": 200}
 # Tags the benchmark's own monitoring queries so they are not counted as the platform's statements.
-UNFINISHED_SQL = (
-    "/* bench-monitor */ SELECT count(*) FROM messages WHERE status IN ('queued', 'sending', 'sent')"
-)
-APP_TOTAL_SQL = "/* bench-monitor */ SELECT count(*) FROM messages WHERE sdk_app_id = $1"
+OUTBOX_SQL = "/* bench-monitor */ SELECT count(*) FROM send_outbox"
 E2E_SQL = (
     "/* bench-monitor */ SELECT min(accepted_at), max(reported_at), count(*) FILTER (WHERE status = 'delivered')"
     " FROM messages WHERE sdk_app_id = $1"
@@ -89,7 +86,7 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         )
         loadgen_cfg = _load_config(stack, tenant, options.clients, requests, first_number=0, rate=None)
         intake, loadgen_usage = await _run_loadgen(stack.work_dir, loadgen_cfg)
-        await _wait_drained(db, messages, tenant["sdk_app_id"])
+        await _wait_drained(db, http, stack, token_headers, sim_before["reports_sent"] + messages)
         for group in usage.values():
             group.stop()
         sim_after = await _simulator_stats(http, stack, token_headers)
@@ -110,7 +107,9 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
             )
             half_raw, _ = await _run_loadgen(stack.work_dir, cfg)
             half = {"rate_rps": round(rate, 2), "requests": half_raw["requests"], **_latency(half_raw)}
-            await _wait_drained(db, messages + half_requests * 200, tenant["sdk_app_id"])
+            await _wait_drained(
+                db, http, stack, token_headers, sim_before["reports_sent"] + messages + half_requests * 200
+            )
             samples += half_raw["samples"]
         stop_sampling.set()  # not cancel(): a query cancelled mid-flight leaves its connection unusable
         await sampler
@@ -221,7 +220,7 @@ def merge_timeline(
                 "accepted_per_s": round(accepted / span, 1),
                 "delivered_per_s": round(point["delivered_per_s"] / span, 1),
                 "queue_depth": point["queue_depth"],
-                "unfinished": point["unfinished"],
+                "outbox_batches": point["outbox_batches"],
                 "p99_ms": round(p99, 2) if p99 is not None else None,
             }
         )
@@ -314,19 +313,23 @@ def _latency(result: dict[str, Any]) -> dict[str, float]:
 
 
 async def _wait_drained(
-    db: asyncpg.Connection, expected: int, sdk_app_id: str, timeout_s: float = 900
+    db: asyncpg.Connection,
+    http: aiohttp.ClientSession,
+    stack: Stack,
+    headers: dict[str, str],
+    reports_expected: int,
+    timeout_s: float = 900,
 ) -> None:
-    """Until every message of the run has left queued/sending/sent (the partial index makes this cheap)."""
+    """Until the outbox is empty and the carrier has had every report accepted by the platform's webhook
+    (it answers only after the report is written): then every message has its final status."""
     deadline = time.monotonic() + timeout_s
     while True:
-        unfinished = await db.fetchval(UNFINISHED_SQL)
-        if unfinished == 0:
-            total = await db.fetchval(APP_TOTAL_SQL, sdk_app_id)
-            if total >= expected:
-                return
+        stats = await _simulator_stats(http, stack, headers)
+        if stats["reports_sent"] >= reports_expected and await db.fetchval(OUTBOX_SQL) == 0:
+            return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{unfinished} messages still unfinished after {timeout_s} s")
-        await asyncio.sleep(0.2)
+            raise RuntimeError(f"only {stats['reports_sent']} of {reports_expected} reports after {timeout_s} s")
+        await asyncio.sleep(0.1)
 
 
 async def _sample(
@@ -350,7 +353,7 @@ async def _sample(
         for group in usage.values():
             group.sample()
         depth = await redis.zcard("arq:queue")
-        unfinished = await db.fetchval(UNFINISHED_SQL)
+        outbox = await db.fetchval(OUTBOX_SQL)
         stats = await _simulator_stats(http, stack, headers)
         delivered = int(stats["reports_sent"])
         timeline.append(
@@ -358,7 +361,7 @@ async def _sample(
                 "t": round(time.time() - started, 2),
                 "wall": time.time(),
                 "queue_depth": depth,
-                "unfinished": unfinished,
+                "outbox_batches": outbox,
                 "delivered_per_s": delivered - previous_delivered,
             }
         )

@@ -80,6 +80,7 @@ async def accept_send(
             session_context=request.session_context,
             phones=plan.accepted,
             now=datetime.fromtimestamp(now, UTC),
+            stale_after_s=settings.outbox_stale_after_s,
         )
     except Exception:
         await refund_intl_quota(redis, account.id, granted, local_now=local_now)

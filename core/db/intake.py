@@ -101,6 +101,10 @@ class Batch:
 
 
 _INSERT_MESSAGES = """
+WITH outbox AS (
+    INSERT INTO send_outbox (batch_id, accepted_at, due_at)
+    VALUES ($2::uuid, $1::timestamptz, $1::timestamptz + make_interval(secs => $12::int))
+)
 INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
                       sign_name, template_id, content, parts, price_minor, session_context)
 SELECT n.id, $1::timestamptz, to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
@@ -127,9 +131,10 @@ async def insert_batch(
     session_context: str,
     phones: Sequence[Phone],
     now: datetime,
+    stale_after_s: int,
 ) -> Batch:
-    """Record a request's accepted messages, status `queued`, in ONE statement. The price in force now is
-    stored on each row (the one charged later)."""
+    """Record a request's accepted messages, status `queued`, and its outbox row in ONE statement. The price in
+    force now is stored on each row (the one charged later)."""
     batch_id = uuid.uuid4()
     args = (
         now,
@@ -143,6 +148,7 @@ async def insert_batch(
         session_context,
         [p.e164 for p in phones],
         [p.iso for p in phones],
+        stale_after_s,
     )
     try:
         rows = await conn.fetch(_INSERT_MESSAGES, *args)

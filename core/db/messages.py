@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import asyncpg
+
+from core.domain.serial import parse_serial
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -24,14 +26,20 @@ class ClaimedMessage:
 async def claim_batch(
     db: Db, batch_id: uuid.UUID, accepted_at: datetime, *, now: datetime, lease_s: int
 ) -> list[ClaimedMessage]:
-    """Take the batch's unsent rows for this job. A row already claimed by a live job is left alone; one whose
-    claim is older than the lease belonged to a worker that died and is taken over."""
+    """Take the batch for this job, in ONE statement: its outbox row first (unclaimed, or claimed longer ago
+    than the lease by a worker that died), then its unsent rows. A batch a live job holds yields nothing."""
     rows = await db.fetch(
         """
-        UPDATE messages SET status = 'sending', claimed_at = $3::timestamptz, attempts = attempts + 1, retry_at = NULL
-        WHERE batch_id = $1 AND accepted_at = $2
-          AND (status = 'queued' OR (status = 'sending' AND claimed_at < $3::timestamptz - make_interval(secs => $4::int)))
-        RETURNING id, serial_no, phone, content
+        WITH claim AS (
+            UPDATE send_outbox SET claimed_at = $3::timestamptz, attempts = attempts + 1
+            WHERE batch_id = $1
+              AND (claimed_at IS NULL OR claimed_at < $3::timestamptz - make_interval(secs => $4::int))
+            RETURNING batch_id
+        )
+        UPDATE messages m SET status = 'sending', claimed_at = $3::timestamptz, attempts = m.attempts + 1
+        FROM claim
+        WHERE m.batch_id = claim.batch_id AND m.accepted_at = $2 AND m.status IN ('queued', 'sending')
+        RETURNING m.id, m.serial_no, m.phone, m.content
         """,
         batch_id,
         accepted_at,
@@ -47,16 +55,20 @@ def _id(m: ClaimedMessage) -> int:
 
 async def record_submit_results(
     db: Db,
+    batch_id: uuid.UUID,
     accepted_at: datetime,
     *,
     ids: Sequence[int],
     carrier_ids: Sequence[str | None],
     errors: Sequence[str],
     now: datetime,
+    last: bool = True,
 ) -> None:
-    """Store what the carrier said. A report may already have moved a row past `sending`; keep its status."""
+    """Store what the carrier said and, with the batch's last chunk, close its outbox row, in ONE statement.
+    A report may already have moved a row past `sending`; its status stays."""
     await db.execute(
         """
+        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $6 AND $7::bool)
         UPDATE messages m SET
             carrier_id = COALESCE(m.carrier_id, r.carrier_id),
             sent_at = $5,
@@ -64,35 +76,53 @@ async def record_submit_results(
                           WHEN r.carrier_id IS NULL THEN 'failed' ELSE 'sent' END,
             error = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN r.error ELSE m.error END
         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error)
-        WHERE m.id = r.id AND m.accepted_at = $4
+        WHERE m.id = ANY($1::bigint[]) AND m.accepted_at = $4 AND m.id = r.id
         """,
         list(ids),
         list(carrier_ids),
         list(errors),
         accepted_at,
         now,
+        batch_id,
+        last,
     )
 
 
-async def release_for_retry(db: Db, accepted_at: datetime, ids: Sequence[int], *, retry_at: datetime) -> None:
-    """Give claimed rows back to the outbox after a transient carrier failure; the sweep leaves them until
-    `retry_at` so the job's own backoff decides when they go again."""
+async def release_for_retry(
+    db: Db, batch_id: uuid.UUID, accepted_at: datetime, ids: Sequence[int], *, retry_at: datetime
+) -> None:
+    """Give claimed rows back after a transient carrier failure. The outbox row waits until `retry_at`, so the
+    job's own backoff, not the sweep, decides when they go again."""
     await db.execute(
-        "UPDATE messages SET status = 'queued', claimed_at = NULL, retry_at = $3"
-        " WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'",
+        """
+        WITH outbox AS (
+            INSERT INTO send_outbox (batch_id, accepted_at, due_at) VALUES ($3, $2, $4)
+            ON CONFLICT (batch_id) DO UPDATE SET claimed_at = NULL, due_at = EXCLUDED.due_at
+        )
+        UPDATE messages SET status = 'queued', claimed_at = NULL, retry_at = $4
+        WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'
+        """,
         list(ids),
         accepted_at,
+        batch_id,
         retry_at,
     )
 
 
-async def fail_messages(db: Db, accepted_at: datetime, ids: Sequence[int], *, reason: str) -> None:
+async def fail_messages(
+    db: Db, batch_id: uuid.UUID, accepted_at: datetime, ids: Sequence[int], *, reason: str
+) -> None:
+    """Permanent failure before the carrier took them: the rows fail with the reason, the batch is done."""
     await db.execute(
-        "UPDATE messages SET status = 'failed', error = $3"
-        " WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'",
+        """
+        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $4)
+        UPDATE messages SET status = 'failed', error = $3
+        WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'
+        """,
         list(ids),
         accepted_at,
         reason,
+        batch_id,
     )
 
 
@@ -106,40 +136,33 @@ class DeliveryReport:
 
 
 async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
-    """Apply a carrier's batch of delivery reports in ONE statement; returns how many rows changed. The
-    serial numbers' days bound the scan to their partitions."""
-    if not reports:
+    """Apply a carrier's batch of delivery reports in ONE statement; returns how many rows changed. Each serial
+    gives the row's id and day, so the update is primary-key lookups in the days' partitions; the plan does not
+    depend on statistics (a new day's partition has none yet). Serials we never issued are ignored."""
+    refs = [(r, ref) for r in reports if (ref := parse_serial(r.serial_no)) is not None]
+    if not refs:
         return 0
-    days = sorted({d for r in reports if (d := _serial_day(r.serial_no)) is not None})
-    if not days:
-        return 0
-    first = datetime.strptime(str(days[0]), "%Y%m%d").replace(tzinfo=UTC)
-    last = datetime.strptime(str(days[-1]), "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=1)
     result: str = await db.execute(
         """
         UPDATE messages m SET
             status = CASE WHEN r.delivered THEN 'delivered' ELSE 'failed' END,
             error = r.error, reported_at = r.report_time,
             carrier_id = COALESCE(m.carrier_id, r.carrier_id)
-        FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::timestamptz[])
-             AS r(serial_no, carrier_id, delivered, error, report_time)
-        WHERE m.serial_no = r.serial_no AND m.accepted_at >= $6 AND m.accepted_at < $7
-          AND m.status IN ('sending', 'sent')
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[])
+             AS r(id, serial_no, carrier_id, delivered, error, report_time)
+        WHERE m.id = ANY($1::bigint[]) AND m.accepted_at >= $7 AND m.accepted_at < $8
+          AND m.id = r.id AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
         """,
-        [r.serial_no for r in reports],
-        [r.carrier_id for r in reports],
-        [r.delivered for r in reports],
-        [r.error for r in reports],
-        [r.report_time for r in reports],
-        first,
-        last,
+        [ref.message_id for _, ref in refs],
+        [r.serial_no for r, _ in refs],
+        [r.carrier_id for r, _ in refs],
+        [r.delivered for r, _ in refs],
+        [r.error for r, _ in refs],
+        [r.report_time for r, _ in refs],
+        min(ref.day_start for _, ref in refs),
+        max(ref.day_end for _, ref in refs),
     )
     return int(result.split()[-1])
-
-
-def _serial_day(serial_no: str) -> int | None:
-    day, _, _ = serial_no.partition(":")
-    return int(day) if len(day) == 8 and day.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -148,22 +171,17 @@ class StaleBatch:
     accepted_at: datetime
 
 
-async def find_stale_batches(
-    db: Db, *, now: datetime, stale_after_s: int, lease_s: int, limit: int = 1000
-) -> list[StaleBatch]:
-    """Batches the outbox must push again: rows still `queued` long after acceptance (their job was lost)
-    and not waiting on a retry, or `sending` rows whose claim outlived the lease (their worker died)."""
+async def find_stale_batches(db: Db, *, now: datetime, lease_s: int, limit: int = 1000) -> list[StaleBatch]:
+    """Batches the outbox must push again: unclaimed past their due time (their job was lost, or a retry's
+    backoff is over) or claimed longer ago than the lease (their worker died)."""
     rows = await db.fetch(
         """
-        SELECT DISTINCT batch_id, accepted_at FROM messages
-        WHERE status IN ('queued', 'sending')
-          AND accepted_at < $1::timestamptz - make_interval(secs => $2::int)
-          AND ((status = 'queued' AND (retry_at IS NULL OR retry_at < $1::timestamptz))
-               OR (status = 'sending' AND claimed_at < $1::timestamptz - make_interval(secs => $3::int)))
-        LIMIT $4
+        SELECT batch_id, accepted_at FROM send_outbox
+        WHERE (claimed_at IS NULL AND due_at < $1::timestamptz)
+           OR claimed_at < $1::timestamptz - make_interval(secs => $2::int)
+        ORDER BY due_at LIMIT $3
         """,
         now,
-        stale_after_s,
         lease_s,
         limit,
     )

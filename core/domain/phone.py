@@ -11,11 +11,20 @@ UNKNOWN_ISO = "DEF"  # what Tencent reports as IsoCode when it cannot place a nu
 
 _STRICT = re.compile(r"\+?[0-9]+", re.ASCII)
 _MAINLAND_MOBILE = re.compile(r"1[0-9]{10}", re.ASCII)
+
+
 # Mainland mobiles are most of the traffic: matched against libphonenumber's own CN patterns directly, which is
 # what is_valid_number does for them, at a fraction of the cost of a full parse. Anything else takes the full path.
-_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-_CN_GENERAL = re.compile(_CN.general_desc.national_number_pattern)
-_CN_MOBILE = re.compile(_CN.mobile.national_number_pattern)
+def _cn_pattern(kind: str) -> re.Pattern[str]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None
+    pattern = getattr(metadata, kind).national_number_pattern
+    assert isinstance(pattern, str)
+    return re.compile(pattern)
+
+
+_CN_GENERAL = _cn_pattern("general_desc")
+_CN_MOBILE = _cn_pattern("mobile")
 # A run of 7+ digits standing on its own: digits inside a word (a UUID, a hex id) are not a number.
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\+?[0-9]{7,}(?![0-9A-Za-z])", re.ASCII)
 

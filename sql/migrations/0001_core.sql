@@ -100,12 +100,24 @@ CREATE TABLE messages (
     PRIMARY KEY (id, accepted_at)
 ) PARTITION BY RANGE (accepted_at);
 
+-- Only columns that never change are indexed: a message's status, carrier id and times change two or three
+-- times, and with no index on them (and room left in each page) those updates are HOT, touching no index.
 CREATE INDEX messages_serial ON messages (serial_no);
 CREATE INDEX messages_batch ON messages (batch_id);
 CREATE INDEX messages_app_phone ON messages (sdk_app_id, phone, accepted_at DESC);
 CREATE INDEX messages_app_time ON messages (sdk_app_id, accepted_at DESC);
--- Rows still waiting on us or on the carrier: the outbox sweep and "what is in flight" read only these.
-CREATE INDEX messages_unfinished ON messages (accepted_at) WHERE status IN ('queued', 'sending', 'sent');
+
+-- The send outbox: one row per accepted request until its messages have been handed to the carrier (or
+-- failed). The sweep reads this small table, not messages: a row whose job was lost (unclaimed past due_at)
+-- or whose worker died (claimed past the lease) is enqueued again.
+CREATE TABLE send_outbox (
+    batch_id    uuid PRIMARY KEY,
+    accepted_at timestamptz NOT NULL,
+    -- Not to be swept before this: acceptance + the staleness window, or a retry's backoff.
+    due_at      timestamptz NOT NULL,
+    claimed_at  timestamptz,
+    attempts    integer NOT NULL DEFAULT 0
+);
 
 -- Creates the daily partitions from `first_day` for `days` days; safe to run again.
 CREATE FUNCTION ensure_message_partitions(first_day date, days integer) RETURNS integer
@@ -120,7 +132,8 @@ BEGIN
         part := 'messages_' || to_char(d, 'YYYYMMDD');
         IF to_regclass(part) IS NULL THEN
             EXECUTE format(
-                'CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L)',
+                -- fillfactor: room in each page for the HOT updates that follow every insert.
+                'CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L) WITH (fillfactor = 50)',
                 part, d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
             created := created + 1;
         END IF;

@@ -3,9 +3,12 @@ through the simulator over HTTP, the simulator reports back, and Postgres holds 
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from core.domain.serial import SerialRef, parse_serial
 from tests.flow.harness import running_platform
 from worker.carriers.simulator import SimulatorConfig
 
@@ -51,6 +54,8 @@ async def test_sdk_send_is_recorded_sent_and_delivered(database_url: str, redis_
         for s in accepted:
             row = rows[s.PhoneNumber]
             assert row["serial_no"] == s.SerialNo
+            # The serial names the row's partition day and primary key (reports are applied by it).
+            assert parse_serial(s.SerialNo) == SerialRef(row["accepted_at"].astimezone(UTC).date(), row["id"])
             assert row["parts"] == 1 and row["iso_code"] == "CN"
             assert row["content"] == "【TestCorp】Your code is 123456, valid for 5 minutes."
             assert row["carrier_id"]

@@ -109,11 +109,12 @@ async def test_a_report_arriving_before_the_send_is_recorded_keeps_the_final_sta
         report = {"reports": [{"ref": serial, "carrier_id": "C1", "status": "DELIVRD", "delivered": True,
                                "error": "", "report_time": 1_800_000_000.0}]}  # fmt: skip
         headers = {"Authorization": f"Bearer {platform.settings.carrier_webhook_token}"}
-        row = await platform.db.fetchrow("SELECT id, accepted_at FROM messages")
+        row = await platform.db.fetchrow("SELECT id, accepted_at, batch_id FROM messages")
 
         async def worker_records_sent() -> None:
             await record_submit_results(
                 platform.db,
+                row["batch_id"],
                 row["accepted_at"],
                 ids=[row["id"]],
                 carrier_ids=["C1"],

@@ -40,22 +40,25 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     for start in range(0, len(claimed), CARRIER_BATCH):
         chunk = claimed[start : start + CARRIER_BATCH]
         try:
-            sent, refused = await _submit(deps, accepted, chunk)
+            last = start + CARRIER_BATCH >= len(claimed)
+            sent, refused = await _submit(deps, batch, accepted, chunk, last=last)
         except TransientCarrierError as exc:
             rest = [m.id for m in claimed[start:]]
             if job_try >= deps.settings.send_max_tries:
-                await fail_messages(deps.db, accepted, rest, reason=f"carrier unavailable: {exc}")
+                await fail_messages(deps.db, batch, accepted, rest, reason=f"carrier unavailable: {exc}")
                 counts["failed"] += len(rest)
                 bound.warning("send gave up", reason=str(exc), **counts)
                 return counts
             delay = retry_delay(
                 job_try, base_s=deps.settings.send_retry_base_s, max_s=deps.settings.send_retry_max_s
             )
-            await release_for_retry(deps.db, accepted, rest, retry_at=deps.now() + timedelta(seconds=delay))
+            await release_for_retry(
+                deps.db, batch, accepted, rest, retry_at=deps.now() + timedelta(seconds=delay)
+            )
             bound.warning("carrier call failed, retrying", reason=str(exc), retry_in_s=delay)
             raise Retry(defer=delay) from exc
         except PermanentCarrierError as exc:
-            await fail_messages(deps.db, accepted, [m.id for m in chunk], reason=str(exc))
+            await fail_messages(deps.db, batch, accepted, [m.id for m in chunk], reason=str(exc))
             counts["failed"] += len(chunk)
             continue
         counts["sent"] += sent
@@ -64,7 +67,9 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     return counts
 
 
-async def _submit(deps: Deps, accepted_at: datetime, chunk: list[ClaimedMessage]) -> tuple[int, int]:
+async def _submit(
+    deps: Deps, batch_id: uuid.UUID, accepted_at: datetime, chunk: list[ClaimedMessage], *, last: bool
+) -> tuple[int, int]:
     results = await deps.connector.submit(
         [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
     )
@@ -73,11 +78,13 @@ async def _submit(deps: Deps, accepted_at: datetime, chunk: list[ClaimedMessage]
     errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
     await record_submit_results(
         deps.db,
+        batch_id,
         accepted_at,
         ids=[m.id for m in chunk],
         carrier_ids=carrier_ids,
         errors=errors,
         now=deps.now(),
+        last=last,
     )
     refused = sum(1 for c in carrier_ids if c is None)
     return len(chunk) - refused, refused

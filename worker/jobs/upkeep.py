@@ -18,12 +18,7 @@ log = structlog.get_logger("worker.upkeep")
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     deps = get_deps(ctx)
     now = deps.now()
-    stale = await find_stale_batches(
-        deps.db,
-        now=now,
-        stale_after_s=deps.settings.outbox_stale_after_s,
-        lease_s=deps.settings.claim_lease_s,
-    )
+    stale = await find_stale_batches(deps.db, now=now, lease_s=deps.settings.claim_lease_s)
     redis = get_redis(ctx)
     # A fresh job id per sweep minute: the original job id may still be held by a finished or dead job.
     attempt = f"sweep{int(now.timestamp()) // 60}"

@@ -1,0 +1,40 @@
+"""Serial numbers (SendStatus.SerialNo): `YYYYMMDD:<message id>`, the UTC day of acceptance and the row's id.
+The day names the message's partition and the id its primary key, so a lookup by serial touches one index
+entry of one partition, whatever the table's statistics say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+
+@dataclass(frozen=True)
+class SerialRef:
+    day: date
+    message_id: int
+
+    @property
+    def day_start(self) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
+
+    @property
+    def day_end(self) -> datetime:
+        return self.day_start + timedelta(days=1)
+
+
+def format_serial(accepted_at: datetime, message_id: int) -> str:
+    return f"{accepted_at.astimezone(UTC):%Y%m%d}:{message_id}"
+
+
+def parse_serial(serial_no: str) -> SerialRef | None:
+    """None for anything this platform did not issue."""
+    day_text, sep, id_text = serial_no.partition(":")
+    if not sep or len(day_text) != 8 or not (day_text + id_text).isascii():
+        return None
+    if not day_text.isdigit() or not id_text.isdigit() or len(id_text) > 18:
+        return None
+    try:
+        day = datetime.strptime(day_text, "%Y%m%d").date()
+    except ValueError:
+        return None
+    return SerialRef(day, int(id_text))
