@@ -1,5 +1,9 @@
 """Message state changes after intake, each ONE statement per batch: claim, record carrier results, release
-for retry, fail, apply delivery reports, and the outbox sweep. Also the operator's record listing."""
+for retry, fail, apply delivery reports, and the outbox sweep. Also the operator's record listing.
+
+Every statement that updates several messages first locks them in id order (`ORDER BY id FOR UPDATE`): a
+worker recording a batch and the webhook applying reports that span batches then never wait on each other in
+a cycle (unordered, they deadlocked under load)."""
 
 from __future__ import annotations
 
@@ -35,10 +39,14 @@ async def claim_batch(
             WHERE batch_id = $1
               AND (claimed_at IS NULL OR claimed_at < $3::timestamptz - make_interval(secs => $4::int))
             RETURNING batch_id
+        ), locked AS (
+            SELECT m.id FROM messages m JOIN claim ON m.batch_id = claim.batch_id
+            WHERE m.accepted_at = $2 AND m.status IN ('queued', 'sending')
+            ORDER BY m.id FOR UPDATE OF m
         )
         UPDATE messages m SET status = 'sending', claimed_at = $3::timestamptz, attempts = m.attempts + 1
-        FROM claim
-        WHERE m.batch_id = claim.batch_id AND m.accepted_at = $2 AND m.status IN ('queued', 'sending')
+        FROM locked
+        WHERE m.id = locked.id AND m.accepted_at = $2
         RETURNING m.id, m.serial_no, m.phone, m.content
         """,
         batch_id,
@@ -68,15 +76,18 @@ async def record_submit_results(
     A report may already have moved a row past `sending`; its status stays."""
     await db.execute(
         """
-        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $6 AND $7::bool)
+        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $6 AND $7::bool),
+        locked AS (
+            SELECT id FROM messages WHERE id = ANY($1::bigint[]) AND accepted_at = $4 ORDER BY id FOR UPDATE
+        )
         UPDATE messages m SET
             carrier_id = COALESCE(m.carrier_id, r.carrier_id),
             sent_at = $5,
             status = CASE WHEN m.status <> 'sending' THEN m.status
                           WHEN r.carrier_id IS NULL THEN 'failed' ELSE 'sent' END,
             error = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN r.error ELSE m.error END
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error)
-        WHERE m.id = ANY($1::bigint[]) AND m.accepted_at = $4 AND m.id = r.id
+        FROM locked JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error) USING (id)
+        WHERE m.id = locked.id AND m.accepted_at = $4
         """,
         list(ids),
         list(carrier_ids),
@@ -98,9 +109,11 @@ async def release_for_retry(
         WITH outbox AS (
             INSERT INTO send_outbox (batch_id, accepted_at, due_at) VALUES ($3, $2, $4)
             ON CONFLICT (batch_id) DO UPDATE SET claimed_at = NULL, due_at = EXCLUDED.due_at
+        ), locked AS (
+            SELECT id FROM messages WHERE id = ANY($1::bigint[]) AND accepted_at = $2 ORDER BY id FOR UPDATE
         )
-        UPDATE messages SET status = 'queued', claimed_at = NULL, retry_at = $4
-        WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'
+        UPDATE messages m SET status = 'queued', claimed_at = NULL, retry_at = $4
+        FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
         """,
         list(ids),
         accepted_at,
@@ -115,9 +128,12 @@ async def fail_messages(
     """Permanent failure before the carrier took them: the rows fail with the reason, the batch is done."""
     await db.execute(
         """
-        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $4)
-        UPDATE messages SET status = 'failed', error = $3
-        WHERE id = ANY($1::bigint[]) AND accepted_at = $2 AND status = 'sending'
+        WITH done AS (DELETE FROM send_outbox WHERE batch_id = $4),
+        locked AS (
+            SELECT id FROM messages WHERE id = ANY($1::bigint[]) AND accepted_at = $2 ORDER BY id FOR UPDATE
+        )
+        UPDATE messages m SET status = 'failed', error = $3
+        FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
         """,
         list(ids),
         accepted_at,
@@ -144,14 +160,20 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
         return 0
     result: str = await db.execute(
         """
+        WITH locked AS (
+            SELECT id, accepted_at FROM messages
+            WHERE id = ANY($1::bigint[]) AND accepted_at >= $7 AND accepted_at < $8
+            ORDER BY id FOR UPDATE
+        )
         UPDATE messages m SET
             status = CASE WHEN r.delivered THEN 'delivered' ELSE 'failed' END,
             error = r.error, reported_at = r.report_time,
             carrier_id = COALESCE(m.carrier_id, r.carrier_id)
-        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[])
-             AS r(id, serial_no, carrier_id, delivered, error, report_time)
-        WHERE m.id = ANY($1::bigint[]) AND m.accepted_at >= $7 AND m.accepted_at < $8
-          AND m.id = r.id AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
+        FROM locked
+        JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[])
+             AS r(id, serial_no, carrier_id, delivered, error, report_time) USING (id)
+        WHERE m.id = locked.id AND m.accepted_at = locked.accepted_at
+          AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
         """,
         [ref.message_id for _, ref in refs],
         [r.serial_no for r, _ in refs],
