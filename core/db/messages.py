@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
-from core.domain.serial import parse_serial
+from core.domain.serial import SerialRef, parse_serial
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -181,10 +181,14 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
         [r.delivered for r, _ in refs],
         [r.error for r, _ in refs],
         [r.report_time for r, _ in refs],
-        min(ref.day_start for _, ref in refs),
-        max(ref.day_end for _, ref in refs),
+        min((ref for _, ref in refs), key=_day).day_start,
+        max((ref for _, ref in refs), key=_day).day_end,
     )
     return int(result.split()[-1])
+
+
+def _day(ref: SerialRef) -> date:
+    return ref.day
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def parse_serial(serial_no: str) -> SerialRef | None:
     if not day_text.isdigit() or not id_text.isdigit() or len(id_text) > 18:
         return None
     try:
-        day = datetime.strptime(day_text, "%Y%m%d").date()
+        day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:]))
     except ValueError:
         return None
     return SerialRef(day, int(id_text))
