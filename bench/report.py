@@ -295,8 +295,8 @@ def _headroom(*groups: list[float], minimum: float = 1.0) -> float:
 
 
 def draw_chart(results: dict[str, Any], png_path: Path) -> None:
-    """A 10x6 in, 100 dpi PNG: accepted/s and delivered/s over time (with the floor rate),
-    and intake p99 over time (with its target)."""
+    """A 10x8 in, 100 dpi PNG: accepted/s and delivered/s over time (with the floor rate), intake p99 over
+    time (with its target), and the queue: lag of the oldest unsent request and jobs waiting in Redis."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -315,7 +315,9 @@ def draw_chart(results: dict[str, Any], png_path: Path) -> None:
     messages = (results.get("e2e") or {}).get("messages", (results.get("settings") or {}).get("messages"))
     thousands = FuncFormatter(lambda value, _pos: f"{value:,.0f}")
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), dpi=100, sharex=True)
+    lag = _series(timeline, "queue_lag_s")
+    depth = _series(timeline, "queue_depth")
+    fig, (top, bottom, queue) = plt.subplots(3, 1, figsize=(10, 8), dpi=100, sharex=True)
     try:
         top.plot(t, accepted, label="accepted/s", color="tab:blue", linewidth=1.5)
         top.plot(t, delivered, label="delivered/s", color="tab:green", linewidth=1.5)
@@ -344,7 +346,18 @@ def draw_chart(results: dict[str, Any], png_path: Path) -> None:
             label=f"target {fmt_num(p99_target)} ms",
         )
         bottom.set_ylabel("intake p99, ms")
-        bottom.set_xlabel("seconds since start")
+
+        queue.plot(t, lag, label="queue lag (oldest unsent request), s", color="tab:purple", linewidth=1.5)
+        queue.set_ylabel("lag, s")
+        queue.set_xlabel("seconds since start")
+        queue.set_ylim(bottom=0)
+        queue.grid(True, alpha=0.3)
+        jobs = queue.twinx()
+        jobs.plot(t, depth, label="jobs queued in Redis", color="tab:brown", linewidth=1, linestyle=":")
+        jobs.set_ylabel("jobs")
+        jobs.set_ylim(bottom=0)
+        handles = queue.get_legend_handles_labels()[0] + jobs.get_legend_handles_labels()[0]
+        queue.legend(handles=handles, loc="upper left", ncols=2, fontsize="small", framealpha=0.9)
         bottom.set_ylim(0, _headroom(p99, [p99_target]))
         bottom.yaxis.set_major_formatter(thousands)
         bottom.grid(True, alpha=0.3)

@@ -34,6 +34,11 @@ SIGN = "Bench"
 TARGETS = {"e2e_msgs_per_s": 5000, "ratio_to_floor": 3, "intake_p99_ms": 100, "peak_rss_mb": 200}
 # Tags the benchmark's own monitoring queries so they are not counted as the platform's statements.
 OUTBOX_SQL = "/* bench-monitor */ SELECT count(*) FROM send_outbox"
+# Queue lag: how long the oldest request still waiting to be handed to the carrier has waited.
+LAG_SQL = (
+    "/* bench-monitor */ SELECT count(*), coalesce(extract(epoch FROM $1::timestamptz - min(accepted_at)), 0)"
+    " FROM send_outbox"
+)
 E2E_SQL = (
     "/* bench-monitor */ SELECT min(accepted_at), max(reported_at), count(*) FILTER (WHERE status = 'delivered')"
     " FROM messages WHERE sdk_app_id = $1"
@@ -221,6 +226,7 @@ def merge_timeline(
                 "delivered_per_s": round(point["delivered_per_s"] / span, 1),
                 "queue_depth": point["queue_depth"],
                 "outbox_batches": point["outbox_batches"],
+                "queue_lag_s": point["queue_lag_s"],
                 "p99_ms": round(p99, 2) if p99 is not None else None,
             }
         )
@@ -328,7 +334,9 @@ async def _wait_drained(
         if stats["reports_sent"] >= reports_expected and await db.fetchval(OUTBOX_SQL) == 0:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"only {stats['reports_sent']} of {reports_expected} reports after {timeout_s} s")
+            raise RuntimeError(
+                f"only {stats['reports_sent']} of {reports_expected} reports after {timeout_s} s"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -353,7 +361,9 @@ async def _sample(
         for group in usage.values():
             group.sample()
         depth = await redis.zcard("arq:queue")
-        outbox = await db.fetchval(OUTBOX_SQL)
+        lag_row = await db.fetchrow(LAG_SQL, datetime.now(UTC))
+        assert lag_row is not None
+        outbox, lag_s = int(lag_row[0]), float(lag_row[1])
         stats = await _simulator_stats(http, stack, headers)
         delivered = int(stats["reports_sent"])
         timeline.append(
@@ -362,6 +372,7 @@ async def _sample(
                 "wall": time.time(),
                 "queue_depth": depth,
                 "outbox_batches": outbox,
+                "queue_lag_s": round(lag_s, 3),
                 "delivered_per_s": delivered - previous_delivered,
             }
         )

@@ -274,7 +274,7 @@ def test_draw_chart_writes_a_png(results: dict[str, Any], tmp_path: Path) -> Non
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 20_000
     height, width = matplotlib.image.imread(png).shape[:2]
-    assert (width, height) == (1000, 600)
+    assert (width, height) == (1000, 800)
 
 
 def test_draw_chart_copes_with_an_empty_timeline(results: dict[str, Any], tmp_path: Path) -> None:
