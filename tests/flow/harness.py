@@ -88,28 +88,32 @@ class Platform:
         rows = await self.db.fetch("SELECT * FROM messages WHERE sdk_app_id = $1", tenant.sdk_app_id)
         return {r["phone"]: r for r in rows}
 
+    async def add_template(
+        self,
+        account_id: int,
+        content: str,
+        *,
+        sms_type: int = 0,
+        international: bool = False,
+        approve: bool = True,
+    ) -> int:
+        return await admin.create_template(
+            self.db,
+            account_id=account_id,
+            content=content,
+            sms_type=sms_type,
+            international=international,
+            approve=approve,
+        )
+
     async def add_tenant(self, *, kind: str = "organization", name: str = "Tenant") -> Tenant:
         acct = await admin.create_account(self.db, name=name, kind=kind, balance_minor=100_000)
         app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
         await admin.create_signature(
             self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True
         )
-        tid = await admin.create_template(
-            self.db,
-            account_id=acct.account_id,
-            content=TEMPLATE,
-            sms_type=0,
-            international=False,
-            approve=True,
-        )
-        itid = await admin.create_template(
-            self.db,
-            account_id=acct.account_id,
-            content=TEMPLATE,
-            sms_type=0,
-            international=True,
-            approve=True,
-        )
+        tid = await self.add_template(acct.account_id, TEMPLATE)
+        itid = await self.add_template(acct.account_id, TEMPLATE, international=True)
         tenant = Tenant(acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid)
         self.tenants.append(tenant)
         return tenant

@@ -165,14 +165,7 @@ async def test_unapproved_template_is_refused(database_url: str, redis_url: str)
     """Only an approved template sends."""
     async with running_platform(database_url, redis_url) as platform:
         tenant = await platform.add_tenant()
-        pending = await admin.create_template(
-            platform.db,
-            account_id=tenant.account_id,
-            content=TEMPLATE,
-            sms_type=0,
-            international=False,
-            approve=False,
-        )
+        pending = await platform.add_template(tenant.account_id, TEMPLATE, approve=False)
         code = await refused(platform, tenant, [CN_1], ["123456", "5"], TemplateId=str(pending))
         assert code == "FailedOperation.TemplateIncorrectOrUnapproved"
         assert await message_count(platform) == 0
@@ -350,14 +343,7 @@ async def test_marketing_hours_are_platform_time(
     ts = int(local.timestamp())
     async with running_platform(database_url, redis_url, clock=lambda: float(ts)) as platform:
         tenant = await platform.add_tenant()
-        marketing = await admin.create_template(
-            platform.db,
-            account_id=tenant.account_id,
-            content=MEMBER_SALE,
-            sms_type=1,
-            international=False,
-            approve=True,
-        )
+        marketing = await platform.add_template(tenant.account_id, MEMBER_SALE, sms_type=1)
         client = Tc3Client(platform.http, platform.api_url, tenant.secret_id, tenant.secret_key)
         reply = await client.call(
             {
