@@ -47,6 +47,27 @@ class Code(StrEnum):
     # Templates and operations
     INVALID_TEMPLATE_FORMAT = "InvalidParameterValue.InvalidTemplateFormat"
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
+    # Signatures and templates (review)
+    INVALID_DOCUMENT_TYPE = "InvalidParameterValue.InvalidDocumentType"
+    INVALID_SIGN_PURPOSE = "InvalidParameterValue.InvalidSignPurpose"
+    INVALID_INTERNATIONAL = "InvalidParameterValue.InvalidInternational"
+    IMAGE_INVALID = "InvalidParameterValue.ImageInvalid"
+    INVALID_SMS_TYPE = "InvalidParameterValue.InvalidSmsType"
+    SIGN_NAME_TOO_LONG = "InvalidParameterValue.SignNameLengthTooLong"
+    SIGN_EXIST_UNAPPROVED = "InvalidParameterValue.SignExistAndUnapproved"
+    SIGN_ALREADY_PASSED = "InvalidParameterValue.SignAlreadyPassedCheck"
+    MARKETING_WITHOUT_UNSUBSCRIBE = "InvalidParameterValue.MarketingTemplateWithoutUnsubscribe"
+    TEMPLATE_DIRTY_WORDS = "InvalidParameterValue.TemplateWithDirtyWords"
+    LIMIT_VERIFY_FAIL = "InvalidParameterValue.LimitVerifyFail"
+    OFFSET_VERIFY_FAIL = "InvalidParameterValue.OffsetVerifyFail"
+    FORBID_MARKETING_TEMPLATES = "FailedOperation.ForbidAddMarketingTemplates"
+    SIGN_NUMBER_LIMIT = "FailedOperation.SignNumberLimit"
+    TEMPLATE_NUMBER_LIMIT = "FailedOperation.TemplateNumberLimit"
+    TEMPLATE_ALREADY_PASSED = "FailedOperation.TemplateAlreadyPassedCheck"
+    MISSING_SIGN_TO_MODIFY = "FailedOperation.MissingSignatureToModify"
+    MISSING_TEMPLATE_TO_MODIFY = "FailedOperation.MissingTemplateToModify"
+    SIGN_ID_NOT_EXIST = "FailedOperation.SignIdNotExist"
+    TEMPLATE_ID_NOT_EXIST = "FailedOperation.TemplateIdNotExist"
 
 
 MESSAGES: dict[Code, str] = {
@@ -88,6 +109,26 @@ MESSAGES: dict[Code, str] = {
     Code.INTL_DAILY_LIMIT: "The account's international daily limit is reached.",
     Code.INVALID_TEMPLATE_FORMAT: "The template format is invalid.",
     Code.UNSUPPORTED_OPERATION: "This operation is not supported.",
+    Code.INVALID_DOCUMENT_TYPE: "DocumentType is invalid for this SignType.",
+    Code.INVALID_SIGN_PURPOSE: "SignPurpose is invalid.",
+    Code.INVALID_INTERNATIONAL: "International is invalid.",
+    Code.IMAGE_INVALID: "The image is not a valid base64 image within the size limit.",
+    Code.INVALID_SMS_TYPE: "SmsType is invalid.",
+    Code.SIGN_NAME_TOO_LONG: "The signature name is too long.",
+    Code.SIGN_EXIST_UNAPPROVED: "The same signature is already waiting for review.",
+    Code.SIGN_ALREADY_PASSED: "The signature is approved and can no longer be modified.",
+    Code.MARKETING_WITHOUT_UNSUBSCRIBE: "A marketing template must tell recipients how to unsubscribe (reply TD).",
+    Code.TEMPLATE_DIRTY_WORDS: "The template contains banned content.",
+    Code.LIMIT_VERIFY_FAIL: "Limit is invalid.",
+    Code.OFFSET_VERIFY_FAIL: "Offset is invalid.",
+    Code.FORBID_MARKETING_TEMPLATES: "Individual accounts cannot apply for marketing templates.",
+    Code.SIGN_NUMBER_LIMIT: "The account has reached its maximum number of signatures.",
+    Code.TEMPLATE_NUMBER_LIMIT: "The account has reached its maximum number of templates.",
+    Code.TEMPLATE_ALREADY_PASSED: "The template is approved and can no longer be modified.",
+    Code.MISSING_SIGN_TO_MODIFY: "The signature to modify does not exist.",
+    Code.MISSING_TEMPLATE_TO_MODIFY: "The template to modify does not exist.",
+    Code.SIGN_ID_NOT_EXIST: "The signature does not exist.",
+    Code.TEMPLATE_ID_NOT_EXIST: "The template does not exist.",
 }
 
 
