@@ -9,6 +9,7 @@ from aiohttp import web
 from arq import create_pool
 
 from api import carrier_webhook, tencent_v3
+from api.admin import setup_admin
 from api.context import STATE, ApiState
 from core.db.pool import create_pool as create_db_pool
 from core.queue import redis_settings
@@ -43,4 +44,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_get("/", tencent_v3.handle)
     app.router.add_post("/carrier/reports", carrier_webhook.reports)
     app.router.add_get("/healthz", healthz)
+    setup_admin(app)
     return app

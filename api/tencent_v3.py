@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,8 +13,10 @@ import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
+from api import tencent_v3_catalog
 from api.context import STATE, ApiState
-from core.db.intake import ApiKey, SendContext, load_api_key, load_send_context
+from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
+from core.db.intake import SendContext, load_api_key, load_send_context
 from core.domain import tc3
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.sending import SendPlan, SendRequest
@@ -23,49 +24,6 @@ from core.send import accept_send
 
 VERSION = "2021-01-11"
 log = structlog.get_logger("api.tencent_v3")
-
-
-def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:
-    # The SDK detects errors only when Content-Type is exactly application/json (no charset).
-    body = json.dumps({"Response": {**fields, "RequestId": request_id}}, ensure_ascii=False)
-    return web.Response(body=body.encode(), status=200, headers={"Content-Type": "application/json"})
-
-
-def error_envelope(request_id: str, rejection: Rejection) -> web.Response:
-    return envelope(request_id, {"Error": {"Code": rejection.code.value, "Message": rejection.message}})
-
-
-class Call:
-    """One API call after authentication: its parameters, key and clock."""
-
-    def __init__(self, state: ApiState, key: ApiKey, params: dict[str, Any], now: float) -> None:
-        self.state = state
-        self.key = key
-        self.params = params
-        self.now = now
-
-    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
-        value = self.params.get(name)
-        if value is None:
-            if required:
-                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
-            return default
-        # The SDK sends whatever type the caller assigned; a number for a string field is accepted.
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a string.")
-        return str(value)
-
-    def text_list(self, name: str, *, required: bool = True) -> list[str]:
-        value = self.params.get(name)
-        if value is None:
-            if required:
-                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
-            return []
-        if not isinstance(value, list) or any(
-            isinstance(v, bool) or not isinstance(v, (str, int)) for v in value
-        ):
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a list of strings.")
-        return [str(v) for v in value]
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -280,14 +238,13 @@ def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: s
     return out
 
 
-ActionHandler = Callable[[Call, str], Awaitable[tuple[web.Response, dict[str, Any]]]]
-ACTIONS: dict[str, ActionHandler] = {}
+ACTIONS: dict[str, ActionHandler] = {**tencent_v3_catalog.ACTIONS}
 # The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
 PLANNED_ACTIONS = frozenset(
     {
-        "AddSmsSign", "AddSmsTemplate", "CallbackStatusStatistics", "DeleteSmsSign", "DeleteSmsTemplate",
-        "DescribePhoneNumberInfo", "DescribeSmsSignList", "DescribeSmsTemplateList", "ModifySmsSign",
-        "ModifySmsTemplate", "PullSmsReplyStatus", "PullSmsReplyStatusByPhoneNumber", "PullSmsSendStatus",
+        "CallbackStatusStatistics",
+        "DescribePhoneNumberInfo",
+        "PullSmsReplyStatus", "PullSmsReplyStatusByPhoneNumber", "PullSmsSendStatus",
         "PullSmsSendStatusByPhoneNumber", "ReportConversion", "SendMultiGlobalSms", "SendStatusStatistics",
         "SmsPackagesStatistics", "DescribeSendRecordList",
     }

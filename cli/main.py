@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import asyncpg
 import click
 
+from cli.review import review, words
 from cli.runtime import Runtime, resolve
 from core.db import admin
 from core.db.messages import list_messages
@@ -331,6 +332,10 @@ async def _require_account(
     if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id):
         raise click.ClickException(f"account {account_id} does not exist")
     return await create(db, account_id=account_id, **kw)
+
+
+main.add_command(review)
+main.add_command(words)
 
 
 __all__ = ["Runtime", "main"]

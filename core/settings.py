@@ -33,6 +33,11 @@ class Settings:
     individual_max_variable_len: int = 12
     max_content_chars: int = 500
     intl_daily_limit_per_account: int = 1000
+    # Signatures and templates (rules S5, T5) and their documents.
+    max_signatures_per_account: int = 50
+    max_templates_per_account: int = 200
+    # Proof images travel base64 inside a request body of at most max_body_bytes.
+    max_image_bytes: int = 700 * 1024
     db_pool_min: int = 2
     db_pool_max: int = 10
 
@@ -43,6 +48,8 @@ class Settings:
     carrier_timeout_s: float = 10.0
     # Shared secret the carrier presents on our webhook (and we present to the simulator).
     carrier_webhook_token: str = "dev-carrier-token"  # noqa: S105 - development default, set in production
+    # Bearer token of the operators' admin API (/admin/v1/); empty refuses every admin request.
+    admin_token: str = "dev-admin-token"  # noqa: S105 - development default, set SMS_ADMIN_TOKEN in production
 
     # Worker.
     worker_max_jobs: int = 64

@@ -107,8 +107,10 @@ async def transition(
     actor: str,
     reason: str = "",
     account_id: int | None = None,
+    fields: Mapping[str, Any] | None = None,
 ) -> Move | Rejection:
-    """Apply a status-only action (delete, start review, approve, reject, mark urgent) with its history."""
+    """Apply a status-only action (delete, start review, approve, reject, mark urgent) with its history; `fields`
+    are columns written along with it (e.g. the customer-readable `review_reply` of a rejection)."""
     item = await load_item(pool, kind, item_id, account_id=account_id)
     if item is None:
         return Rejection(missing_code(kind, action))
@@ -117,7 +119,7 @@ async def transition(
         return decision
     async with pool.acquire() as conn, conn.transaction():
         if not await record_change(
-            conn, item, action=action, to_status=decision.to_status, actor=actor, reason=reason
+            conn, item, action=action, to_status=decision.to_status, actor=actor, reason=reason, fields=fields
         ):
             return Rejection(
                 Code.FAILED_OPERATION, f"The {kind.value} changed meanwhile; load it again and retry."

@@ -1,9 +1,11 @@
-"""Template rules (T1, T4), parameter checks (A1, D3) and rendering of the final message text."""
+"""Template rules (T1, T3, T4, T6), submission checks (A1), parameter checks (A1, D3) and rendering of the final
+message text."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Collection, Sequence
 
 from core.domain.errors import Code, Rejection
 
@@ -117,3 +119,108 @@ def check_params(
         if verification_code and not _CODE_DIGITS.fullmatch(value):
             return Rejection(Code.PARAM_FORMAT)
     return None
+
+
+# --- Submission (AddSmsTemplate / ModifySmsTemplate) -----------------------------------------------------------
+
+# 0 regular (older docs), 1 marketing, 2 notification, 3 verification code (spec 7).
+SMS_TYPES = frozenset({0, 1, 2, 3})
+MARKETING = 1
+TEMPLATE_MAX_CHARS = 500
+
+# After the valid {N} variables are taken out, no brace may be left: "{1", "1}", "{{1}}", "{a}", "{}".
+_STRAY_BRACE = re.compile("[{}\uff5b\uff5d]")
+
+# T3: an unsubscribe instruction is a reply keyword, then within a few characters the code to send (TD, T, N or
+# R, standing alone, maybe quoted), and an unsubscribe word close before or after. Matched on the NFKC-normalised,
+# case-folded text, so full-width letters and punctuation count as ASCII. Windows stay within one sentence.
+_QUOTE = "\"'\u201c\u201d\u2018\u2019\u300c\u300d\u300e\u300f"
+_REPLY_CODE = rf"(?:(?<![a-z])reply|回复|回)[\s:{_QUOTE}]{{0,3}}(?:td|t|n|r)(?![a-z0-9])[{_QUOTE}]?"
+_UNSUBSCRIBE_WORD = r"(?:unsubscribe|opt[\s-]?out|stop|退订|拒收)"
+_SAME_SENTENCE = r"[^.\u3002!?;\n]{0,12}?"
+_UNSUBSCRIBE_INSTRUCTION = re.compile(
+    rf"{_REPLY_CODE}{_SAME_SENTENCE}{_UNSUBSCRIBE_WORD}|{_UNSUBSCRIBE_WORD}{_SAME_SENTENCE}{_REPLY_CODE}"
+)
+_ASCII_WORD_CHAR = "a-z0-9"
+
+
+def check_template_submission(
+    content: str,
+    *,
+    sms_type: int,
+    international: int,
+    individual: bool,
+    banned_words: Collection[str],
+    max_chars: int = TEMPLATE_MAX_CHARS,
+) -> Rejection | None:
+    """A template as submitted, checked in this order: SmsType (0-3) and International (0, 1) values;
+    marketing by an individual account (A1); empty content; length; format (T1, stray braces); the marketing
+    unsubscribe instruction (T3); banned content (T6, `banned_words` is the operator's list)."""
+    if sms_type not in SMS_TYPES:
+        return Rejection(Code.INVALID_SMS_TYPE, "SmsType must be 0, 1 (marketing), 2 (notification) or 3.")
+    if international not in (0, 1):
+        return Rejection(Code.INVALID_INTERNATIONAL, "International must be 0 (Chinese mainland) or 1.")
+    if sms_type == MARKETING and individual:
+        return Rejection(Code.FORBID_MARKETING_TEMPLATES)
+    if not content.strip():
+        return Rejection(INVALID_TEMPLATE_FORMAT, "The template content is empty.")
+    if len(content) > max_chars:
+        return Rejection(
+            Code.CONTENT_TOO_LONG, f"The template has {len(content)} characters; at most {max_chars}."
+        )
+    rejection = check_template_format(content) or check_template_braces(content)
+    if rejection is not None:
+        return rejection
+    if sms_type == MARKETING and not has_unsubscribe_instruction(content):
+        return Rejection(
+            Code.MARKETING_WITHOUT_UNSUBSCRIBE,
+            'A marketing template must tell recipients how to unsubscribe, e.g. "Reply TD to unsubscribe".',
+        )
+    word = find_banned_word(content, banned_words)
+    if word is not None:
+        return Rejection(Code.TEMPLATE_DIRTY_WORDS, f"The template contains banned content: '{word}'.")
+    return None
+
+
+def check_template_braces(content: str) -> Rejection | None:
+    """T1 addition: every brace belongs to a {N} variable; "{1", "1}", "{{1}}", "{a}", "{}" are malformed."""
+    match = _STRAY_BRACE.search(_VARIABLE.sub("", content))
+    if match is not None:
+        return Rejection(
+            INVALID_TEMPLATE_FORMAT,
+            f"Unmatched or misused brace '{match.group()}': variables are written {{1}}, {{2}}, ...",
+        )
+    return None
+
+
+def has_unsubscribe_instruction(content: str) -> bool:
+    """T3 heuristic: "Reply TD to unsubscribe", "Reply T to opt out", "To unsubscribe, reply N", "回复TD退订",
+    "退订回T", "拒收请回复R"."""
+    return _UNSUBSCRIBE_INSTRUCTION.search(_fold(content)) is not None
+
+
+def find_banned_word(content: str, banned_words: Collection[str]) -> str | None:
+    """T6: the banned word occurring first in `content` (the longest one on a tie), as written in the list, or
+    None. Case-folded, NFKC-normalised matching. A word written in ASCII only matches whole words, allowing an
+    English ending (s, es, d, ed, ing): "loan" finds "Loans" but not "balloon"; spaces inside it match any
+    whitespace. Other words (Chinese) match anywhere."""
+    text = _fold(content)
+    best: tuple[int, int, str] | None = None
+    for word in banned_words:
+        folded = _fold(word).strip()
+        if not folded:
+            continue
+        if folded.isascii():
+            body = r"\s+".join(re.escape(part) for part in folded.split())
+            pattern = rf"(?<![{_ASCII_WORD_CHAR}]){body}(?:s|es|d|ed|ing)?(?![{_ASCII_WORD_CHAR}])"
+            match = re.search(pattern, text)
+            position = -1 if match is None else match.start()
+        else:
+            position = text.find(folded)
+        if position >= 0 and (best is None or (position, -len(folded)) < (best[0], best[1])):
+            best = (position, -len(folded), word)
+    return None if best is None else best[2]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()

@@ -1,0 +1,328 @@
+"""The operators' admin API under /admin/v1/: the review queue, items with their documents and history, review
+decisions, and the pre-check word lists. JSON in and out, a bearer token on every route (compared in constant
+time), errors as {"error": {"code", "message"}} with a fitting HTTP status, never a stack trace.
+
+It is a sub-application, so its middleware (auth, errors, the request log line) touches no other route."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from api.context import STATE, ApiState
+from core.db.review import transition, word_list
+from core.db.review_queue import (
+    BadInput,
+    check_list_name,
+    edit_words,
+    get_document,
+    get_item,
+    list_queue,
+    normalize_words,
+    operator_actor,
+)
+from core.domain.errors import MESSAGES, Code, Rejection
+from core.domain.review import Action, Kind, missing_code
+
+PREFIX = "/admin/v1"
+OPENAPI_FILE = Path(__file__).parent / "openapi" / "admin.yaml"
+DEFAULT_QUEUE_LIMIT = 50
+MAX_QUEUE_LIMIT = 500
+MAX_REASON_CHARS = 500
+MAX_WORDS_PER_REQUEST = 1000
+MAX_ID = 2**63 - 1
+OPENAPI = web.AppKey("admin_openapi", bytes)
+log = structlog.get_logger("api.admin")
+
+# The admin dialect's one table: the HTTP status each platform code is answered with. Any other refusal of a
+# review action is a conflict with the item's current state.
+HTTP_STATUS: dict[Code, int] = {
+    Code.MISSING_PARAMETER: 400,
+    Code.INVALID_PARAMETER: 400,
+    Code.INVALID_PARAMETER_VALUE: 400,
+    Code.LIMIT_VERIFY_FAIL: 400,
+    Code.JSON_PARSE_FAIL: 400,
+    Code.AUTH_INVALID_AUTHORIZATION: 401,
+    Code.SIGN_ID_NOT_EXIST: 404,
+    Code.TEMPLATE_ID_NOT_EXIST: 404,
+    Code.FAILED_OPERATION: 409,
+    Code.REQUEST_SIZE_LIMIT: 413,
+    Code.INTERNAL_ERROR: 500,
+}
+NOT_FOUND = "ResourceNotFound"
+# Codes for what aiohttp itself refuses before a handler runs (unknown path, wrong method, oversized body).
+_HTTP_CODES = {
+    404: NOT_FOUND,
+    405: Code.UNSUPPORTED_OPERATION.value,
+    413: Code.REQUEST_SIZE_LIMIT.value,
+}
+_ACTIONS = {
+    "start": Action.START_REVIEW,
+    "approve": Action.APPROVE,
+    "reject": Action.REJECT,
+    "urgent": Action.MARK_URGENT,
+}
+_MIME = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+")
+
+
+class AdminError(Exception):
+    """Answer the request with this error."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def of(cls, rejection: Rejection) -> AdminError:
+        return cls(HTTP_STATUS.get(rejection.code, 409), rejection.code.value, rejection.message)
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return web.json_response(value, status=status, dumps=functools.partial(json.dumps, ensure_ascii=False))
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    response = _json({"error": {"code": code, "message": message}}, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="admin"'
+    return response
+
+
+def _authorize(request: web.Request, token: str) -> None:
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    # An empty configured token refuses everyone; the comparison runs either way, in constant time.
+    if not hmac.compare_digest(given, f"Bearer {token}".encode()) or not token:
+        raise AdminError(
+            401, Code.AUTH_INVALID_AUTHORIZATION.value, "A valid admin bearer token is required."
+        )
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Auth first (even for unknown paths: nothing is revealed without the token), then the handler; every
+    failure becomes the JSON error shape, and each request ends in one log line."""
+    started = time.perf_counter()
+    bound = log.bind(method=request.method, path=request.path)
+    response: web.StreamResponse
+    try:
+        _authorize(request, request.config_dict[STATE].settings.admin_token)
+        response = await handler(request)
+    except AdminError as exc:
+        response = _error(exc.status, exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _error(exc.status, _HTTP_CODES.get(exc.status, f"HTTP{exc.status}"), exc.reason)
+    except Exception:
+        # Postgres unreachable, or a bug: logged with context, answered without internals.
+        bound.exception("admin request failed")
+        response = _error(500, Code.INTERNAL_ERROR.value, MESSAGES[Code.INTERNAL_ERROR])
+    bound.info("admin request", status=response.status, ms=round((time.perf_counter() - started) * 1000, 2))
+    return response
+
+
+def _state(request: web.Request) -> ApiState:
+    return request.config_dict[STATE]
+
+
+def _kind(raw: str) -> Kind:
+    try:
+        return Kind(raw)
+    except ValueError:
+        raise AdminError(404, NOT_FOUND, f"Unknown kind {raw!r}; use signature or template.") from None
+
+
+def _id(raw: str, what: str = "id") -> int:
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, f"The {what} must be a positive integer.")
+    return int(raw)
+
+
+def _list_name(raw: str) -> str:
+    try:
+        return check_list_name(raw)
+    except BadInput as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON object sent, or {} for an empty body."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise AdminError(400, Code.JSON_PARSE_FAIL.value, MESSAGES[Code.JSON_PARSE_FAIL]) from None
+    if not isinstance(value, dict):
+        raise AdminError(400, Code.INVALID_PARAMETER.value, "The body must be a JSON object.")
+    return value
+
+
+def _reason(body: Mapping[str, Any], *, required: bool) -> str:
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        raise AdminError(400, Code.INVALID_PARAMETER.value, "`reason` must be a string.")
+    reason = reason.strip()
+    if required and not reason:
+        raise AdminError(
+            400, Code.MISSING_PARAMETER.value, "A rejection needs a `reason` the customer can read."
+        )
+    if len(reason) > MAX_REASON_CHARS:
+        raise AdminError(
+            400, Code.INVALID_PARAMETER_VALUE.value, f"`reason` is at most {MAX_REASON_CHARS} characters."
+        )
+    return reason
+
+
+def _actor(request: web.Request) -> str:
+    try:
+        return operator_actor(request.headers.get("X-Operator", "operator"))
+    except BadInput as exc:
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, f"X-Operator: {exc}") from None
+
+
+async def review_queue(request: web.Request) -> web.Response:
+    kind_raw = request.query.get("kind", "")
+    try:
+        kind = Kind(kind_raw) if kind_raw else None
+    except ValueError:
+        raise AdminError(
+            400, Code.INVALID_PARAMETER_VALUE.value, "`kind` must be signature or template."
+        ) from None
+    limit_raw = request.query.get("limit", "")
+    limit = DEFAULT_QUEUE_LIMIT
+    if limit_raw:
+        if not limit_raw.isascii() or not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_QUEUE_LIMIT:
+            raise AdminError(
+                400, Code.LIMIT_VERIFY_FAIL.value, f"`limit` must be an integer from 1 to {MAX_QUEUE_LIMIT}."
+            )
+        limit = int(limit_raw)
+    state = _state(request)
+    now = datetime.fromtimestamp(state.clock(), UTC)
+    items = await list_queue(state.pool(), kind=kind, limit=limit, now=now)
+    return _json({"items": [item.to_json() for item in items]})
+
+
+async def review_item(request: web.Request) -> web.Response:
+    kind = _kind(request.match_info["kind"])
+    item_id = _id(request.match_info["id"])
+    item = await get_item(_state(request).pool(), kind, item_id)
+    if item is None:
+        raise AdminError.of(Rejection(missing_code(kind, Action.APPROVE)))
+    return _json(item.to_json())
+
+
+def _review_action(name: str) -> Handler:
+    action = _ACTIONS[name]
+
+    async def handle(request: web.Request) -> web.Response:
+        kind = _kind(request.match_info["kind"])
+        item_id = _id(request.match_info["id"])
+        actor = _actor(request)
+        reason = _reason(await _body(request), required=action is Action.REJECT)
+        # The customer reads the rejection's reason as ReviewReply; an approval clears a stale one.
+        fields = {
+            Action.REJECT: {"review_reply": reason},
+            Action.APPROVE: {"review_reply": ""},
+        }.get(action)
+        outcome = await transition(
+            _state(request).pool(), kind, item_id, action, actor=actor, reason=reason, fields=fields
+        )
+        if isinstance(outcome, Rejection):
+            raise AdminError.of(outcome)
+        return _json({"kind": kind.value, "id": item_id, "action": action.value, "status": outcome.to_status})
+
+    handle.__name__ = f"review_{name}"
+    return handle
+
+
+async def document(request: web.Request) -> web.Response:
+    doc_id = _id(request.match_info["id"])
+    found = await get_document(_state(request).pool(), doc_id)
+    if found is None:
+        raise AdminError(404, NOT_FOUND, f"Document {doc_id} does not exist.")
+    content_type, data = found
+    return web.Response(
+        body=data,
+        headers={
+            # Customer uploads: served as what they claim to be only if that is a plain media type, never
+            # sniffed, and sandboxed should a browser ever render one.
+            "Content-Type": content_type if _MIME.fullmatch(content_type) else "application/octet-stream",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+async def words_get(request: web.Request) -> web.Response:
+    name = _list_name(request.match_info["list"])
+    return _json({"list": name, "words": await word_list(_state(request).pool(), name)})
+
+
+def _words_field(body: Mapping[str, Any], key: str) -> list[str]:
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise AdminError(400, Code.INVALID_PARAMETER.value, f"`{key}` must be a list of strings.")
+    if len(value) > MAX_WORDS_PER_REQUEST:
+        raise AdminError(
+            400, Code.INVALID_PARAMETER_VALUE.value, f"`{key}` has more than {MAX_WORDS_PER_REQUEST} words."
+        )
+    try:
+        return normalize_words(value)
+    except BadInput as exc:
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, f"`{key}`: {exc}") from None
+
+
+async def words_edit(request: web.Request) -> web.Response:
+    name = _list_name(request.match_info["list"])
+    body = await _body(request)
+    unknown = set(body) - {"add", "remove"}
+    if unknown:
+        raise AdminError(400, Code.INVALID_PARAMETER.value, f"Unknown fields: {', '.join(sorted(unknown))}.")
+    add, remove = _words_field(body, "add"), _words_field(body, "remove")
+    if not add and not remove:
+        raise AdminError(400, Code.MISSING_PARAMETER.value, "Give words to `add` or `remove`.")
+    both = set(add) & set(remove)
+    if both:
+        raise AdminError(
+            400,
+            Code.INVALID_PARAMETER_VALUE.value,
+            f"Words both added and removed: {', '.join(sorted(both))}.",
+        )
+    edit = await edit_words(_state(request).pool(), name, add=add, remove=remove)
+    return _json({"list": name, "added": edit.added, "removed": edit.removed, "words": edit.words})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[OPENAPI], headers={"Content-Type": "application/yaml"})
+
+
+def setup_admin(app: web.Application) -> None:
+    """Mount the admin API under /admin/v1/ on the API app."""
+    admin = web.Application(client_max_size=app[STATE].settings.max_body_bytes, middlewares=[_guard])
+    admin[OPENAPI] = OPENAPI_FILE.read_bytes()
+    admin.router.add_get("/review/queue", review_queue)
+    admin.router.add_get("/review/{kind}/{id}", review_item)
+    for name in _ACTIONS:
+        admin.router.add_post(f"/review/{{kind}}/{{id}}/{name}", _review_action(name))
+    admin.router.add_get("/documents/{id}", document)
+    admin.router.add_get("/words/{list}", words_get)
+    admin.router.add_post("/words/{list}", words_edit)
+    admin.router.add_get("/openapi.yaml", openapi)
+    app.add_subapp(PREFIX, admin)

@@ -1,0 +1,92 @@
+"""The Tencent Cloud SMS API 3.0 envelope and parameter reading shared by every action of the dialect."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from api.context import ApiState
+from core.db.intake import ApiKey
+from core.domain.errors import Code, PlatformError, Rejection
+
+
+def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:
+    # The SDK detects errors only when Content-Type is exactly application/json (no charset).
+    body = json.dumps({"Response": {**fields, "RequestId": request_id}}, ensure_ascii=False)
+    return web.Response(body=body.encode(), status=200, headers={"Content-Type": "application/json"})
+
+
+def error_envelope(request_id: str, rejection: Rejection) -> web.Response:
+    return envelope(request_id, {"Error": {"Code": rejection.code.value, "Message": rejection.message}})
+
+
+class Call:
+    """One API call after authentication: its parameters, key and clock."""
+
+    def __init__(self, state: ApiState, key: ApiKey, params: dict[str, Any], now: float) -> None:
+        self.state = state
+        self.key = key
+        self.params = params
+        self.now = now
+
+    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+            return default
+        # The SDK sends whatever type the caller assigned; a number for a string field is accepted.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a string.")
+        return str(value)
+
+    def text_list(self, name: str, *, required: bool = True) -> list[str]:
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+            return []
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, (str, int)) for v in value
+        ):
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a list of strings.")
+        return [str(v) for v in value]
+
+    def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
+        """An integer field; GET requests carry every value as a string, so digits in a string are accepted."""
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+            return default
+        if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**62:
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be an integer.")
+        return value
+
+    def integer_list(self, name: str, *, max_items: int) -> list[int]:
+        value = self.params.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or len(value) > max_items:
+            raise PlatformError(
+                Code.INVALID_PARAMETER,
+                f"The parameter `{name}` must be a list of at most {max_items} integers.",
+            )
+        out = []
+        for item in value:
+            if isinstance(item, str) and item.isascii() and item.isdigit():
+                item = int(item)
+            if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 2**62:
+                raise PlatformError(
+                    Code.INVALID_PARAMETER, f"The parameter `{name}` must hold integers >= 0."
+                )
+            out.append(item)
+        return out
+
+
+ActionHandler = Callable[[Call, str], Awaitable[tuple[web.Response, dict[str, Any]]]]

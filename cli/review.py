@@ -1,0 +1,200 @@
+"""smsctl review / smsctl words: the operator's review workflow from the command line, the same actions as the
+admin API (/admin/v1/). Every command prints JSON; a refused action prints its code and message to stderr and
+exits 1. cli.main imports this module, so it brings its own small database helper instead of importing back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import asyncpg
+import click
+
+from cli.runtime import resolve
+from core.db.review import transition, word_list
+from core.db.review_queue import (
+    WORD_LISTS,
+    BadInput,
+    add_words,
+    get_item,
+    list_queue,
+    operator_actor,
+    remove_words,
+)
+from core.domain.errors import Rejection
+from core.domain.review import Action, Kind, missing_code
+from core.settings import Settings
+
+T = TypeVar("T")
+KINDS = click.Choice([k.value for k in Kind])
+LISTS = click.Choice(list(WORD_LISTS))
+
+
+def _emit(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
+
+
+def _with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    """Run `action` with a small pool (transitions take a pool: they load, then write in a transaction)."""
+    runtime = resolve(settings, need_redis=False)
+
+    async def run() -> T:
+        pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            return await action(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
+
+
+def _refuse(rejection: Rejection) -> click.ClickException:
+    return click.ClickException(f"{rejection.code.value}: {rejection.message}")
+
+
+def _actor(operator: str) -> str:
+    try:
+        return operator_actor(operator)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--operator") from None
+
+
+operator_option = click.option(
+    "--operator", default="operator", show_default=True, help="Who acts; recorded as operator:<name>."
+)
+
+
+@click.group()
+def review() -> None:
+    """Review signatures and templates (the operator's queue)."""
+
+
+@review.command("queue")
+@click.option("--kind", type=KINDS, default=None, help="Only signatures or only templates.")
+@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.pass_obj
+def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
+    """What waits for review: urgent first, then oldest first, with its age in seconds."""
+    now = datetime.now(UTC)
+    items = _with_pool(
+        settings, lambda db: list_queue(db, kind=Kind(kind) if kind else None, limit=limit, now=now)
+    )
+    _emit([item.to_json() for item in items])
+
+
+@review.command("show")
+@click.argument("kind", type=KINDS)
+@click.argument("item_id", metavar="ID", type=click.IntRange(1))
+@click.pass_obj
+def review_show(settings: Settings, kind: str, item_id: int) -> None:
+    """One signature or template: what was applied for, its documents and its history."""
+    item = _with_pool(settings, lambda db: get_item(db, Kind(kind), item_id))
+    if item is None:
+        raise _refuse(Rejection(missing_code(Kind(kind), Action.APPROVE)))
+    _emit(item.to_json())
+
+
+def _act(
+    settings: Settings, kind: str, item_id: int, action: Action, operator: str, reason: str = ""
+) -> None:
+    actor = _actor(operator)
+    reason = reason.strip()
+    # The customer reads the rejection's reason as ReviewReply; an approval clears a stale one.
+    fields = {Action.REJECT: {"review_reply": reason}, Action.APPROVE: {"review_reply": ""}}.get(action)
+    outcome = _with_pool(
+        settings,
+        lambda db: transition(db, Kind(kind), item_id, action, actor=actor, reason=reason, fields=fields),
+    )
+    if isinstance(outcome, Rejection):
+        raise _refuse(outcome)
+    _emit({"kind": kind, "id": item_id, "action": action.value, "status": outcome.to_status})
+
+
+@review.command("start")
+@click.argument("kind", type=KINDS)
+@click.argument("item_id", metavar="ID", type=click.IntRange(1))
+@operator_option
+@click.pass_obj
+def review_start(settings: Settings, kind: str, item_id: int, operator: str) -> None:
+    """Take a pending item into review."""
+    _act(settings, kind, item_id, Action.START_REVIEW, operator)
+
+
+@review.command("approve")
+@click.argument("kind", type=KINDS)
+@click.argument("item_id", metavar="ID", type=click.IntRange(1))
+@operator_option
+@click.pass_obj
+def review_approve(settings: Settings, kind: str, item_id: int, operator: str) -> None:
+    """Approve a waiting item."""
+    _act(settings, kind, item_id, Action.APPROVE, operator)
+
+
+@review.command("reject")
+@click.argument("kind", type=KINDS)
+@click.argument("item_id", metavar="ID", type=click.IntRange(1))
+@click.option("--reason", required=True, help="Why; the customer reads it as ReviewReply.")
+@operator_option
+@click.pass_obj
+def review_reject(settings: Settings, kind: str, item_id: int, reason: str, operator: str) -> None:
+    """Reject a waiting item with a reason."""
+    if not reason.strip():
+        raise click.BadParameter("a rejection needs a reason the customer can read", param_hint="--reason")
+    _act(settings, kind, item_id, Action.REJECT, operator, reason)
+
+
+@review.command("urgent")
+@click.argument("kind", type=KINDS)
+@click.argument("item_id", metavar="ID", type=click.IntRange(1))
+@operator_option
+@click.pass_obj
+def review_urgent(settings: Settings, kind: str, item_id: int, operator: str) -> None:
+    """Mark a waiting item urgent: it moves ahead in the queue."""
+    _act(settings, kind, item_id, Action.MARK_URGENT, operator)
+
+
+@click.group()
+def words() -> None:
+    """The word lists of the automatic pre-checks (neutral_sign: S4, banned_template: T6)."""
+
+
+@words.command("list")
+@click.argument("list_name", metavar="LIST", type=LISTS)
+@click.pass_obj
+def words_list(settings: Settings, list_name: str) -> None:
+    """The words of a list."""
+    _emit({"list": list_name, "words": _with_pool(settings, lambda db: word_list(db, list_name))})
+
+
+def _edit(
+    settings: Settings,
+    list_name: str,
+    given: tuple[str, ...],
+    edit: Callable[[asyncpg.Pool, str, tuple[str, ...]], Awaitable[list[str]]],
+) -> list[str]:
+    try:
+        return _with_pool(settings, lambda db: edit(db, list_name, given))
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint="WORD") from None
+
+
+@words.command("add")
+@click.argument("list_name", metavar="LIST", type=LISTS)
+@click.argument("given", metavar="WORD...", nargs=-1, required=True)
+@click.pass_obj
+def words_add(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
+    """Add words (trimmed, case-folded) to a list."""
+    _emit({"list": list_name, "added": _edit(settings, list_name, given, add_words)})
+
+
+@words.command("remove")
+@click.argument("list_name", metavar="LIST", type=LISTS)
+@click.argument("given", metavar="WORD...", nargs=-1, required=True)
+@click.pass_obj
+def words_remove(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
+    """Remove words from a list."""
+    _emit({"list": list_name, "removed": _edit(settings, list_name, given, remove_words)})
