@@ -236,14 +236,7 @@ def _review_action(name: str) -> Handler:
         item_id = _id(request.match_info["id"])
         actor = _actor(request)
         reason = _reason(await _body(request), required=action is Action.REJECT)
-        # The customer reads the rejection's reason as ReviewReply; an approval clears a stale one.
-        fields = {
-            Action.REJECT: {"review_reply": reason},
-            Action.APPROVE: {"review_reply": ""},
-        }.get(action)
-        outcome = await transition(
-            _state(request).pool(), kind, item_id, action, actor=actor, reason=reason, fields=fields
-        )
+        outcome = await transition(_state(request).pool(), kind, item_id, action, actor=actor, reason=reason)
         if isinstance(outcome, Rejection):
             raise AdminError.of(outcome)
         return _json({"kind": kind.value, "id": item_id, "action": action.value, "status": outcome.to_status})

@@ -103,11 +103,9 @@ def _act(
 ) -> None:
     actor = _actor(operator)
     reason = reason.strip()
-    # The customer reads the rejection's reason as ReviewReply; an approval clears a stale one.
-    fields = {Action.REJECT: {"review_reply": reason}, Action.APPROVE: {"review_reply": ""}}.get(action)
     outcome = _with_pool(
         settings,
-        lambda db: transition(db, Kind(kind), item_id, action, actor=actor, reason=reason, fields=fields),
+        lambda db: transition(db, Kind(kind), item_id, action, actor=actor, reason=reason),
     )
     if isinstance(outcome, Rejection):
         raise _refuse(outcome)

@@ -107,16 +107,16 @@ async def transition(
     actor: str,
     reason: str = "",
     account_id: int | None = None,
-    fields: Mapping[str, Any] | None = None,
 ) -> Move | Rejection:
-    """Apply a status-only action (delete, start review, approve, reject, mark urgent) with its history; `fields`
-    are columns written along with it (e.g. the customer-readable `review_reply` of a rejection)."""
+    """Apply a status-only action (delete, start review, approve, reject, mark urgent) with its history. A
+    decision also sets what the customer reads as ReviewReply: a rejection's reason, cleared by an approval."""
     item = await load_item(pool, kind, item_id, account_id=account_id)
     if item is None:
         return Rejection(missing_code(kind, action))
     decision = decide(kind, action, item.status, reason=reason)
     if isinstance(decision, Rejection):
         return decision
+    fields = {Action.REJECT: {"review_reply": reason}, Action.APPROVE: {"review_reply": ""}}.get(action)
     async with pool.acquire() as conn, conn.transaction():
         if not await record_change(
             conn, item, action=action, to_status=decision.to_status, actor=actor, reason=reason, fields=fields
