@@ -144,6 +144,8 @@ SMS platform is running.
 
 Send a first SMS with the official SDK (see README), then look at it:
   .venv/bin/smsctl messages --app {demo["sdk_app_id"]}
+Review customers' signatures and templates: .venv/bin/smsctl review queue
+  (or the admin API at {s.api_url}/admin/v1/, bearer token from SMS_ADMIN_TOKEN)
 Ctrl-C stops everything.
 """,
         err=False,

@@ -25,6 +25,7 @@ class ClaimedMessage:
     serial_no: str
     phone: str
     content: str
+    sdk_app_id: str
 
 
 async def claim_batch(
@@ -47,14 +48,17 @@ async def claim_batch(
         UPDATE messages m SET status = 'sending', claimed_at = $3::timestamptz, attempts = m.attempts + 1
         FROM locked
         WHERE m.id = locked.id AND m.accepted_at = $2
-        RETURNING m.id, m.serial_no, m.phone, m.content
+        RETURNING m.id, m.serial_no, m.phone, m.content, m.sdk_app_id
         """,
         batch_id,
         accepted_at,
         now,
         lease_s,
     )
-    return sorted((ClaimedMessage(r["id"], r["serial_no"], r["phone"], r["content"]) for r in rows), key=_id)
+    claimed = (
+        ClaimedMessage(r["id"], r["serial_no"], r["phone"], r["content"], r["sdk_app_id"]) for r in rows
+    )
+    return sorted(claimed, key=_id)
 
 
 def _id(m: ClaimedMessage) -> int:

@@ -36,6 +36,8 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     batch = uuid.UUID(batch_id)
     accepted = datetime.fromisoformat(accepted_at)
     claimed = await claim_batch(deps.db, batch, accepted, now=deps.now(), lease_s=deps.settings.claim_lease_s)
+    if claimed:
+        bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application
     counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
     for start in range(0, len(claimed), CARRIER_BATCH):
         chunk = claimed[start : start + CARRIER_BATCH]
