@@ -44,6 +44,14 @@ class Code(StrEnum):
     GLOBAL_TEMPLATE_TO_MAINLAND = "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone"
     MARKETING_TIME = "FailedOperation.MarketingSendTimeConstraint"
     INTL_DAILY_LIMIT = "LimitExceeded.DailyLimit"
+    # The per-number gate (L1-L4)
+    PHONE_30S_LIMIT = "LimitExceeded.PhoneNumberThirtySecondLimit"
+    PHONE_HOUR_LIMIT = "LimitExceeded.PhoneNumberOneHourLimit"
+    PHONE_DAILY_LIMIT = "LimitExceeded.PhoneNumberDailyLimit"
+    PHONE_SAME_CONTENT_DAILY_LIMIT = "LimitExceeded.PhoneNumberSameContentDailyLimit"
+    APP_DAILY_LIMIT = "LimitExceeded.AppDailyLimit"
+    APP_MAINLAND_DAILY_LIMIT = "LimitExceeded.AppMainlandChinaDailyLimit"
+    APP_GLOBAL_DAILY_LIMIT = "LimitExceeded.AppGlobalDailyLimit"
     # Templates and operations
     INVALID_TEMPLATE_FORMAT = "InvalidParameterValue.InvalidTemplateFormat"
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
@@ -107,6 +115,13 @@ MESSAGES: dict[Code, str] = {
     Code.GLOBAL_TEMPLATE_TO_MAINLAND: "An international template cannot be sent to a Chinese mainland number.",
     Code.MARKETING_TIME: "Marketing SMS can only be sent between 08:00 and 22:00.",
     Code.INTL_DAILY_LIMIT: "The account's international daily limit is reached.",
+    Code.PHONE_30S_LIMIT: "The same content was sent to this number within the last 30 seconds.",
+    Code.PHONE_HOUR_LIMIT: "This number has reached its limit for the hour.",
+    Code.PHONE_DAILY_LIMIT: "This number has reached its limit for the day.",
+    Code.PHONE_SAME_CONTENT_DAILY_LIMIT: "This number has received this content as often as allowed today.",
+    Code.APP_DAILY_LIMIT: "The application's daily limit is reached.",
+    Code.APP_MAINLAND_DAILY_LIMIT: "The application's daily limit for Chinese mainland SMS is reached.",
+    Code.APP_GLOBAL_DAILY_LIMIT: "The application's daily limit for international SMS is reached.",
     Code.INVALID_TEMPLATE_FORMAT: "The template format is invalid.",
     Code.UNSUPPORTED_OPERATION: "This operation is not supported.",
     Code.INVALID_DOCUMENT_TYPE: "DocumentType is invalid for this SignType.",
