@@ -1,6 +1,7 @@
 """The operators' admin API under /admin/v1/: the review queue, items with their documents and history, review
-decisions, and the pre-check word lists. JSON in and out, a bearer token on every route (compared in constant
-time), errors as {"error": {"code", "message"}} with a fitting HTTP status, never a stack trace.
+decisions, the pre-check word lists, and applications' sending policy, allowlist and emergency disable. JSON in
+and out, a bearer token on every route (compared in constant time), errors as {"error": {"code", "message"}}
+with a fitting HTTP status, never a stack trace.
 
 It is a sub-application, so its middleware (auth, errors, the request log line) touches no other route."""
 
@@ -20,6 +21,19 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE, ApiState
+from core.db.admin import set_app_status
+from core.db.policy import (
+    MAX_ALLOWLIST,
+    AllowlistFull,
+    AppNotFound,
+    IndividualPolicy,
+    add_allowlist,
+    app_exists,
+    list_allowlist,
+    load_app_policy,
+    remove_allowlist,
+    update_policy,
+)
 from core.db.review import transition, word_list
 from core.db.review_queue import (
     BadInput,
@@ -32,6 +46,7 @@ from core.db.review_queue import (
     operator_actor,
 )
 from core.domain.errors import MESSAGES, Code, Rejection
+from core.domain.phone import normalize_phone
 from core.domain.review import Action, Kind, missing_code
 
 PREFIX = "/admin/v1"
@@ -41,6 +56,8 @@ MAX_QUEUE_LIMIT = 500
 MAX_REASON_CHARS = 500
 MAX_WORDS_PER_REQUEST = 1000
 MAX_ID = 2**63 - 1
+MAX_PHONES_PER_REQUEST = 1000
+MAX_NOTE_CHARS = 200
 OPENAPI = web.AppKey("admin_openapi", bytes)
 log = structlog.get_logger("api.admin")
 
@@ -302,6 +319,126 @@ async def words_edit(request: web.Request) -> web.Response:
     return _json({"list": name, "added": edit.added, "removed": edit.removed, "words": edit.words})
 
 
+# Applications: sending policy (L1, L4), allowlist (L2), emergency disable (A3).
+
+
+async def _app_id(request: web.Request) -> str:
+    """The path's SDK AppID, answered 404 unless the application exists."""
+    sdk_app_id = request.match_info["sdk_app_id"]
+    if not await app_exists(_state(request).pool(), sdk_app_id):
+        raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
+    return sdk_app_id
+
+
+async def policy_get(request: web.Request) -> web.Response:
+    sdk_app_id = request.match_info["sdk_app_id"]
+    found = await load_app_policy(_state(request).pool(), sdk_app_id)
+    if found is None:
+        raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
+    return _json(found.to_json())
+
+
+async def policy_patch(request: web.Request) -> web.Response:
+    sdk_app_id = request.match_info["sdk_app_id"]
+    body = await _body(request)
+    if not body:
+        raise AdminError(400, Code.MISSING_PARAMETER.value, "Give at least one policy field to change.")
+    try:
+        outcome = await update_policy(_state(request).pool(), sdk_app_id, body)
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
+    except IndividualPolicy as exc:
+        raise AdminError(409, exc.code, str(exc)) from None
+    if isinstance(outcome, Rejection):
+        raise AdminError.of(outcome)
+    return _json(outcome.to_json())
+
+
+def _phones(body: Mapping[str, Any], allowed: set[str]) -> list[str]:
+    """`phones` normalized to E.164 (rule D1); any invalid one refuses the whole request."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise AdminError(400, Code.INVALID_PARAMETER.value, f"Unknown fields: {', '.join(sorted(unknown))}.")
+    given = body.get("phones")
+    if given is None or given == []:
+        raise AdminError(400, Code.MISSING_PARAMETER.value, "Give the numbers in `phones`.")
+    if not isinstance(given, list) or not all(isinstance(p, str) for p in given):
+        raise AdminError(400, Code.INVALID_PARAMETER.value, "`phones` must be a list of strings.")
+    if len(given) > MAX_PHONES_PER_REQUEST:
+        raise AdminError(
+            400,
+            Code.INVALID_PARAMETER_VALUE.value,
+            f"`phones` has more than {MAX_PHONES_PER_REQUEST} numbers.",
+        )
+    parsed = [(raw, normalize_phone(raw)) for raw in given]
+    invalid = [raw for raw, phone in parsed if phone is None]
+    if invalid:
+        raise AdminError(
+            400,
+            Code.INCORRECT_PHONE.value,
+            f"Invalid phone numbers (nothing was changed): {json.dumps(invalid, ensure_ascii=False)}.",
+        )
+    return [phone.e164 for _, phone in parsed if phone is not None]
+
+
+async def _allowlist(request: web.Request, sdk_app_id: str, **extra: Any) -> web.Response:
+    entries = await list_allowlist(_state(request).pool(), sdk_app_id)
+    return _json(
+        {
+            "sdk_app_id": sdk_app_id,
+            **extra,
+            "limit": MAX_ALLOWLIST,
+            "allowlist": [e.to_json() for e in entries],
+        }
+    )
+
+
+async def allowlist_get(request: web.Request) -> web.Response:
+    return await _allowlist(request, await _app_id(request))
+
+
+async def allowlist_add(request: web.Request) -> web.Response:
+    sdk_app_id = await _app_id(request)
+    body = await _body(request)
+    phones = _phones(body, {"phones", "note"})
+    note = body.get("note", "")
+    if not isinstance(note, str):
+        raise AdminError(400, Code.INVALID_PARAMETER.value, "`note` must be a string.")
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise AdminError(
+            400, Code.INVALID_PARAMETER_VALUE.value, f"`note` is at most {MAX_NOTE_CHARS} characters."
+        )
+    actor = _actor(request)
+    try:
+        added = await add_allowlist(_state(request).pool(), sdk_app_id, phones, note, actor)
+    except AllowlistFull as exc:
+        raise AdminError(409, exc.code, str(exc)) from None
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
+    return await _allowlist(request, sdk_app_id, added=added)
+
+
+async def allowlist_remove(request: web.Request) -> web.Response:
+    sdk_app_id = await _app_id(request)
+    phones = _phones(await _body(request), {"phones"})
+    removed = await remove_allowlist(_state(request).pool(), sdk_app_id, phones)
+    return await _allowlist(request, sdk_app_id, removed=removed)
+
+
+def _app_status(status: str) -> Handler:
+    async def handle(request: web.Request) -> web.Response:
+        sdk_app_id = request.match_info["sdk_app_id"]
+        actor = _actor(request)
+        if not await set_app_status(_state(request).pool(), sdk_app_id, status):
+            raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
+        log.info("app status set", sdk_app_id=sdk_app_id, status=status, actor=actor)
+        return _json({"sdk_app_id": sdk_app_id, "status": status})
+
+    handle.__name__ = "app_" + {"disabled": "disable", "active": "enable"}[status]
+    return handle
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI], headers={"Content-Type": "application/yaml"})
 
@@ -317,5 +454,12 @@ def setup_admin(app: web.Application) -> None:
     admin.router.add_get("/documents/{id}", document)
     admin.router.add_get("/words/{list}", words_get)
     admin.router.add_post("/words/{list}", words_edit)
+    admin.router.add_get("/apps/{sdk_app_id}/policy", policy_get)
+    admin.router.add_patch("/apps/{sdk_app_id}/policy", policy_patch)
+    admin.router.add_get("/apps/{sdk_app_id}/allowlist", allowlist_get)
+    admin.router.add_post("/apps/{sdk_app_id}/allowlist", allowlist_add)
+    admin.router.add_delete("/apps/{sdk_app_id}/allowlist", allowlist_remove)
+    admin.router.add_post("/apps/{sdk_app_id}/disable", _app_status("disabled"))
+    admin.router.add_post("/apps/{sdk_app_id}/enable", _app_status("active"))
     admin.router.add_get("/openapi.yaml", openapi)
     app.add_subapp(PREFIX, admin)

@@ -12,6 +12,7 @@ from api import carrier_webhook, tencent_v3
 from api.admin import setup_admin
 from api.context import STATE, ApiState
 from core.db.pool import create_pool as create_db_pool
+from core.gate import Gate
 from core.queue import redis_settings
 from core.settings import Settings
 
@@ -23,6 +24,7 @@ async def _open_pools(app: web.Application) -> AsyncIterator[None]:
     )
     try:
         state.redis = await create_pool(redis_settings(state.settings.redis_url))
+        state.gate = Gate(state.redis, state.settings.gate_hash_key)
         try:
             yield
         finally:

@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 from arq.connections import ArqRedis
 
+from core.gate import Gate
 from core.settings import Settings
 
 
@@ -18,10 +19,15 @@ class ApiState:
     clock: Callable[[], float]
     db: asyncpg.Pool | None = None
     redis: ArqRedis | None = None
+    gate: Gate | None = None
 
     def pool(self) -> asyncpg.Pool:
         assert self.db is not None, "the database pool is opened in cleanup_ctx"
         return self.db
+
+    def limits(self) -> Gate:
+        assert self.gate is not None, "the gate is created with the redis pool"
+        return self.gate
 
     def queue(self) -> ArqRedis:
         assert self.redis is not None, "the redis pool is opened in cleanup_ctx"

@@ -209,6 +209,7 @@ async def send_sms(call: Call, request_id: str, context: SendContext) -> tuple[w
         settings=call.state.settings,
         db=call.state.pool(),
         redis=call.state.queue(),
+        gate=call.state.limits(),
         now=call.now,
     )
     status_set = _send_status_set(outcome.plan, outcome.serials, request.session_context)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import asyncpg
 import click
 
+from cli.apps import APP_COMMANDS
 from cli.review import review, words
 from cli.runtime import Runtime, resolve
 from core.db import admin
@@ -336,6 +337,8 @@ async def _require_account(
 
 main.add_command(review)
 main.add_command(words)
+for _command in APP_COMMANDS:
+    app.add_command(_command)
 
 
 __all__ = ["Runtime", "main"]

@@ -1,5 +1,5 @@
-"""The send path every API dialect shares: decide (pure), take the L3 quota, record the accepted messages in
-ONE statement, enqueue ONE job. A dialect only translates its wire format to a SendRequest and back."""
+"""The send path every API dialect shares: decide (pure), pass the per-number gate (one Redis round trip),
+record the accepted messages in ONE statement, enqueue ONE job. A dialect only translates its wire format to a SendRequest and back."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import structlog
 from arq.connections import ArqRedis
 
 from core.db.intake import SendContext, insert_batch
-from core.domain.errors import Code
+from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
-from core.limits import refund_intl_quota, take_intl_quota
+from core.gate import Gate, GateRequest
 from core.queue import enqueue_send_batch
 from core.settings import Settings
 
@@ -41,6 +41,7 @@ async def accept_send(
     settings: Settings,
     db: asyncpg.Pool,
     redis: ArqRedis,
+    gate: Gate,
     now: float,
 ) -> SendOutcome:
     """Raises PlatformError for request-level refusals; otherwise every number has its result."""
@@ -55,19 +56,25 @@ async def accept_send(
         now_local=local_now,
         limits=send_limits(settings),
     )
-    granted = 0
-    if plan.accepted and not plan.mainland:  # L3: international messages per account per day
-        granted = await take_intl_quota(
-            redis,
-            account.id,
-            len(plan.accepted),
-            limit=settings.intl_daily_limit_per_account,
-            local_now=local_now,
-        )
-        plan = plan.limit_accepted(granted, Code.INTL_DAILY_LIMIT)
     if not plan.accepted:
         return SendOutcome(plan, {})
     assert context.app is not None and context.template is not None  # plan_send refuses otherwise
+    decision = await gate.check(
+        GateRequest(
+            sdk_app_id=context.app.sdk_app_id,
+            account_id=account.id,
+            phones=plan.accepted,
+            content=plan.content,
+            mainland=plan.mainland,
+            policy=policy_for(account.kind, context.policy),
+            allowlist=context.allowlist,
+            intl_daily_limit=settings.intl_daily_limit_per_account,
+            local_now=local_now,
+        )
+    )
+    plan = plan.refuse(decision.refused)
+    if not plan.accepted:
+        return SendOutcome(plan, {})
     try:
         batch = await insert_batch(
             db,
@@ -83,7 +90,7 @@ async def accept_send(
             stale_after_s=settings.outbox_stale_after_s,
         )
     except Exception:
-        await refund_intl_quota(redis, account.id, granted, local_now=local_now)
+        await gate.refund(decision)  # nothing was recorded: the limits give back what they counted
         raise
     try:
         await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)

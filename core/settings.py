@@ -38,6 +38,8 @@ class Settings:
     max_templates_per_account: int = 200
     # Proof images travel base64 inside a request body of at most max_body_bytes.
     max_image_bytes: int = 700 * 1024
+    # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).
+    gate_hash_key: str = "dev-gate-key"  # a development default: set it in production
     db_pool_min: int = 2
     db_pool_max: int = 10
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, App, Signature, Template
 
@@ -27,11 +28,17 @@ class SendContext:
     app: App | None
     sign: Signature | None
     template: Template | None
+    # The application's stored policy (the one in force also depends on the account kind) and allowlist.
+    policy: FrequencyPolicy = DEFAULT_POLICY
+    allowlist: frozenset[str] = frozenset()
 
 
 _LOAD_SEND_CONTEXT = """
 SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
        app.sdk_app_id, app.status AS app_status,
+       app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
+       app.cap_daily, app.cap_daily_mainland, app.cap_daily_international,
+       ARRAY(SELECT phone FROM app_allowlist l WHERE l.sdk_app_id = app.sdk_app_id) AS allowlist,
        s.name AS sign_name, s.international AS sign_international, s.status AS sign_status,
        t.id AS template_id, t.content, t.sms_type, t.international AS template_international,
        t.status AS template_status
@@ -60,6 +67,8 @@ async def load_send_context(
     return SendContext(
         key=ApiKey(secret_id, row["secret_key"], row["enabled"], account),
         app=App(row["sdk_app_id"], account.id, row["app_status"]) if row["sdk_app_id"] else None,
+        policy=_policy(row) if row["sdk_app_id"] else DEFAULT_POLICY,
+        allowlist=frozenset(row["allowlist"] or ()),
         sign=(
             Signature(row["sign_name"], row["sign_international"], row["sign_status"])
             if row["sign_name"] is not None
@@ -76,6 +85,18 @@ async def load_send_context(
             if row["template_id"] is not None
             else None
         ),
+    )
+
+
+def _policy(row: asyncpg.Record) -> FrequencyPolicy:
+    return FrequencyPolicy(
+        same_content_30s=row["limit_same_content_30s"],
+        one_hour=row["limit_one_hour"],
+        daily=row["limit_daily"],
+        same_content_daily=row["limit_same_content_daily"],
+        cap_daily=row["cap_daily"],
+        cap_daily_mainland=row["cap_daily_mainland"],
+        cap_daily_international=row["cap_daily_international"],
     )
 
 

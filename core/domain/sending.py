@@ -3,7 +3,7 @@ signature and template, decide each number's fate (rules A1, S6, T2, D1-D7). No 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -86,15 +86,17 @@ class SendPlan:
     parts: int
     mainland: bool
 
-    def limit_accepted(self, allowed: int, code: Code) -> SendPlan:
-        """Keep the first `allowed` accepted numbers; the rest are refused with `code` (a quota ran out)."""
-        if allowed >= len(self.accepted):
+    def refuse(self, refused: Mapping[str, Code]) -> SendPlan:
+        """Refuse the accepted numbers named in `refused` (E.164 -> code: the gate's limits); the rest stand."""
+        if not refused:
             return self
-        keep = {p.e164 for p in self.accepted[: max(allowed, 0)]}
         results = tuple(
-            r if not r.accepted or r.phone in keep else NumberResult(r.phone, code) for r in self.results
+            NumberResult(r.phone, refused[r.phone]) if r.accepted and r.phone in refused else r
+            for r in self.results
         )
-        return replace(self, results=results, accepted=tuple(p for p in self.accepted if p.e164 in keep))
+        return replace(
+            self, results=results, accepted=tuple(p for p in self.accepted if p.e164 not in refused)
+        )
 
 
 def plan_send(

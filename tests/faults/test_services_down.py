@@ -15,7 +15,6 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from core.db.migrate import migrate
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
-from tests.faults.test_worker_crash import _sweep_then_send
 from tests.flow.harness import running_platform
 
 PHONE = "+8613800138000"
@@ -30,34 +29,34 @@ async def own_redis() -> AsyncIterator[Path]:
         server.stop()
 
 
-async def test_redis_down_at_intake_still_accepts_mainland_sends_and_the_sweep_delivers_them(
+async def test_redis_down_at_intake_refuses_cleanly_and_sends_resume_when_it_returns(
     database_url: str, own_redis: Path
 ) -> None:
+    """The per-number limits live in Redis: without it the platform cannot tell whether a number may receive
+    another message, so it refuses (InternalError) rather than risk bombing anyone, records nothing, and
+    recovers by itself when Redis is back. (A job lost after intake is the outbox sweep's: test_worker_crash.)"""
     redis = EmbeddedRedis(own_redis, persist=False)  # reuses the running server
     async with running_platform(database_url, redis.url) as platform:
         tenant = await platform.add_tenant()
         # Stop the server the fixture started (this handle does not own it), by its socket.
         await asyncio.to_thread(_shutdown_redis, redis.url)
 
-        resp = await platform.send_sms(tenant, [PHONE], ["1234", "5"])
-        assert resp.SendStatusSet[0].Code == "Ok"  # durable in Postgres: the outbox has it
-        with pytest.raises(
-            TencentCloudSDKException
-        ) as err:  # L3 needs the quota counter: refuse, don't guess
-            await platform.send_sms(
-                tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName=""
-            )
-        assert err.value.code == "InternalError"
+        for phones, fields in (
+            ([PHONE], {}),
+            (["+14155550123"], {"TemplateId": str(tenant.intl_template_id), "SignName": ""}),
+        ):
+            with pytest.raises(TencentCloudSDKException) as err:
+                await platform.send_sms(tenant, phones, ["1234", "5"], **fields)
+            assert err.value.code == "InternalError" and err.value.requestId
+        assert await platform.db.fetchval("SELECT count(*) FROM messages") == 0
 
         revived = EmbeddedRedis(own_redis, persist=False)
         try:
-            assert await _sweep_then_send(platform, platform.settings.outbox_stale_after_s + 1) == 1
+            resp = await platform.send_sms(tenant, [PHONE], ["1234", "5"])
+            assert resp.SendStatusSet[0].Code == "Ok"
+            await platform.run_worker()
             await platform.simulator("/flush", {})
             assert (await platform.statuses(tenant))[PHONE]["status"] == "delivered"
-            resp = await platform.send_sms(
-                tenant, ["+14155550123"], ["1", "2"], TemplateId=str(tenant.intl_template_id), SignName=""
-            )
-            assert resp.SendStatusSet[0].Code == "Ok"
         finally:
             revived.stop()
 

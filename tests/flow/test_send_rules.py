@@ -231,9 +231,10 @@ async def test_international_daily_limit(database_url: str, redis_url: str, redi
         assert set(await platform.statuses(tenant)) == set(INTL_FIVE[:3])
         assert await redis.zcard(QUEUE) == 1
 
-        resp = await platform.send_sms(tenant, [US, "+447400123457"], ["1", "2"], **intl)
+        # Numbers this account has not messaged yet: only the account's quota stands in their way.
+        resp = await platform.send_sms(tenant, ["+14155550199", "+447400123457"], ["1", "2"], **intl)
         assert codes(resp) == [
-            (US, "LimitExceeded.DailyLimit"),
+            ("+14155550199", "LimitExceeded.DailyLimit"),
             ("+447400123457", "LimitExceeded.DailyLimit"),
         ]
         assert await message_count(platform) == 3

@@ -1,5 +1,5 @@
 """`plan_send`, the pure SendSms decision: request-level refusals (D1, D4, A1, A3, S6, T2, T4, D3, D7, P2),
-per-number results (D1, D2, D5), billed parts (D6) and the quota cut `SendPlan.limit_accepted` (L3)."""
+per-number results (D1, D2, D5), billed parts (D6) and the gate's refusals `SendPlan.refuse` (L1-L4)."""
 
 from __future__ import annotations
 
@@ -363,37 +363,31 @@ def intl_plan(phones: Sequence[str]) -> SendPlan:
     return Case(**{**INTL_NO_SIGN, "phones": phones}).plan()
 
 
-def test_limit_accepted_keeps_the_first_numbers() -> None:
-    """L3: a quota granting 3 of 5 keeps the first 3 accepted, refuses the rest with the quota's code;
-    numbers already refused keep their own code; content and parts are unchanged."""
+def test_refuse_takes_out_the_gates_refusals_and_keeps_the_rest() -> None:
+    """L1-L4: the gate's per-number refusals replace those numbers' results; numbers already refused keep
+    their own code; content and parts are unchanged."""
     phones = [INTL_FIVE[0], "bad", *INTL_FIVE[1:], INTL_FIVE[0]]
     plan = intl_plan(phones)
     assert len(plan.accepted) == 5
-    cut = plan.limit_accepted(3, Code.INTL_DAILY_LIMIT)
+    cut = plan.refuse(
+        {"+14155550124": Code.INTL_DAILY_LIMIT, "+61412345678": Code.PHONE_DAILY_LIMIT, "bad": Code.OK}
+    )
     assert [(r.phone, r.code) for r in cut.results] == [
         (US, Code.OK),
         ("bad", Code.INCORRECT_PHONE),
         (GB, Code.OK),
         (HK, Code.OK),
         ("+14155550124", Code.INTL_DAILY_LIMIT),
-        ("+61412345678", Code.INTL_DAILY_LIMIT),
+        ("+61412345678", Code.PHONE_DAILY_LIMIT),
     ]
     assert [p.e164 for p in cut.accepted] == [US, GB, HK]
-    refused = [r for r in cut.results if r.code is Code.INTL_DAILY_LIMIT]
+    refused = [r for r in cut.results if r.code in (Code.INTL_DAILY_LIMIT, Code.PHONE_DAILY_LIMIT)]
     assert all(r.parts == 0 and r.iso_code == "" for r in refused)
     assert (cut.content, cut.parts, cut.mainland) == (plan.content, plan.parts, plan.mainland)
-    # The original plan is a value: cutting it leaves it untouched.
+    # The original plan is a value: refusing numbers leaves it untouched.
     assert len(plan.accepted) == 5
 
 
-@pytest.mark.parametrize("allowed", [0, -1])
-def test_limit_accepted_nothing_left(allowed: int) -> None:
-    cut = intl_plan(INTL_FIVE).limit_accepted(allowed, Code.INTL_DAILY_LIMIT)
-    assert cut.accepted == ()
-    assert [r.code for r in cut.results] == [Code.INTL_DAILY_LIMIT] * 5
-
-
-@pytest.mark.parametrize("allowed", [5, 6, 1000])
-def test_limit_accepted_enough_quota_changes_nothing(allowed: int) -> None:
+def test_refuse_nothing_changes_nothing() -> None:
     plan = intl_plan(INTL_FIVE)
-    assert plan.limit_accepted(allowed, Code.INTL_DAILY_LIMIT) == plan
+    assert plan.refuse({}) == plan

@@ -1,0 +1,190 @@
+"""The per-number gate (rules L1-L4): every accepted number of a request decided in ONE atomic Redis script,
+so concurrent requests cannot both pass a limit of one. Counters are consumed only for numbers the gate lets
+through, and given back (refund) if the request then fails before its messages are recorded. Phone numbers
+appear in keys only as a keyed hash."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from core.domain.errors import Code
+from core.domain.frequency import FrequencyPolicy
+from core.domain.phone import Phone
+
+# Per number: KEYS[4 + 4*(i-1) + 1..4] = same content 30 s, one hour, calendar day, same content that day.
+# Shared: KEYS[1] app's day, KEYS[2] app's day for this region, KEYS[3] account's international day (L3).
+# ARGV: n, the four per-number limits, the three caps, the account's international limit (-1: none),
+# seconds to the end of the calendar day, and one '0'/'1' per number: allowlisted (exempt from L1, L2).
+_GATE = """
+local n = tonumber(ARGV[1])
+local l30, l1h, lday, lscd = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local cap_all, cap_region, cap_region_code = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local cap_acct = tonumber(ARGV[9])
+local day_ttl = tonumber(ARGV[10])
+local exempt = ARGV[11]
+local used_all = tonumber(redis.call('GET', KEYS[1]) or '0')
+local used_region = tonumber(redis.call('GET', KEYS[2]) or '0')
+local used_acct = tonumber(redis.call('GET', KEYS[3]) or '0')
+local taken = 0
+local result = {}
+local function count(key) return tonumber(redis.call('GET', key) or '0') end
+local function bump(key, ttl)
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ttl) end
+end
+for i = 1, n do
+  local k = 3 + (i - 1) * 4
+  local free = string.sub(exempt, i, i) == '1'
+  local code = 0
+  if not free then
+    if count(KEYS[k + 1]) >= l30 then code = 1
+    elseif l1h > 0 and count(KEYS[k + 2]) >= l1h then code = 2
+    elseif count(KEYS[k + 3]) >= lday then code = 3
+    elseif lscd > 0 and count(KEYS[k + 4]) >= lscd then code = 4
+    end
+  end
+  if code == 0 then
+    if cap_all > 0 and used_all + taken >= cap_all then code = 5
+    elseif cap_region > 0 and used_region + taken >= cap_region then code = cap_region_code
+    elseif cap_acct > 0 and used_acct + taken >= cap_acct then code = 8
+    end
+  end
+  if code == 0 then
+    taken = taken + 1
+    if not free then
+      bump(KEYS[k + 1], 30)
+      if l1h > 0 then bump(KEYS[k + 2], 3600) end
+      bump(KEYS[k + 3], day_ttl)
+      if lscd > 0 then bump(KEYS[k + 4], day_ttl) end
+    end
+  end
+  result[i] = code
+end
+if taken > 0 then
+  for s = 1, 3 do
+    if redis.call('INCRBY', KEYS[s], taken) == taken then redis.call('EXPIRE', KEYS[s], day_ttl) end
+  end
+end
+return result
+"""
+
+# Gives back what _GATE took for the numbers marked '1' in ARGV[1] (their request failed to record); ARGV[2]
+# and ARGV[3] say whether the hourly and same-content-daily counters were counted at all.
+_REFUND = """
+local marks = ARGV[1]
+local counted = {true, ARGV[2] == '1', true, ARGV[3] == '1'}
+local taken = 0
+for i = 1, string.len(marks) do
+  local m = string.sub(marks, i, i)
+  if m ~= '0' then
+    taken = taken + 1
+    if m == '1' then
+      local k = 3 + (i - 1) * 4
+      for j = 1, 4 do
+        if counted[j] and tonumber(redis.call('GET', KEYS[k + j]) or '0') > 0 then redis.call('DECR', KEYS[k + j]) end
+      end
+    end
+  end
+end
+for s = 1, 3 do
+  if tonumber(redis.call('GET', KEYS[s]) or '0') >= taken then redis.call('DECRBY', KEYS[s], taken) end
+end
+return taken
+"""
+
+CODES = {
+    1: Code.PHONE_30S_LIMIT,
+    2: Code.PHONE_HOUR_LIMIT,
+    3: Code.PHONE_DAILY_LIMIT,
+    4: Code.PHONE_SAME_CONTENT_DAILY_LIMIT,
+    5: Code.APP_DAILY_LIMIT,
+    6: Code.APP_MAINLAND_DAILY_LIMIT,
+    7: Code.APP_GLOBAL_DAILY_LIMIT,
+    8: Code.INTL_DAILY_LIMIT,
+}
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    sdk_app_id: str
+    account_id: int
+    phones: Sequence[Phone]
+    content: str
+    mainland: bool
+    policy: FrequencyPolicy
+    allowlist: frozenset[str]
+    intl_daily_limit: int
+    local_now: datetime  # platform time zone: calendar days are local (L1)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    # E.164 -> refusal code; numbers not listed passed.
+    refused: dict[str, Code]
+    keys: list[str]
+    marks: str  # per number: '1' passed and counted, 'x' passed exempt, '0' refused
+    counted_optional: tuple[bool, bool]  # were the hourly and same-content-daily counters in use
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for m in self.marks if m != "0")
+
+
+class Gate:
+    def __init__(self, redis: Redis, hash_key: str) -> None:
+        self._redis = redis
+        self._hash_key = hash_key.encode()
+        self._gate: AsyncScript = redis.register_script(_GATE)
+        self._refund: AsyncScript = redis.register_script(_REFUND)
+
+    def _phone_hash(self, e164: str) -> str:
+        return hashlib.blake2b(e164.encode(), key=self._hash_key, digest_size=12).hexdigest()
+
+    def _keys(self, req: GateRequest) -> list[str]:
+        day = f"{req.local_now:%Y%m%d}"
+        content = hashlib.blake2b(req.content.encode(), digest_size=8).hexdigest()
+        app = req.sdk_app_id
+        region = "cn" if req.mainland else "intl"
+        keys = [f"g:{app}:all:{day}", f"g:{app}:{region}:{day}", f"g:acct:{req.account_id}:intl:{day}"]
+        for phone in req.phones:
+            p = f"g:{app}:n:{self._phone_hash(phone.e164)}"
+            keys += [f"{p}:30s:{content}", f"{p}:1h", f"{p}:d:{day}", f"{p}:cd:{day}:{content}"]
+        return keys
+
+    async def check(self, req: GateRequest) -> GateDecision:
+        """Decide every number in ONE round trip; counters are taken for the numbers that pass."""
+        policy = req.policy
+        end_of_day = (req.local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day_ttl = int((end_of_day - req.local_now).total_seconds()) + 3600
+        exempt = "".join("1" if p.e164 in req.allowlist else "0" for p in req.phones)
+        region_cap = policy.cap_daily_mainland if req.mainland else policy.cap_daily_international
+        keys = self._keys(req)
+        args: list[Any] = [
+            len(req.phones),
+            policy.same_content_30s,
+            policy.one_hour or 0,
+            policy.daily,
+            policy.same_content_daily or 0,
+            policy.cap_daily or 0,
+            region_cap or 0,
+            6 if req.mainland else 7,
+            0 if req.mainland else req.intl_daily_limit,  # L3 counts international messages only
+            day_ttl,
+            exempt,
+        ]
+        codes = cast(list[int], await self._gate(keys=keys, args=args))
+        refused = {p.e164: CODES[c] for p, c in zip(req.phones, codes, strict=True) if c}
+        marks = "".join("0" if c else ("x" if e == "1" else "1") for c, e in zip(codes, exempt, strict=True))
+        return GateDecision(refused, keys, marks, (bool(policy.one_hour), bool(policy.same_content_daily)))
+
+    async def refund(self, decision: GateDecision) -> None:
+        if decision.passed:
+            hourly, same_content = decision.counted_optional
+            args = [decision.marks, "1" if hourly else "0", "1" if same_content else "0"]
+            await self._refund(keys=decision.keys, args=args)
