@@ -18,35 +18,47 @@ from core.domain.errors import Code
 from core.domain.frequency import FrequencyPolicy
 from core.domain.phone import Phone
 
-# Per number: KEYS[4 + 4*(i-1) + 1..4] = same content 30 s, one hour, calendar day, same content that day.
-# Shared: KEYS[1] app's day, KEYS[2] app's day for this region, KEYS[3] account's international day (L3).
-# ARGV: n, the four per-number limits, the three caps, the account's international limit (-1: none),
-# seconds to the end of the calendar day, and one '0'/'1' per number: allowlisted (exempt from L1, L2).
+# One hash per number per calendar day holds all its counters, so a request touches one key per number:
+#   d       messages today             cd:<content>   this content today
+#   w30:<content>  "start_ms:count" of the 30-second window for this content
+#   wh             "start_ms:count" of the one-hour window
+# (The windows live in the day's hash, so they restart at midnight: at most one extra message, never more.)
+# KEYS[1] app's day, KEYS[2] app's day for this region, KEYS[3] account's international day (L3),
+# KEYS[3 + i] number i's hash. ARGV: n, the four per-number limits (0: none), the app cap, the region cap and
+# its code, the account's international limit (0: none), seconds to the end of the day (+ margin), the
+# allowlist marks ('1': exempt from the per-number limits, L2), now in ms, and the content's id.
 _GATE = """
 local n = tonumber(ARGV[1])
 local l30, l1h, lday, lscd = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local cap_all, cap_region, cap_region_code = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local cap_acct = tonumber(ARGV[9])
-local day_ttl = tonumber(ARGV[10])
-local exempt = ARGV[11]
+local cap_acct, day_ttl, exempt = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local now, content = tonumber(ARGV[12]), ARGV[13]
+local f30, fcd = 'w30:' .. content, 'cd:' .. content
 local used_all = tonumber(redis.call('GET', KEYS[1]) or '0')
 local used_region = tonumber(redis.call('GET', KEYS[2]) or '0')
 local used_acct = tonumber(redis.call('GET', KEYS[3]) or '0')
-local taken = 0
-local result = {}
-local function count(key) return tonumber(redis.call('GET', key) or '0') end
-local function bump(key, ttl)
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ttl) end
+local function window(value, span)
+  if not value then return now, 0 end
+  local sep = string.find(value, ':', 1, true)
+  local start = tonumber(string.sub(value, 1, sep - 1))
+  if start + span <= now then return now, 0 end
+  return start, tonumber(string.sub(value, sep + 1))
 end
+local taken, result = 0, {}
 for i = 1, n do
-  local k = 3 + (i - 1) * 4
+  local key = KEYS[3 + i]
   local free = string.sub(exempt, i, i) == '1'
   local code = 0
+  local v, s30, c30, sh, ch, d, cd
   if not free then
-    if count(KEYS[k + 1]) >= l30 then code = 1
-    elseif l1h > 0 and count(KEYS[k + 2]) >= l1h then code = 2
-    elseif count(KEYS[k + 3]) >= lday then code = 3
-    elseif lscd > 0 and count(KEYS[k + 4]) >= lscd then code = 4
+    v = redis.call('HMGET', key, f30, 'wh', 'd', fcd)
+    s30, c30 = window(v[1], 30000)
+    sh, ch = window(v[2], 3600000)
+    d, cd = tonumber(v[3] or '0'), tonumber(v[4] or '0')
+    if c30 >= l30 then code = 1
+    elseif l1h > 0 and ch >= l1h then code = 2
+    elseif d >= lday then code = 3
+    elseif lscd > 0 and cd >= lscd then code = 4
     end
   end
   if code == 0 then
@@ -58,10 +70,8 @@ for i = 1, n do
   if code == 0 then
     taken = taken + 1
     if not free then
-      bump(KEYS[k + 1], 30)
-      if l1h > 0 then bump(KEYS[k + 2], 3600) end
-      bump(KEYS[k + 3], day_ttl)
-      if lscd > 0 then bump(KEYS[k + 4], day_ttl) end
+      redis.call('HSET', key, f30, s30 .. ':' .. (c30 + 1), 'wh', sh .. ':' .. (ch + 1), 'd', d + 1, fcd, cd + 1)
+      if d == 0 then redis.call('EXPIRE', key, day_ttl) end
     end
   end
   result[i] = code
@@ -74,20 +84,28 @@ end
 return result
 """
 
-# Gives back what _GATE took for the numbers marked '1' in ARGV[1] (their request failed to record); ARGV[2]
-# and ARGV[3] say whether the hourly and same-content-daily counters were counted at all.
+# Gives back what _GATE took for the numbers marked '1' in ARGV[1] ('x': passed exempt, counted only in the
+# shared caps; '0': refused, nothing taken); ARGV[2] is the content's id.
 _REFUND = """
-local marks = ARGV[1]
-local counted = {true, ARGV[2] == '1', true, ARGV[3] == '1'}
+local marks, content = ARGV[1], ARGV[2]
+local f30, fcd = 'w30:' .. content, 'cd:' .. content
+local function less(value)
+  if not value then return nil end
+  local sep = string.find(value, ':', 1, true)
+  local count = tonumber(string.sub(value, sep + 1))
+  return string.sub(value, 1, sep) .. math.max(count - 1, 0)
+end
 local taken = 0
 for i = 1, string.len(marks) do
   local m = string.sub(marks, i, i)
   if m ~= '0' then
     taken = taken + 1
     if m == '1' then
-      local k = 3 + (i - 1) * 4
-      for j = 1, 4 do
-        if counted[j] and tonumber(redis.call('GET', KEYS[k + j]) or '0') > 0 then redis.call('DECR', KEYS[k + j]) end
+      local key = KEYS[3 + i]
+      local v = redis.call('HMGET', key, f30, 'wh', 'd', fcd)
+      if v[3] then
+        redis.call('HSET', key, f30, less(v[1]) or '0:0', 'wh', less(v[2]) or '0:0',
+                   'd', math.max(tonumber(v[3]) - 1, 0), fcd, math.max(tonumber(v[4] or '1') - 1, 0))
       end
     end
   end
@@ -129,7 +147,7 @@ class GateDecision:
     refused: dict[str, Code]
     keys: list[str]
     marks: str  # per number: '1' passed and counted, 'x' passed exempt, '0' refused
-    counted_optional: tuple[bool, bool]  # were the hourly and same-content-daily counters in use
+    content_id: str
 
     @property
     def passed(self) -> int:
@@ -148,13 +166,10 @@ class Gate:
 
     def _keys(self, req: GateRequest) -> list[str]:
         day = f"{req.local_now:%Y%m%d}"
-        content = hashlib.blake2b(req.content.encode(), digest_size=8).hexdigest()
         app = req.sdk_app_id
         region = "cn" if req.mainland else "intl"
         keys = [f"g:{app}:all:{day}", f"g:{app}:{region}:{day}", f"g:acct:{req.account_id}:intl:{day}"]
-        for phone in req.phones:
-            p = f"g:{app}:n:{self._phone_hash(phone.e164)}"
-            keys += [f"{p}:30s:{content}", f"{p}:1h", f"{p}:d:{day}", f"{p}:cd:{day}:{content}"]
+        keys += [f"g:{app}:n:{self._phone_hash(phone.e164)}:{day}" for phone in req.phones]
         return keys
 
     async def check(self, req: GateRequest) -> GateDecision:
@@ -165,6 +180,7 @@ class Gate:
         exempt = "".join("1" if p.e164 in req.allowlist else "0" for p in req.phones)
         region_cap = policy.cap_daily_mainland if req.mainland else policy.cap_daily_international
         keys = self._keys(req)
+        content_id = hashlib.blake2b(req.content.encode(), digest_size=8).hexdigest()
         args: list[Any] = [
             len(req.phones),
             policy.same_content_30s,
@@ -177,14 +193,14 @@ class Gate:
             0 if req.mainland else req.intl_daily_limit,  # L3 counts international messages only
             day_ttl,
             exempt,
+            int(req.local_now.timestamp() * 1000),
+            content_id,
         ]
         codes = cast(list[int], await self._gate(keys=keys, args=args))
         refused = {p.e164: CODES[c] for p, c in zip(req.phones, codes, strict=True) if c}
         marks = "".join("0" if c else ("x" if e == "1" else "1") for c, e in zip(codes, exempt, strict=True))
-        return GateDecision(refused, keys, marks, (bool(policy.one_hour), bool(policy.same_content_daily)))
+        return GateDecision(refused, keys, marks, content_id)
 
     async def refund(self, decision: GateDecision) -> None:
         if decision.passed:
-            hourly, same_content = decision.counted_optional
-            args = [decision.marks, "1" if hourly else "0", "1" if same_content else "0"]
-            await self._refund(keys=decision.keys, args=args)
+            await self._refund(keys=decision.keys, args=[decision.marks, decision.content_id])
