@@ -77,7 +77,9 @@ for i = 1, n do
   result[i] = code
 end
 if taken > 0 then
-  for s = 1, 3 do
+  -- The account's international counter (L3) counts international messages only.
+  local shared = cap_acct > 0 and 3 or 2
+  for s = 1, shared do
     if redis.call('INCRBY', KEYS[s], taken) == taken then redis.call('EXPIRE', KEYS[s], day_ttl) end
   end
 end
@@ -85,7 +87,8 @@ return result
 """
 
 # Gives back what _GATE took for the numbers marked '1' in ARGV[1] ('x': passed exempt, counted only in the
-# shared caps; '0': refused, nothing taken); ARGV[2] is the content's id.
+# shared caps; '0': refused, nothing taken); ARGV[2] is the content's id, ARGV[3] how many shared counters
+# were taken (3 with the account's international counter, 2 without).
 _REFUND = """
 local marks, content = ARGV[1], ARGV[2]
 local f30, fcd = 'w30:' .. content, 'cd:' .. content
@@ -110,7 +113,7 @@ for i = 1, string.len(marks) do
     end
   end
 end
-for s = 1, 3 do
+for s = 1, tonumber(ARGV[3]) do
   if tonumber(redis.call('GET', KEYS[s]) or '0') >= taken then redis.call('DECRBY', KEYS[s], taken) end
 end
 return taken
@@ -148,6 +151,7 @@ class GateDecision:
     keys: list[str]
     marks: str  # per number: '1' passed and counted, 'x' passed exempt, '0' refused
     content_id: str
+    international: bool
 
     @property
     def passed(self) -> int:
@@ -199,8 +203,9 @@ class Gate:
         codes = cast(list[int], await self._gate(keys=keys, args=args))
         refused = {p.e164: CODES[c] for p, c in zip(req.phones, codes, strict=True) if c}
         marks = "".join("0" if c else ("x" if e == "1" else "1") for c, e in zip(codes, exempt, strict=True))
-        return GateDecision(refused, keys, marks, content_id)
+        return GateDecision(refused, keys, marks, content_id, not req.mainland)
 
     async def refund(self, decision: GateDecision) -> None:
         if decision.passed:
-            await self._refund(keys=decision.keys, args=[decision.marks, decision.content_id])
+            shared = 3 if decision.international else 2
+            await self._refund(keys=decision.keys, args=[decision.marks, decision.content_id, shared])

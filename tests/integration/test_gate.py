@@ -105,3 +105,22 @@ async def test_an_organizations_own_policy_applies(redis_url: str) -> None:
         ]
     finally:
         await redis.aclose()
+
+
+async def test_mainland_messages_do_not_use_the_accounts_international_quota(redis_url: str) -> None:
+    """L3 counts international messages only: an account's mainland traffic leaves its 1,000 untouched."""
+    redis = Redis.from_url(redis_url)
+    try:
+        gate = Gate(redis, "k")
+        mainland = phones(*(f"+86138001380{i:02d}" for i in range(5)))
+        assert (await gate.check(request(mainland, intl_daily_limit=3))).refused == {}
+        abroad = phones("+14155550123", "+447400123456", "+85291234567", "+14155550124")
+        decision = await gate.check(request(abroad, mainland=False, intl_daily_limit=3))
+        assert decision.refused == {"+14155550124": Code.INTL_DAILY_LIMIT}
+        await gate.refund(decision)  # gives back the 3 it took: the next 3 pass again
+        again = await gate.check(request(phones("+14155550125", "+14155550126", "+14155550127"),
+                                         mainland=False, intl_daily_limit=3))  # fmt: skip
+        assert again.refused == {}
+        assert int(await redis.get("g:acct:1:intl:20261122") or 0) == 3
+    finally:
+        await redis.aclose()
