@@ -34,6 +34,7 @@ from core.db.policy import (
     remove_allowlist,
     update_policy,
 )
+from core.db.replies import approve_lift, list_blocklist, request_lift
 from core.db.review import transition, word_list
 from core.db.review_queue import (
     BadInput,
@@ -443,6 +444,42 @@ async def openapi(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI], headers={"Content-Type": "application/yaml"})
 
 
+def _phone(raw: str) -> str:
+    phone = normalize_phone(raw)
+    if phone is None:
+        raise AdminError(400, Code.INCORRECT_PHONE.value, f"Not a valid phone number: {raw!r}.")
+    return phone.e164
+
+
+async def blocklist_get(request: web.Request) -> web.Response:
+    account_id = _id(request.match_info["account_id"], "account id")
+    entries = await list_blocklist(_state(request).pool(), account_id)
+    return _json({"account_id": account_id, "entries": [e.to_json() for e in entries]})
+
+
+async def blocklist_lift_request(request: web.Request) -> web.Response:
+    """The customer's application to lift an unsubscription (B1), recorded with who and why."""
+    account_id = _id(request.match_info["account_id"], "account id")
+    phone = _phone(request.match_info["phone"])
+    body = await _body(request)
+    reason = _reason(body, required=True)
+    by = str(body.get("requested_by") or f"account:{account_id}")[:100]
+    status = await request_lift(_state(request).pool(), account_id, phone, reason=reason, by=by)
+    if status is None:
+        raise AdminError(409, Code.FAILED_OPERATION.value, "No active unsubscription of this number to lift.")
+    return _json({"account_id": account_id, "phone": phone, "status": status})
+
+
+async def blocklist_lift(request: web.Request) -> web.Response:
+    """An operator approves the lift; it takes effect at once."""
+    account_id = _id(request.match_info["account_id"], "account id")
+    phone = _phone(request.match_info["phone"])
+    status = await approve_lift(_state(request).pool(), account_id, phone, by=_actor(request))
+    if status is None:
+        raise AdminError(409, Code.FAILED_OPERATION.value, "No lift request for this number is waiting.")
+    return _json({"account_id": account_id, "phone": phone, "status": status})
+
+
 def setup_admin(app: web.Application) -> None:
     """Mount the admin API under /admin/v1/ on the API app."""
     admin = web.Application(client_max_size=app[STATE].settings.max_body_bytes, middlewares=[_guard])
@@ -462,4 +499,7 @@ def setup_admin(app: web.Application) -> None:
     admin.router.add_post("/apps/{sdk_app_id}/disable", _app_status("disabled"))
     admin.router.add_post("/apps/{sdk_app_id}/enable", _app_status("active"))
     admin.router.add_get("/openapi.yaml", openapi)
+    admin.router.add_get("/accounts/{account_id}/blocklist", blocklist_get)
+    admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift-request", blocklist_lift_request)
+    admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift", blocklist_lift)
     app.add_subapp(PREFIX, admin)

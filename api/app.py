@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_post("/", tencent_v3.handle)
     app.router.add_get("/", tencent_v3.handle)
     app.router.add_post("/carrier/reports", carrier_webhook.reports)
+    app.router.add_post("/carrier/replies", carrier_webhook.replies)
     app.router.add_get("/healthz", healthz)
     setup_admin(app)
     return app

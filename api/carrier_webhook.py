@@ -12,6 +12,9 @@ from aiohttp import web
 
 from api.context import STATE
 from core.db.messages import DeliveryReport, apply_reports
+from core.db.replies import IncomingReply, record_replies
+from core.domain.phone import normalize_phone
+from core.domain.replies import ATTRIBUTION_WINDOW, is_unsubscribe, stored_text
 
 MAX_REPORTS_PER_REQUEST = 5000
 log = structlog.get_logger("api.carrier_webhook")
@@ -48,4 +51,48 @@ def _report(item: Any) -> DeliveryReport:
         delivered=bool(item["delivered"]),
         error=str(item.get("error") or ""),
         report_time=datetime.fromtimestamp(float(item["report_time"]), UTC),
+    )
+
+
+MAX_REPLIES_PER_REQUEST = 1000
+
+
+async def replies(request: web.Request) -> web.Response:
+    """Mobile-originated messages from the carrier: stored (free, P4), attributed, unsubscribes blocklisted."""
+    state = request.app[STATE]
+    expected = f"Bearer {state.settings.carrier_webhook_token}".encode()
+    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+        return _bad("unauthorized", 401)
+    try:
+        payload = await request.json()
+        items = payload["replies"]
+        if not isinstance(items, list) or len(items) > MAX_REPLIES_PER_REQUEST:
+            return _bad("replies must be a list of at most 1000 items")
+        parsed = [_reply(item, state.clock()) for item in items]
+    except (ValueError, KeyError, TypeError):
+        return _bad("malformed reply batch")
+    stored = await record_replies(state.pool(), parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
+    log.info(
+        "carrier replies",
+        received=len(parsed),
+        unattributed=sum(1 for r in stored if r.account_id is None),
+        unsubscribes=sum(1 for r in stored if r.unsubscribe and r.account_id is not None),
+    )
+    return web.json_response({"result": 0, "stored": len(stored)})
+
+
+def _reply(item: Any, now: float) -> IncomingReply:
+    if not isinstance(item, dict) or not isinstance(item.get("text", ""), str):
+        raise TypeError("reply must be an object with a text")
+    raw_phone = str(item["phone"])
+    phone = normalize_phone(raw_phone)
+    text = str(item.get("text") or "")
+    received = item.get("time")
+    return IncomingReply(
+        received_at=datetime.fromtimestamp(float(received) if received is not None else now, UTC),
+        phone=phone.e164 if phone else raw_phone[:32],  # an unparsable sender is kept as given, unattributed
+        text=stored_text(text),
+        sign=str(item.get("sign") or "")[:64],
+        extend_code=str(item.get("extend") or "")[:32],
+        unsubscribe=is_unsubscribe(text),
     )

@@ -19,10 +19,12 @@ from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
 from core.db.intake import SendContext, load_api_key, load_send_context
 from core.domain import tc3
 from core.domain.errors import Code, PlatformError, Rejection
+from core.domain.phone import normalize_phone
 from core.domain.sending import SendPlan, SendRequest
 from core.send import accept_send
 
 VERSION = "2021-01-11"
+MAX_LOOKUP_NUMBERS = 1000  # beyond 200 the request is refused anyway; this only bounds the lookup
 log = structlog.get_logger("api.tencent_v3")
 
 
@@ -76,6 +78,7 @@ async def _dispatch(
             _loose_text(params.get("SmsSdkAppId")),
             _loose_text(params.get("SignName")),
             _template_id(params.get("TemplateId")),
+            _candidate_numbers(params.get("PhoneNumberSet")),
         )
         key = context.key if context else None
     else:
@@ -181,6 +184,14 @@ def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     for base, items in lists.items():
         params[base] = [items[i] for i in sorted(items)]
     return params
+
+
+def _candidate_numbers(value: Any) -> list[str]:
+    """The request's numbers in E.164, for the blocklist lookup that rides along with the context query."""
+    if not isinstance(value, list):
+        return []
+    found = (normalize_phone(_loose_text(v)) for v in value[:MAX_LOOKUP_NUMBERS])
+    return [p.e164 for p in found if p is not None]
 
 
 def _loose_text(value: Any) -> str:

@@ -113,7 +113,7 @@ def worker(settings: Settings, burst: bool) -> None:
     asyncio.run(run())
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option(
@@ -124,9 +124,9 @@ def worker(settings: Settings, burst: bool) -> None:
 @click.option("--undeliverable-rate", type=float, default=0.0, help="Share of messages reported UNDELIV.")
 @click.option("--undeliverable", multiple=True, help="An E.164 number always reported UNDELIV.")
 @click.option("--report-delay", type=float, default=0.5, help="Seconds from submit to delivery report.")
-@click.pass_obj
+@click.pass_context
 def simulator(
-    settings: Settings,
+    ctx: click.Context,
     host: str | None,
     port: int | None,
     report_url: str | None,
@@ -136,9 +136,12 @@ def simulator(
     undeliverable: tuple[str, ...],
     report_delay: float,
 ) -> None:
-    """Run the carrier simulator."""
+    """Run the carrier simulator (`smsctl simulator reply ...` injects a subscriber's reply into a running one)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from worker.carriers.simulator import SimulatorConfig, run_simulator
 
+    settings: Settings = ctx.obj
     config = SimulatorConfig(
         token=settings.carrier_webhook_token,
         report_url=report_url if report_url is not None else settings.api_url + "/carrier/reports",
@@ -147,12 +150,41 @@ def simulator(
         undeliverable_rate=undeliverable_rate,
         undeliverable_numbers=frozenset(undeliverable),
         report_delay_s=report_delay,
+        reply_url=settings.api_url + "/carrier/replies",
     )
     asyncio.run(
         until_signalled(
             run_simulator(config, host or settings.simulator_host, port or settings.simulator_port)
         )
     )
+
+
+@simulator.command("reply")
+@click.option("--phone", required=True, help="The subscriber's number (E.164).")
+@click.option("--text", required=True, help="What they replied, e.g. TD to unsubscribe.")
+@click.option("--sign", default="")
+@click.option("--simulator-url", default=None, help="Default: the configured simulator host and port.")
+@click.pass_obj
+def simulator_reply(settings: Settings, phone: str, text: str, sign: str, simulator_url: str | None) -> None:
+    """Make the simulator deliver a subscriber's reply to the platform, as a carrier would."""
+    import aiohttp
+
+    url = (simulator_url or f"http://{settings.simulator_host}:{settings.simulator_port}") + "/replies"
+
+    async def post() -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {settings.carrier_webhook_token}"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                url, json={"replies": [{"phone": phone, "text": text, "sign": sign}]}, headers=headers
+            ) as resp,
+        ):
+            return resp.status, await resp.json(content_type=None)
+
+    status, body = asyncio.run(post())
+    if status != 200:
+        raise click.ClickException(f"the simulator answered {status}: {body}")
+    emit(body)
 
 
 @main.command()

@@ -12,6 +12,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from core.db.intake import SendContext, insert_batch
+from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
 from core.gate import Gate, GateRequest
@@ -56,6 +57,8 @@ async def accept_send(
         now_local=local_now,
         limits=send_limits(settings),
     )
+    # B1: numbers that unsubscribed from this account fail one by one, before any limit is counted for them.
+    plan = plan.refuse({p.e164: Code.PHONE_IN_BLACKLIST for p in plan.accepted if p.e164 in context.blocked})
     if not plan.accepted:
         return SendOutcome(plan, {})
     assert context.app is not None and context.template is not None  # plan_send refuses otherwise

@@ -31,6 +31,8 @@ class SendContext:
     # The application's stored policy (the one in force also depends on the account kind) and allowlist.
     policy: FrequencyPolicy = DEFAULT_POLICY
     allowlist: frozenset[str] = frozenset()
+    # Numbers of this request on the account's unsubscribe blocklist (B1).
+    blocked: frozenset[str] = frozenset()
 
 
 _LOAD_SEND_CONTEXT = """
@@ -39,6 +41,8 @@ SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_
        app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
        app.cap_daily, app.cap_daily_mainland, app.cap_daily_international,
        ARRAY(SELECT phone FROM app_allowlist l WHERE l.sdk_app_id = app.sdk_app_id) AS allowlist,
+       ARRAY(SELECT phone FROM blocklist b WHERE b.account_id = k.account_id AND b.phone = ANY($5::text[])
+             AND b.status <> 'lifted') AS blocked,
        s.name AS sign_name, s.international AS sign_international, s.status AS sign_status,
        t.id AS template_id, t.content, t.sms_type, t.international AS template_international,
        t.status AS template_status
@@ -56,11 +60,16 @@ WHERE k.secret_id = $1
 
 
 async def load_send_context(
-    conn: asyncpg.Connection | asyncpg.Pool, secret_id: str, sdk_app_id: str, sign_name: str, template_id: int
+    conn: asyncpg.Connection | asyncpg.Pool,
+    secret_id: str,
+    sdk_app_id: str,
+    sign_name: str,
+    template_id: int,
+    phones: Sequence[str] = (),
 ) -> SendContext | None:
     """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
     simply isn't found). None when the SecretId is unknown."""
-    row = await conn.fetchrow(_LOAD_SEND_CONTEXT, secret_id, sdk_app_id, sign_name, template_id)
+    row = await conn.fetchrow(_LOAD_SEND_CONTEXT, secret_id, sdk_app_id, sign_name, template_id, list(phones))
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
@@ -69,6 +78,7 @@ async def load_send_context(
         app=App(row["sdk_app_id"], account.id, row["app_status"]) if row["sdk_app_id"] else None,
         policy=_policy(row) if row["sdk_app_id"] else DEFAULT_POLICY,
         allowlist=frozenset(row["allowlist"] or ()),
+        blocked=frozenset(row["blocked"] or ()),
         sign=(
             Signature(row["sign_name"], row["sign_international"], row["sign_status"])
             if row["sign_name"] is not None

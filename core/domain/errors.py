@@ -52,6 +52,7 @@ class Code(StrEnum):
     APP_DAILY_LIMIT = "LimitExceeded.AppDailyLimit"
     APP_MAINLAND_DAILY_LIMIT = "LimitExceeded.AppMainlandChinaDailyLimit"
     APP_GLOBAL_DAILY_LIMIT = "LimitExceeded.AppGlobalDailyLimit"
+    PHONE_IN_BLACKLIST = "FailedOperation.PhoneNumberInBlacklist"
     # Templates and operations
     INVALID_TEMPLATE_FORMAT = "InvalidParameterValue.InvalidTemplateFormat"
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
@@ -122,6 +123,7 @@ MESSAGES: dict[Code, str] = {
     Code.APP_DAILY_LIMIT: "The application's daily limit is reached.",
     Code.APP_MAINLAND_DAILY_LIMIT: "The application's daily limit for Chinese mainland SMS is reached.",
     Code.APP_GLOBAL_DAILY_LIMIT: "The application's daily limit for international SMS is reached.",
+    Code.PHONE_IN_BLACKLIST: "The mobile number is blocked: it unsubscribed from this account's messages.",
     Code.INVALID_TEMPLATE_FORMAT: "The template format is invalid.",
     Code.UNSUPPORTED_OPERATION: "This operation is not supported.",
     Code.INVALID_DOCUMENT_TYPE: "DocumentType is invalid for this SignType.",

@@ -138,7 +138,10 @@ async def running_platform(
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))
         sim_config = dataclasses.replace(
-            simulator or SimulatorConfig(token=TOKEN), token=TOKEN, report_url=api_url + "/carrier/reports"
+            simulator or SimulatorConfig(token=TOKEN),
+            token=TOKEN,
+            report_url=api_url + "/carrier/reports",
+            reply_url=api_url + "/carrier/replies",
         )
         sim_url = await stack.enter_async_context(serve(create_simulator_app(sim_config)))
         settings = dataclasses.replace(settings, carrier_url=sim_url, public_api_url=api_url)

@@ -50,6 +50,8 @@ class SimulatorConfig:
     report_delay_s: float = 0.0
     report_batch_size: int = 500
     seed: int | None = None
+    # The platform webhook replies (mobile-originated messages) are POSTed to; "" means replies are refused.
+    reply_url: str = ""
 
 
 @dataclass
@@ -332,6 +334,35 @@ async def _submit(request: web.Request) -> web.Response:
     return web.json_response({"results": results})
 
 
+async def _replies(request: web.Request) -> web.Response:
+    """Inject replies as if subscribers had sent them: forwarded to the platform at once. The answer says
+    whether the platform took them, so an injector never believes a reply arrived when it did not."""
+    sim = request.app[SIMULATOR]
+    body = await _json_body(request)
+    items = body.get("replies") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items or len(items) > MAX_SUBMIT_MESSAGES:
+        return _error(400, f"replies must be a list of 1 to {MAX_SUBMIT_MESSAGES} objects")
+    if not all(isinstance(i, dict) and isinstance(i.get("phone"), str) for i in items):
+        return _error(400, "each reply needs a phone")
+    url = sim.config.reply_url
+    if sim._session is None or not url:
+        return _error(503, "no reply_url configured")
+    now = time.time()
+    replies = [
+        {"phone": i["phone"], "text": str(i.get("text", "")), "sign": str(i.get("sign", "")),
+         "extend": str(i.get("extend", "")), "time": float(i.get("time", now))}
+        for i in items
+    ]  # fmt: skip
+    headers = {"Authorization": f"Bearer {sim.config.token}"}
+    try:
+        async with sim._session.post(url, json={"replies": replies}, headers=headers) as resp:
+            if resp.status != 200:
+                return _error(502, f"platform answered {resp.status}")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return _error(502, f"platform unreachable: {type(exc).__name__}")
+    return web.json_response({"forwarded": len(replies)})
+
+
 async def _stats(request: web.Request) -> web.Response:
     return web.json_response(request.app[SIMULATOR].stats())
 
@@ -369,7 +400,7 @@ async def _control(request: web.Request) -> web.Response:
             changes[key] = float(value)
         elif key in _NUMBER_SETS and isinstance(value, list) and all(isinstance(v, str) for v in value):
             changes[key] = frozenset(value)
-        elif (key == "report_url" and isinstance(value, str)) or (
+        elif (key in ("report_url", "reply_url") and isinstance(value, str)) or (
             key in ("report_batch_size", "fail_next_submits") and type(value) is int and value >= 0
         ):
             changes[key] = value
@@ -404,6 +435,7 @@ def create_simulator_app(config: SimulatorConfig) -> web.Application:
     app.router.add_get("/messages", _messages)
     app.router.add_post("/control", _control)
     app.router.add_post("/flush", _flush)
+    app.router.add_post("/replies", _replies)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
