@@ -32,6 +32,7 @@ from core.db.policy import (
     list_allowlist,
     load_app_policy,
     remove_allowlist,
+    set_intl_countries,
     update_policy,
 )
 from core.db.replies import approve_lift, list_blocklist, request_lift
@@ -480,6 +481,30 @@ async def blocklist_lift(request: web.Request) -> web.Response:
     return _json({"account_id": account_id, "phone": phone, "status": status})
 
 
+async def countries_put(request: web.Request) -> web.Response:
+    """L4: the countries and regions an application may send international SMS to; null allows all."""
+    sdk_app_id = request.match_info["sdk_app_id"]
+    body = await _body(request)
+    if "countries" not in body:
+        raise AdminError(
+            400, Code.MISSING_PARAMETER.value, "`countries` is required (a list of ISO codes, or null)."
+        )
+    countries = body["countries"]
+    if countries is not None:
+        if (
+            not isinstance(countries, list)
+            or len(countries) > 300
+            or not all(isinstance(c, str) and len(c) == 2 and c.isascii() and c.isalpha() for c in countries)
+        ):
+            raise AdminError(
+                400, Code.INVALID_PARAMETER_VALUE.value, "`countries` must list two-letter ISO codes."
+            )
+        countries = sorted({c.upper() for c in countries})
+    if not await set_intl_countries(_state(request).pool(), sdk_app_id, countries):
+        raise AdminError(404, NOT_FOUND, f"Application {sdk_app_id} does not exist.")
+    return _json({"sdk_app_id": sdk_app_id, "countries": countries})
+
+
 def setup_admin(app: web.Application) -> None:
     """Mount the admin API under /admin/v1/ on the API app."""
     admin = web.Application(client_max_size=app[STATE].settings.max_body_bytes, middlewares=[_guard])
@@ -499,6 +524,7 @@ def setup_admin(app: web.Application) -> None:
     admin.router.add_post("/apps/{sdk_app_id}/disable", _app_status("disabled"))
     admin.router.add_post("/apps/{sdk_app_id}/enable", _app_status("active"))
     admin.router.add_get("/openapi.yaml", openapi)
+    admin.router.add_put("/apps/{sdk_app_id}/countries", countries_put)
     admin.router.add_get("/accounts/{account_id}/blocklist", blocklist_get)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift-request", blocklist_lift_request)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift", blocklist_lift)

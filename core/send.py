@@ -57,8 +57,16 @@ async def accept_send(
         now_local=local_now,
         limits=send_limits(settings),
     )
-    # B1: numbers that unsubscribed from this account fail one by one, before any limit is counted for them.
-    plan = plan.refuse({p.e164: Code.PHONE_IN_BLACKLIST for p in plan.accepted if p.e164 in context.blocked})
+    # B1: numbers that unsubscribed from this account fail one by one, before any limit is counted for them;
+    # so do international numbers in countries the application may not send to (L4).
+    refused = {p.e164: Code.PHONE_IN_BLACKLIST for p in plan.accepted if p.e164 in context.blocked}
+    if not plan.mainland and context.intl_countries is not None:
+        refused |= {
+            p.e164: Code.APP_COUNTRY_NOT_ALLOWED
+            for p in plan.accepted
+            if p.iso not in context.intl_countries and p.e164 not in refused
+        }
+    plan = plan.refuse(refused)
     if not plan.accepted:
         return SendOutcome(plan, {})
     assert context.app is not None and context.template is not None  # plan_send refuses otherwise

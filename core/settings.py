@@ -28,6 +28,10 @@ class Settings:
 
     # Intake.
     max_body_bytes: int = 1024 * 1024
+    # Requests per second one source IP may make to the customer API (L4); 0 turns the limit off.
+    ip_requests_per_second: int = 1000
+    # Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it only then.
+    trust_forwarded_for: bool = False
     signature_max_skew_s: int = 300
     max_numbers_per_request: int = 200
     individual_max_variable_len: int = 12

@@ -233,3 +233,13 @@ async def remove_allowlist(db: Db, sdk_app_id: str, phones: list[str]) -> int:
         sorted(set(phones)),
     )
     return int(result.rsplit(" ", 1)[1])
+
+
+async def set_intl_countries(db: Db, sdk_app_id: str, countries: list[str] | None) -> bool:
+    """The countries and regions the app may send international SMS to (None: all). False if no such app."""
+    result: str = await db.execute(
+        "UPDATE apps SET intl_countries = $2, policy_updated_at = now() WHERE sdk_app_id = $1",
+        sdk_app_id,
+        countries,
+    )
+    return result.endswith(" 1")

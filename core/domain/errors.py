@@ -53,6 +53,8 @@ class Code(StrEnum):
     APP_MAINLAND_DAILY_LIMIT = "LimitExceeded.AppMainlandChinaDailyLimit"
     APP_GLOBAL_DAILY_LIMIT = "LimitExceeded.AppGlobalDailyLimit"
     PHONE_IN_BLACKLIST = "FailedOperation.PhoneNumberInBlacklist"
+    APP_COUNTRY_NOT_ALLOWED = "LimitExceeded.AppCountryOrRegionInBlacklist"
+    IP_LIMIT = "RequestLimitExceeded.IPLimitExceeded"
     # Templates and operations
     INVALID_TEMPLATE_FORMAT = "InvalidParameterValue.InvalidTemplateFormat"
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
@@ -123,6 +125,8 @@ MESSAGES: dict[Code, str] = {
     Code.APP_DAILY_LIMIT: "The application's daily limit is reached.",
     Code.APP_MAINLAND_DAILY_LIMIT: "The application's daily limit for Chinese mainland SMS is reached.",
     Code.APP_GLOBAL_DAILY_LIMIT: "The application's daily limit for international SMS is reached.",
+    Code.APP_COUNTRY_NOT_ALLOWED: "The application may not send to this country or region.",
+    Code.IP_LIMIT: "Too many requests from this IP address; slow down.",
     Code.PHONE_IN_BLACKLIST: "The mobile number is blocked: it unsubscribed from this account's messages.",
     Code.INVALID_TEMPLATE_FORMAT: "The template format is invalid.",
     Code.UNSUPPORTED_OPERATION: "This operation is not supported.",

@@ -99,3 +99,50 @@ async def test_phone_numbers_never_appear_in_redis_keys(database_url: str, redis
             await redis.aclose()
         assert any(":n:" in k for k in keys)  # the per-number counters are there...
         assert not any("13800138000" in k for k in keys)  # ...under a keyed hash, never the number
+
+
+async def test_international_numbers_outside_the_apps_countries_are_refused(
+    database_url: str, redis_url: str
+) -> None:
+    """L4: with an allow list of countries, other countries' numbers fail one by one."""
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        headers = {"Authorization": "Bearer dev-admin-token"}
+        url = f"{platform.api_url}/admin/v1/apps/{tenant.sdk_app_id}/countries"
+        async with platform.http.put(url, json={"countries": ["us", "GB"]}, headers=headers) as r:
+            assert r.status == 200 and (await r.json())["countries"] == ["GB", "US"]
+        async with platform.http.put(url, json={"countries": ["USA"]}, headers=headers) as r:
+            assert r.status == 400
+        intl = {"TemplateId": str(tenant.intl_template_id), "SignName": ""}
+        resp = await platform.send_sms(
+            tenant, ["+14155550123", "+85291234567", "+447400123456"], ["1", "2"], **intl
+        )
+        assert codes(resp) == ["Ok", "LimitExceeded.AppCountryOrRegionInBlacklist", "Ok"]
+        async with platform.http.put(url, json={"countries": None}, headers=headers) as r:
+            assert r.status == 200
+        resp = await platform.send_sms(tenant, ["+85291234567"], ["1", "2"], **intl)
+        assert codes(resp) == ["Ok"]
+
+
+async def test_a_source_ip_over_its_per_second_budget_is_refused(database_url: str, redis_url: str) -> None:
+    """L4: per-IP request limits at intake, answered in the envelope (the clock is fixed: one second)."""
+    async with running_platform(
+        database_url, redis_url, ip_requests_per_second=3, clock=lambda: 1_800_000_000.0
+    ) as platform:
+        tenant = await platform.add_tenant()
+        from tests.flow.tc3_client import Tc3Client
+
+        client = Tc3Client(platform.http, platform.api_url, tenant.secret_id, tenant.secret_key)
+        params = {"SmsSdkAppId": tenant.sdk_app_id, "International": 0, "Limit": 10, "Offset": 0}
+        replies = [
+            await client.call(params, timestamp=1_800_000_000, action="DescribeSmsTemplateList")
+            for _ in range(5)
+        ]
+        errors = [r.body["Response"].get("Error", {}).get("Code") for r in replies]
+        assert errors == [
+            None,
+            None,
+            None,
+            "RequestLimitExceeded.IPLimitExceeded",
+            "RequestLimitExceeded.IPLimitExceeded",
+        ]
