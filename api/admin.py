@@ -505,6 +505,34 @@ async def countries_put(request: web.Request) -> web.Response:
     return _json({"sdk_app_id": sdk_app_id, "countries": countries})
 
 
+async def alarm_put(request: web.Request) -> web.Response:
+    """L4: who an account alerts when its applications look like they are being used to bomb numbers."""
+    account_id = _id(request.match_info["account_id"], "account id")
+    body = await _body(request)
+    raw_phones = body.get("phones", [])
+    webhook = body.get("webhook", "")
+    if not isinstance(raw_phones, list) or len(raw_phones) > 10 or not isinstance(webhook, str):
+        raise AdminError(
+            400, Code.INVALID_PARAMETER.value, "`phones` (at most 10) and `webhook` (a URL or '')."
+        )
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`webhook` must be an http(s) URL.")
+    phones = [_phone(str(p)) for p in raw_phones]
+    updated = (
+        await _state(request)
+        .pool()
+        .execute(
+            "UPDATE accounts SET alarm_phones = $2, alarm_webhook = $3 WHERE id = $1",
+            account_id,
+            phones,
+            webhook,
+        )
+    )
+    if not updated.endswith(" 1"):
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
+    return _json({"account_id": account_id, "phones": phones, "webhook": webhook})
+
+
 def setup_admin(app: web.Application) -> None:
     """Mount the admin API under /admin/v1/ on the API app."""
     admin = web.Application(client_max_size=app[STATE].settings.max_body_bytes, middlewares=[_guard])
@@ -525,6 +553,7 @@ def setup_admin(app: web.Application) -> None:
     admin.router.add_post("/apps/{sdk_app_id}/enable", _app_status("active"))
     admin.router.add_get("/openapi.yaml", openapi)
     admin.router.add_put("/apps/{sdk_app_id}/countries", countries_put)
+    admin.router.add_put("/accounts/{account_id}/alarm", alarm_put)
     admin.router.add_get("/accounts/{account_id}/blocklist", blocklist_get)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift-request", blocklist_lift_request)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift", blocklist_lift)

@@ -8,6 +8,7 @@ from datetime import datetime
 from arq.connections import ArqRedis, RedisSettings
 
 SEND_BATCH = "send_batch"
+RAISE_ALARM = "raise_alarm"
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -29,3 +30,13 @@ async def enqueue_send_batch(
         SEND_BATCH, str(batch_id), accepted_at.isoformat(), _job_id=send_job_id(batch_id, attempt)
     )
     return job is not None
+
+
+async def enqueue_alarm(
+    redis: ArqRedis, account_id: int, sdk_app_id: str, kind: str, window_key: str, detail: str
+) -> None:
+    """At most one job per account, application, kind and window (the job id), however many requests cross."""
+    await redis.enqueue_job(
+        RAISE_ALARM, account_id, sdk_app_id, kind, window_key, detail,
+        _job_id=f"alarm:{account_id}:{sdk_app_id}:{kind}:{window_key}",
+    )  # fmt: skip

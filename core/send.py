@@ -16,6 +16,7 @@ from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
 from core.gate import Gate, GateRequest
+from core.limit_alarms import count_limit_refusals
 from core.queue import enqueue_send_batch
 from core.settings import Settings
 
@@ -84,6 +85,13 @@ async def accept_send(
         )
     )
     plan = plan.refuse(decision.refused)
+    if decision.refused:
+        try:
+            await count_limit_refusals(
+                redis, settings, account.id, context.app.sdk_app_id, decision.refused, now
+            )
+        except Exception as exc:  # an alarm that cannot be counted must not fail the customer's request
+            log.warning("limit alarm not counted", error=str(exc))
     if not plan.accepted:
         return SendOutcome(plan, {})
     try:

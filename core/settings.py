@@ -28,6 +28,10 @@ class Settings:
 
     # Intake.
     max_body_bytes: int = 1024 * 1024
+    # Anti-bombing (L4): this many per-number limit refusals for one application within the window raise an
+    # alarm to the account's alarm recipients, sent through the platform's own send path.
+    alarm_rejections_threshold: int = 50
+    alarm_window_s: int = 300
     # Requests per second one source IP may make to the customer API (L4); 0 turns the limit off.
     ip_requests_per_second: int = 1000
     # Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it only then.

@@ -15,6 +15,7 @@ from core.settings import Settings
 from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps
+from worker.jobs.alarms import raise_alarm
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import create_partitions, sweep_outbox
 
@@ -58,7 +59,7 @@ def build_worker(
         else []
     )
     options: dict[str, Any] = {
-        "functions": [send_batch],
+        "functions": [send_batch, raise_alarm],
         "cron_jobs": cron_jobs,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,

@@ -12,7 +12,7 @@ import asyncpg
 from core.domain.errors import Rejection
 from core.domain.templates import check_template_format
 
-Db = asyncpg.Connection | asyncpg.Pool
+Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 _ALNUM = string.ascii_letters + string.digits
 
 

@@ -1,0 +1,146 @@
+"""Anti-bombing alarms (rule L4). Intake counts an application's per-number limit refusals in a window; when
+they cross the threshold, a job raises ONE alarm for that window: an SMS to the account's alarm recipients,
+sent through the platform's own send path by its system tenant, and a POST to the account's alarm webhook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from core.db import admin
+from core.db.intake import ApiKey, SendContext
+from core.domain.sending import Account, App, SendRequest, Signature, Template
+from core.gate import Gate
+from core.send import accept_send
+from core.settings import Settings
+
+SYSTEM_SIGN = "SMSPlatform"
+SYSTEM_TEMPLATE = "Alert for your application {1}: {2}. Please check your sending."
+log = structlog.get_logger("core.alarms")
+
+
+@dataclass(frozen=True)
+class RaisedAlarm:
+    id: int
+    serials: list[str]
+    webhook_status: str
+
+
+async def raise_alarm(
+    *,
+    pool: asyncpg.Pool,
+    redis: ArqRedis,
+    gate: Gate,
+    settings: Settings,
+    account_id: int,
+    sdk_app_id: str,
+    kind: str,
+    window_key: str,
+    detail: str,
+    now: float,
+) -> RaisedAlarm | None:
+    """Record the alarm (once per window) and deliver it; None when it was raised already."""
+    alarm_id = await pool.fetchval(
+        "INSERT INTO alarms (account_id, sdk_app_id, kind, window_key, detail) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        account_id,
+        sdk_app_id,
+        kind,
+        window_key,
+        detail,
+    )
+    if alarm_id is None:
+        return None
+    phones, webhook = await pool.fetchrow(
+        "SELECT alarm_phones, alarm_webhook FROM accounts WHERE id = $1", account_id
+    ) or ([], "")
+    serials: list[str] = []
+    if phones:
+        context = await system_sender(pool, allowlist=frozenset(phones))
+        outcome = await accept_send(
+            SendRequest(phones=list(phones), sign_name=SYSTEM_SIGN, params=[sdk_app_id, detail]),
+            context,
+            settings=settings,
+            db=pool,
+            redis=redis,
+            gate=gate,
+            now=now,
+        )
+        serials = list(outcome.serials.values())
+    webhook_status = (
+        await _post_webhook(webhook, account_id, sdk_app_id, kind, detail, now) if webhook else ""
+    )
+    await pool.execute(
+        "UPDATE alarms SET serials = $2, webhook_status = $3 WHERE id = $1", alarm_id, serials, webhook_status
+    )
+    log.warning("alarm raised", account_id=account_id, app=sdk_app_id, kind=kind, sms=len(serials))
+    return RaisedAlarm(alarm_id, serials, webhook_status)
+
+
+async def _post_webhook(
+    url: str, account_id: int, sdk_app_id: str, kind: str, detail: str, now: float
+) -> str:
+    body = {
+        "account_id": account_id,
+        "sdk_app_id": sdk_app_id,
+        "kind": kind,
+        "detail": detail,
+        "raised_at": datetime.fromtimestamp(now, UTC).isoformat(),
+    }
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+            http.post(url, json=body) as resp,
+        ):
+            return f"HTTP {resp.status}"
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return f"failed: {type(exc).__name__}"
+
+
+async def system_sender(pool: asyncpg.Pool, *, allowlist: frozenset[str]) -> SendContext:
+    """The platform's own tenant (created on first use): an organization with an app, an approved signature
+    and an approved alarm template. Alarm recipients are exempt from the per-number limits."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(7310442002)")  # one creator at a time
+        row = await conn.fetchrow(
+            "SELECT a.id, k.secret_id, k.secret_key, app.sdk_app_id, t.id AS template_id FROM accounts a"
+            " JOIN api_keys k ON k.account_id = a.id JOIN apps app ON app.account_id = a.id"
+            " JOIN templates t ON t.account_id = a.id WHERE a.system LIMIT 1"
+        )
+        if row is None:
+            new = await admin.create_account(conn, name="SMS platform", kind="organization")
+            await conn.execute("UPDATE accounts SET system = true WHERE id = $1", new.account_id)
+            app = await admin.create_app(conn, account_id=new.account_id, name="alarms")
+            await admin.create_signature(
+                conn, account_id=new.account_id, name=SYSTEM_SIGN, international=False, approve=True
+            )
+            template_id = await admin.create_template(
+                conn,
+                account_id=new.account_id,
+                content=SYSTEM_TEMPLATE,
+                sms_type=2,
+                international=False,
+                approve=True,
+            )
+            account_id, secret_id, secret_key, sdk_app_id = (
+                new.account_id,
+                new.secret_id,
+                new.secret_key,
+                app.sdk_app_id,
+            )
+        else:
+            account_id, secret_id, secret_key = row["id"], row["secret_id"], row["secret_key"]
+            sdk_app_id, template_id = row["sdk_app_id"], row["template_id"]
+    account = Account(account_id, "organization", "active")
+    return SendContext(
+        key=ApiKey(secret_id, secret_key, True, account),
+        app=App(sdk_app_id, account_id, "active"),
+        sign=Signature(SYSTEM_SIGN, False, "approved"),
+        template=Template(template_id, SYSTEM_TEMPLATE, 2, False, "approved"),
+        allowlist=allowlist,
+    )
