@@ -83,6 +83,7 @@ if taken > 0 then
     if redis.call('INCRBY', KEYS[s], taken) == taken then redis.call('EXPIRE', KEYS[s], day_ttl) end
   end
 end
+result[n + 1] = used_all + taken  -- the application's messages today, this request included
 return result
 """
 
@@ -152,6 +153,7 @@ class GateDecision:
     marks: str  # per number: '1' passed and counted, 'x' passed exempt, '0' refused
     content_id: str
     international: bool
+    app_today: int  # the application's messages today after this request
 
     @property
     def passed(self) -> int:
@@ -200,10 +202,11 @@ class Gate:
             int(req.local_now.timestamp() * 1000),
             content_id,
         ]
-        codes = cast(list[int], await self._gate(keys=keys, args=args))
+        reply = cast(list[int], await self._gate(keys=keys, args=args))
+        codes, app_today = reply[:-1], int(reply[-1])
         refused = {p.e164: CODES[c] for p, c in zip(req.phones, codes, strict=True) if c}
         marks = "".join("0" if c else ("x" if e == "1" else "1") for c, e in zip(codes, exempt, strict=True))
-        return GateDecision(refused, keys, marks, content_id, not req.mainland)
+        return GateDecision(refused, keys, marks, content_id, not req.mainland, app_today)
 
     async def refund(self, decision: GateDecision) -> None:
         if decision.passed:

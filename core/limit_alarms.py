@@ -15,6 +15,7 @@ LIMIT_CODES = frozenset(
     {Code.PHONE_30S_LIMIT, Code.PHONE_HOUR_LIMIT, Code.PHONE_DAILY_LIMIT, Code.PHONE_SAME_CONTENT_DAILY_LIMIT}
 )
 KIND_REJECTIONS = "limit_rejections"
+KIND_VOLUME = "volume_spike"
 
 
 async def count_limit_refusals(
@@ -39,3 +40,23 @@ async def count_limit_refusals(
     if int(total) - hits < threshold <= int(total):  # this request crossed it: raise once per window
         detail = f"{total} numbers refused by frequency limits within {settings.alarm_window_s // 60} minutes"
         await enqueue_alarm(redis, account_id, sdk_app_id, KIND_REJECTIONS, str(window), detail)
+
+
+async def check_volume(
+    redis: ArqRedis,
+    settings: Settings,
+    account_id: int,
+    sdk_app_id: str,
+    *,
+    usual: int,
+    today_before: int,
+    today_after: int,
+    day: str,
+) -> None:
+    """Alarm once when a request carries the application's day past factor x its usual daily volume."""
+    if usual <= 0:
+        return
+    line = max(usual * settings.alarm_volume_factor, settings.alarm_volume_min)
+    if today_before < line <= today_after:
+        detail = f"{today_after} messages today, {today_after / usual:.1f} times its usual {usual} a day"
+        await enqueue_alarm(redis, account_id, sdk_app_id, KIND_VOLUME, day, detail)

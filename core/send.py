@@ -16,7 +16,7 @@ from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
 from core.gate import Gate, GateRequest
-from core.limit_alarms import count_limit_refusals
+from core.limit_alarms import check_volume, count_limit_refusals
 from core.queue import enqueue_send_batch
 from core.settings import Settings
 
@@ -85,13 +85,23 @@ async def accept_send(
         )
     )
     plan = plan.refuse(decision.refused)
-    if decision.refused:
-        try:
+    try:
+        if decision.refused:
             await count_limit_refusals(
                 redis, settings, account.id, context.app.sdk_app_id, decision.refused, now
             )
-        except Exception as exc:  # an alarm that cannot be counted must not fail the customer's request
-            log.warning("limit alarm not counted", error=str(exc))
+        await check_volume(
+            redis,
+            settings,
+            account.id,
+            context.app.sdk_app_id,
+            usual=context.usual_daily_volume,
+            today_before=decision.app_today - decision.passed,
+            today_after=decision.app_today,
+            day=f"{local_now:%Y%m%d}",
+        )
+    except Exception as exc:  # an alarm that cannot be raised must not fail the customer's request
+        log.warning("anti-bombing alarm not raised", error=str(exc))
     if not plan.accepted:
         return SendOutcome(plan, {})
     try:

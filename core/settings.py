@@ -32,6 +32,10 @@ class Settings:
     # alarm to the account's alarm recipients, sent through the platform's own send path.
     alarm_rejections_threshold: int = 50
     alarm_window_s: int = 300
+    # ... and a day's sends above this multiple of the application's usual daily volume (when that day has
+    # at least alarm_volume_min messages, so small applications do not alarm on noise).
+    alarm_volume_factor: float = 3.0
+    alarm_volume_min: int = 1000
     # Requests per second one source IP may make to the customer API (L4); 0 turns the limit off.
     ip_requests_per_second: int = 1000
     # Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it only then.

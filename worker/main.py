@@ -17,7 +17,7 @@ from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
 from worker.jobs.send import send_batch
-from worker.jobs.upkeep import create_partitions, sweep_outbox
+from worker.jobs.upkeep import create_partitions, sweep_outbox, update_usual_volumes
 
 
 def http_connector(settings: Settings) -> Connector:
@@ -54,6 +54,14 @@ def build_worker(
         [
             cron(sweep_outbox, second=7, unique=True, run_at_startup=False),  # every minute
             cron(create_partitions, hour={0, 12}, minute=5, second=0, unique=True),
+            cron(
+                update_usual_volumes,
+                hour={0, 6, 12, 18},
+                minute=20,
+                second=0,
+                unique=True,
+                run_at_startup=True,
+            ),
         ]
         if with_cron
         else []

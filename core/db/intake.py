@@ -35,6 +35,8 @@ class SendContext:
     blocked: frozenset[str] = frozenset()
     # ISO codes the application may send international SMS to; None: all (L4).
     intl_countries: frozenset[str] | None = None
+    # The application's usual messages per day (0: not known yet), for the volume alarm (L4).
+    usual_daily_volume: int = 0
 
 
 _LOAD_SEND_CONTEXT = """
@@ -42,6 +44,7 @@ SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_
        app.sdk_app_id, app.status AS app_status,
        app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
        app.cap_daily, app.cap_daily_mainland, app.cap_daily_international, app.intl_countries,
+       app.usual_daily_volume,
        ARRAY(SELECT phone FROM app_allowlist l WHERE l.sdk_app_id = app.sdk_app_id) AS allowlist,
        ARRAY(SELECT phone FROM blocklist b WHERE b.account_id = k.account_id AND b.phone = ANY($5::text[])
              AND b.status <> 'lifted') AS blocked,
@@ -82,6 +85,7 @@ async def load_send_context(
         allowlist=frozenset(row["allowlist"] or ()),
         blocked=frozenset(row["blocked"] or ()),
         intl_countries=frozenset(row["intl_countries"]) if row["intl_countries"] is not None else None,
+        usual_daily_volume=row["usual_daily_volume"] or 0,
         sign=(
             Signature(row["sign_name"], row["sign_international"], row["sign_status"])
             if row["sign_name"] is not None

@@ -256,3 +256,20 @@ async def list_messages(
         )
         for r in rows
     ]  # fmt: skip
+
+
+async def update_usual_volumes(db: Db, *, since: datetime, until: datetime, days: int) -> int:
+    """Every application's usual daily volume: its messages in [since, until) divided by `days`, in ONE
+    statement (an index range per application). Returns how many applications were updated."""
+    result: str = await db.execute(
+        """
+        UPDATE apps a SET usual_volume_updated_at = now(), usual_daily_volume = (
+            SELECT count(*) FROM messages m
+            WHERE m.sdk_app_id = a.sdk_app_id AND m.accepted_at >= $1 AND m.accepted_at < $2
+        ) / $3
+        """,
+        since,
+        until,
+        days,
+    )
+    return int(result.split()[-1])

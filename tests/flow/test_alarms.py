@@ -79,3 +79,68 @@ async def test_alarm_recipients_are_validated(database_url: str, redis_url: str)
             f"{platform.api_url}/admin/v1/accounts/999999/alarm", json={}, headers=ADMIN
         ) as r:
             assert r.status == 404
+
+
+async def test_a_day_far_above_the_usual_volume_raises_a_volume_alarm(
+    database_url: str, redis_url: str
+) -> None:
+    async with running_platform(
+        database_url, redis_url, alarm_volume_factor=3.0, alarm_volume_min=10
+    ) as platform:
+        tenant = await platform.add_tenant()
+        await platform.db.execute(
+            "UPDATE accounts SET alarm_phones = $2 WHERE id = $1", tenant.account_id, [ALARM_PHONE]
+        )
+        await platform.db.execute(
+            "UPDATE apps SET usual_daily_volume = 5 WHERE sdk_app_id = $1", tenant.sdk_app_id
+        )
+        numbers = [f"+86138001380{i:02d}" for i in range(14)]
+        await platform.send_sms(tenant, numbers, ["1234", "5"])  # 14 < 3 x 5: nothing yet
+        await platform.send_sms(tenant, [f"+86139001390{i:02d}" for i in range(4)], ["1234", "5"])  # 18 >= 15
+        await platform.send_sms(
+            tenant, ["+8613700137000"], ["1234", "5"]
+        )  # past the line already: no second alarm
+        await platform.run_worker()
+        alarms = await platform.db.fetch("SELECT kind, detail FROM alarms")
+        assert [a["kind"] for a in alarms] == ["volume_spike"]
+        assert "18 messages today" in alarms[0]["detail"]
+
+
+async def test_the_usual_volume_is_the_mean_of_the_last_seven_full_days(
+    database_url: str, redis_url: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from core.db.intake import ensure_partitions
+    from core.settings import Settings
+    from worker.deps import Deps
+    from worker.jobs.upkeep import update_usual_volumes
+    from worker.main import http_connector
+
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        now = datetime.now(UTC)
+        await ensure_partitions(platform.db, now - timedelta(days=9), days=12)
+        local_midnight = now.astimezone(ZoneInfo("Asia/Shanghai")).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        # 70 messages spread over the last 7 full days, and some today and 8 days ago that must not count.
+        stamps = [local_midnight - timedelta(days=i % 7, hours=1) for i in range(70)]
+        stamps += [local_midnight + timedelta(minutes=5)] * 3 + [
+            local_midnight - timedelta(days=8, hours=2)
+        ] * 4
+        await platform.db.executemany(
+            "INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,"
+            " template_id, content, parts, price_minor, status) VALUES"
+            " ($1::bigint, $2, 'x:' || $1::bigint, gen_random_uuid(), $3, $4, '+8613800138000', 'CN', 1, 'c', 1, 1, 'delivered')",
+            [(900_000 + i, ts, tenant.account_id, tenant.sdk_app_id) for i, ts in enumerate(stamps)],
+        )
+        settings: Settings = platform.settings
+        deps = Deps(settings, platform.db, http_connector(settings))
+        assert await update_usual_volumes({"deps": deps}) >= 1
+        usual = await platform.db.fetchval(
+            "SELECT usual_daily_volume FROM apps WHERE sdk_app_id = $1", tenant.sdk_app_id
+        )
+        assert usual == 10
+        await deps.connector.close()

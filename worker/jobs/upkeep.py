@@ -3,16 +3,20 @@ creation of message partitions ahead of time. Both look at what is not done yet,
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from core.db.intake import ensure_partitions
 from core.db.messages import find_stale_batches
+from core.db.messages import update_usual_volumes as update_usual_volumes_in_db
 from core.queue import enqueue_send_batch
 from worker.deps import get_deps, get_redis
 
 log = structlog.get_logger("worker.upkeep")
+USUAL_VOLUME_DAYS = 7
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
@@ -35,3 +39,15 @@ async def create_partitions(ctx: dict[str, Any]) -> int:
     if created:
         log.info("created message partitions", created=created)
     return created
+
+
+async def update_usual_volumes(ctx: dict[str, Any]) -> int:
+    """The usual daily volume behind the volume alarm (L4): the mean of the last 7 full platform days."""
+    deps = get_deps(ctx)
+    local_now = deps.now().astimezone(ZoneInfo(deps.settings.timezone))
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    updated = await update_usual_volumes_in_db(
+        deps.db, since=midnight - timedelta(days=USUAL_VOLUME_DAYS), until=midnight, days=USUAL_VOLUME_DAYS
+    )
+    log.info("usual daily volumes updated", apps=updated)
+    return updated
