@@ -24,19 +24,33 @@ def _bad(reason: str, status: int = 400) -> web.Response:
     return web.json_response({"result": 1, "errmsg": reason}, status=status)
 
 
+class _Refused(Exception):
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
+async def _batch(request: web.Request, field: str, limit: int) -> list[Any]:
+    """The carrier's authenticated batch: the list under `field`, at most `limit` items."""
+    expected = f"Bearer {request.app[STATE].settings.carrier_webhook_token}".encode()
+    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+        raise _Refused(_bad("unauthorized", 401))
+    try:
+        items = (await request.json())[field]
+    except (ValueError, KeyError, TypeError):
+        raise _Refused(_bad(f"malformed {field} batch")) from None
+    if not isinstance(items, list) or len(items) > limit:
+        raise _Refused(_bad(f"{field} must be a list of at most {limit} items"))
+    return items
+
+
 async def reports(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    expected = f"Bearer {state.settings.carrier_webhook_token}".encode()
-    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
-        return _bad("unauthorized", 401)
     try:
-        payload = await request.json()
-        items = payload["reports"]
-        if not isinstance(items, list) or len(items) > MAX_REPORTS_PER_REQUEST:
-            return _bad("reports must be a list of at most 5000 items")
-        parsed = [_report(item) for item in items]
+        parsed = [_report(item) for item in await _batch(request, "reports", MAX_REPORTS_PER_REQUEST)]
+    except _Refused as refused:
+        return refused.response
     except (ValueError, KeyError, TypeError):
-        return _bad("malformed report batch")
+        return _bad("malformed reports batch")
     applied = await apply_reports(state.pool(), parsed)
     log.info("carrier reports", received=len(parsed), applied=applied)
     return web.json_response({"result": 0, "applied": applied})
@@ -60,17 +74,13 @@ MAX_REPLIES_PER_REQUEST = 1000
 async def replies(request: web.Request) -> web.Response:
     """Mobile-originated messages from the carrier: stored (free, P4), attributed, unsubscribes blocklisted."""
     state = request.app[STATE]
-    expected = f"Bearer {state.settings.carrier_webhook_token}".encode()
-    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
-        return _bad("unauthorized", 401)
     try:
-        payload = await request.json()
-        items = payload["replies"]
-        if not isinstance(items, list) or len(items) > MAX_REPLIES_PER_REQUEST:
-            return _bad("replies must be a list of at most 1000 items")
+        items = await _batch(request, "replies", MAX_REPLIES_PER_REQUEST)
         parsed = [_reply(item, state.clock()) for item in items]
+    except _Refused as refused:
+        return refused.response
     except (ValueError, KeyError, TypeError):
-        return _bad("malformed reply batch")
+        return _bad("malformed replies batch")
     stored = await record_replies(state.pool(), parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
     log.info(
         "carrier replies",

@@ -4,32 +4,12 @@ traceback."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-from typing import Any
-
 import asyncpg
 
 from core.domain.frequency import DEFAULT_POLICY
-from core.settings import environment_with
+from tests.integration.test_cli import smsctl
 
 DEFAULTS = DEFAULT_POLICY.to_json()
-
-
-async def smsctl(database_url: str, *args: str) -> tuple[int, Any, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli",
-        *args,
-        env=environment_with(DATABASE_URL=database_url, SMS_LOG_JSON="1"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, json.loads(out) if proc.returncode == 0 else None, err.decode()
 
 
 async def new_app(database_url: str, kind: str) -> str:

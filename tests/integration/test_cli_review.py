@@ -3,27 +3,7 @@ out, a refused action reported on stderr with its code and exit status 1, never 
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-from typing import Any
-
-from core.settings import environment_with
-
-
-async def smsctl(database_url: str, *args: str) -> tuple[int, Any, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli",
-        *args,
-        env=environment_with(DATABASE_URL=database_url, SMS_LOG_JSON="1"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, json.loads(out) if proc.returncode == 0 else None, err.decode()
+from tests.integration.test_cli import smsctl
 
 
 async def test_review_queue_approve_reject_and_a_refusal(database_url: str) -> None:
