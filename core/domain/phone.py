@@ -124,3 +124,28 @@ def mask_phones_in_text(text: str) -> str:
     log line. Deliberately blunt: standalone ids and timestamps of 7+ digits are masked too, because a log must
     never carry a full number (convention 7); digits inside a word, as in a UUID, are left alone."""
     return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)
+
+
+@dataclass(frozen=True)
+class NumberInfo:
+    """What DescribePhoneNumberInfo tells about one number; `phone` is the input itself when it does not parse."""
+
+    phone: str
+    valid: bool
+    country_code: str = ""
+    national: str = ""
+    iso: str = UNKNOWN_ISO
+    iso_name: str = ""
+
+
+def describe_number(raw: str) -> NumberInfo:
+    phone = normalize_phone(raw)
+    if phone is None:
+        return NumberInfo(phone=raw, valid=False)
+    name = ""
+    if phone.iso != UNKNOWN_ISO:
+        # The English name of the region, from libphonenumber's own data (no I/O beyond its package files).
+        from phonenumbers import geocoder
+
+        name = geocoder.country_name_for_number(phonenumbers.parse(phone.e164), "en")
+    return NumberInfo(phone.e164, True, phone.country_code, phone.national, phone.iso, name)
