@@ -23,6 +23,7 @@ from core.db.migrate import migrate
 from core.settings import Settings, environment_with
 
 DEMO_SIGN = "SMSDemo"
+DEMO_TEST_NUMBER = "+8613800138000"
 DEMO_TEMPLATE = "Your verification code is {1}. It expires in {2} minutes."
 
 
@@ -43,6 +44,13 @@ async def seed_demo(database_url: str, previous: dict[str, Any] | None, api_url:
             app = await admin.create_app(conn, account_id=acct.account_id, name="Demo App")
             await admin.create_signature(
                 conn, account_id=acct.account_id, name=DEMO_SIGN, international=False, approve=True
+            )
+            # L2: the README's example number is a test number, so a newcomer can send to it again and again.
+            await conn.execute(
+                "INSERT INTO app_allowlist (sdk_app_id, phone, note, added_by) VALUES ($1, $2, 'demo test number',"
+                " 'smsctl up')",
+                app.sdk_app_id,
+                DEMO_TEST_NUMBER,
             )
             template_id = await admin.create_template(
                 conn, account_id=acct.account_id, content=DEMO_TEMPLATE, sms_type=0, international=False,
