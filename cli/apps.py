@@ -5,15 +5,12 @@ this module and registers the commands under `smsctl app`, so it brings its own 
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
 import click
 
-from cli.runtime import resolve
+from cli.runtime import emit, with_db
 from core.db.admin import set_app_status
 from core.db.policy import (
     MAX_ALLOWLIST,
@@ -34,23 +31,6 @@ from core.settings import Settings
 
 T = TypeVar("T")
 NOT_FOUND = "ResourceNotFound"  # as the admin API answers an unknown application
-
-
-def _emit(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
-
-
-def _with_conn(settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    runtime = resolve(settings, need_redis=False)
-
-    async def run() -> T:
-        conn = await asyncpg.connect(runtime.settings.database_url)
-        try:
-            return await action(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def _refuse(code: str, message: str) -> click.ClickException:
@@ -108,20 +88,20 @@ def app_policy(settings: Settings, sdk_app_id: str, assignments: tuple[str, ...]
             raise click.BadParameter(f"{name} is given twice", param_hint="--set")
         values[name] = value
     if not values:
-        found = _with_conn(settings, lambda db: load_app_policy(db, sdk_app_id))
+        found = with_db(settings, lambda db: load_app_policy(db, sdk_app_id))
         if found is None:
             raise _not_found(sdk_app_id)
-        _emit(found.to_json())
+        emit(found.to_json())
         return
     try:
-        outcome = _with_conn(settings, lambda db: update_policy(db, sdk_app_id, values))
+        outcome = with_db(settings, lambda db: update_policy(db, sdk_app_id, values))
     except AppNotFound:
         raise _not_found(sdk_app_id) from None
     except IndividualPolicy as exc:
         raise _refuse(exc.code, str(exc)) from None
     if isinstance(outcome, Rejection):
         raise _refuse(outcome.code.value, outcome.message)
-    _emit(outcome.to_json())
+    emit(outcome.to_json())
 
 
 @click.command("allowlist")
@@ -167,7 +147,7 @@ def app_allowlist(
         return answer | {"limit": MAX_ALLOWLIST, "allowlist": [e.to_json() for e in entries]}
 
     try:
-        _emit(_with_conn(settings, run))
+        emit(with_db(settings, run))
     except AppNotFound:
         raise _not_found(sdk_app_id) from None
     except AllowlistFull as exc:
@@ -175,9 +155,9 @@ def app_allowlist(
 
 
 def _set_status(settings: Settings, sdk_app_id: str, status: str) -> None:
-    if not _with_conn(settings, lambda db: set_app_status(db, sdk_app_id, status)):
+    if not with_db(settings, lambda db: set_app_status(db, sdk_app_id, status)):
         raise _not_found(sdk_app_id)
-    _emit({"sdk_app_id": sdk_app_id, "status": status})
+    emit({"sdk_app_id": sdk_app_id, "status": status})
 
 
 @click.command("disable")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,7 @@ import click
 
 from cli.apps import APP_COMMANDS
 from cli.review import review, words
-from cli.runtime import Runtime, resolve
+from cli.runtime import Runtime, emit, resolve, with_db
 from core.db import admin
 from core.db.messages import list_messages
 from core.db.migrate import migrate as apply_migrations
@@ -27,10 +26,6 @@ T = TypeVar("T")
 SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
 
 
-def emit(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
-
-
 async def until_signalled(work: Awaitable[None]) -> None:
     """Run `work` until SIGINT or SIGTERM, then let it clean up (cancellation runs its finally blocks)."""
     task = asyncio.ensure_future(work)
@@ -39,19 +34,6 @@ async def until_signalled(work: Awaitable[None]) -> None:
         loop.add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def with_db(settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    runtime = resolve(settings, need_redis=False)
-
-    async def run() -> T:
-        conn = await asyncpg.connect(runtime.settings.database_url)
-        try:
-            return await action(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 @click.group()

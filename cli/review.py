@@ -1,19 +1,17 @@
 """smsctl review / smsctl words: the operator's review workflow from the command line, the same actions as the
 admin API (/admin/v1/). Every command prints JSON; a refused action prints its code and message to stderr and
-exits 1. cli.main imports this module, so it brings its own small database helper instead of importing back."""
+exits 1."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 import click
 
-from cli.runtime import resolve
+from cli.runtime import emit, with_pool
 from core.db.review import transition, word_list
 from core.db.review_queue import (
     WORD_LISTS,
@@ -31,25 +29,6 @@ from core.settings import Settings
 T = TypeVar("T")
 KINDS = click.Choice([k.value for k in Kind])
 LISTS = click.Choice(list(WORD_LISTS))
-
-
-def _emit(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
-
-
-def _with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    """Run `action` with a small pool (transitions take a pool: they load, then write in a transaction)."""
-    runtime = resolve(settings, need_redis=False)
-
-    async def run() -> T:
-        pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=2)
-        assert pool is not None
-        try:
-            return await action(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
 
 
 def _refuse(rejection: Rejection) -> click.ClickException:
@@ -80,10 +59,10 @@ def review() -> None:
 def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
     """What waits for review: urgent first, then oldest first, with its age in seconds."""
     now = datetime.now(UTC)
-    items = _with_pool(
+    items = with_pool(
         settings, lambda db: list_queue(db, kind=Kind(kind) if kind else None, limit=limit, now=now)
     )
-    _emit([item.to_json() for item in items])
+    emit([item.to_json() for item in items])
 
 
 @review.command("show")
@@ -92,10 +71,10 @@ def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
 @click.pass_obj
 def review_show(settings: Settings, kind: str, item_id: int) -> None:
     """One signature or template: what was applied for, its documents and its history."""
-    item = _with_pool(settings, lambda db: get_item(db, Kind(kind), item_id))
+    item = with_pool(settings, lambda db: get_item(db, Kind(kind), item_id))
     if item is None:
         raise _refuse(Rejection(missing_code(Kind(kind), Action.APPROVE)))
-    _emit(item.to_json())
+    emit(item.to_json())
 
 
 def _act(
@@ -103,13 +82,13 @@ def _act(
 ) -> None:
     actor = _actor(operator)
     reason = reason.strip()
-    outcome = _with_pool(
+    outcome = with_pool(
         settings,
         lambda db: transition(db, Kind(kind), item_id, action, actor=actor, reason=reason),
     )
     if isinstance(outcome, Rejection):
         raise _refuse(outcome)
-    _emit({"kind": kind, "id": item_id, "action": action.value, "status": outcome.to_status})
+    emit({"kind": kind, "id": item_id, "action": action.value, "status": outcome.to_status})
 
 
 @review.command("start")
@@ -165,7 +144,7 @@ def words() -> None:
 @click.pass_obj
 def words_list(settings: Settings, list_name: str) -> None:
     """The words of a list."""
-    _emit({"list": list_name, "words": _with_pool(settings, lambda db: word_list(db, list_name))})
+    emit({"list": list_name, "words": with_pool(settings, lambda db: word_list(db, list_name))})
 
 
 def _edit(
@@ -175,7 +154,7 @@ def _edit(
     edit: Callable[[asyncpg.Pool, str, tuple[str, ...]], Awaitable[list[str]]],
 ) -> list[str]:
     try:
-        return _with_pool(settings, lambda db: edit(db, list_name, given))
+        return with_pool(settings, lambda db: edit(db, list_name, given))
     except BadInput as exc:
         raise click.BadParameter(str(exc), param_hint="WORD") from None
 
@@ -186,7 +165,7 @@ def _edit(
 @click.pass_obj
 def words_add(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
     """Add words (trimmed, case-folded) to a list."""
-    _emit({"list": list_name, "added": _edit(settings, list_name, given, add_words)})
+    emit({"list": list_name, "added": _edit(settings, list_name, given, add_words)})
 
 
 @words.command("remove")
@@ -195,4 +174,4 @@ def words_add(settings: Settings, list_name: str, given: tuple[str, ...]) -> Non
 @click.pass_obj
 def words_remove(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
     """Remove words from a list."""
-    _emit({"list": list_name, "removed": _edit(settings, list_name, given, remove_words)})
+    emit({"list": list_name, "removed": _edit(settings, list_name, given, remove_words)})

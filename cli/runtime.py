@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import asyncpg
+import click
 
 from core.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
 from core.settings import Settings
 
 DATABASE = "sms"
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,3 +46,37 @@ def resolve(settings: Settings, *, need_redis: bool = True) -> Runtime:
         redis_url = runtime.redis.url
     runtime.settings = dataclasses.replace(settings, database_url=database_url, redis_url=redis_url)
     return runtime
+
+
+def emit(value: Any) -> None:
+    """Every smsctl command prints JSON."""
+    click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
+
+
+def with_db(settings: Settings, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run `action` on one connection to the configured (or embedded) database."""
+    runtime = resolve(settings, need_redis=False)
+
+    async def run() -> T:
+        conn = await asyncpg.connect(runtime.settings.database_url)
+        try:
+            return await action(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    """Run `action` with a small pool (review transitions load, then write in a transaction)."""
+    runtime = resolve(settings, need_redis=False)
+
+    async def run() -> T:
+        pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            return await action(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
