@@ -128,7 +128,7 @@ async def modify_signature(
     if item is None:
         raise PlatformError(missing_code(Kind.SIGNATURE, Action.MODIFY))
     _refuse(_decision(decide(Kind.SIGNATURE, Action.MODIFY, item.status)))
-    if await catalog.international_of(pool, Kind.SIGNATURE, sign_id, account.id) != bool(sign.international):
+    if item.international != bool(sign.international):
         raise PlatformError(
             Code.INVALID_INTERNATIONAL, "International must stay as the signature was created."
         )
@@ -182,9 +182,7 @@ async def modify_template(
     if item is None:
         raise PlatformError(missing_code(Kind.TEMPLATE, Action.MODIFY))
     _refuse(_decision(decide(Kind.TEMPLATE, Action.MODIFY, item.status)))
-    if await catalog.international_of(pool, Kind.TEMPLATE, template_id, account.id) != bool(
-        template.international
-    ):
+    if item.international != bool(template.international):
         raise PlatformError(
             Code.INVALID_INTERNATIONAL, "International must stay as the template was created."
         )

@@ -179,13 +179,3 @@ async def list_templates(
                     r["created_at"])
         for r in rows
     ]  # fmt: skip
-
-
-async def international_of(db: Db, kind: Kind, item_id: int, account_id: int) -> bool | None:
-    table = "signatures" if kind is Kind.SIGNATURE else "templates"
-    value: bool | None = await db.fetchval(
-        f"SELECT international FROM {table} WHERE id = $1 AND account_id = $2",  # noqa: S608 - fixed names
-        item_id,
-        account_id,
-    )
-    return value

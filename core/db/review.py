@@ -17,7 +17,7 @@ Db = asyncpg.Connection | asyncpg.Pool
 
 TABLE = {Kind.SIGNATURE: "signatures", Kind.TEMPLATE: "templates"}
 _LOAD = {
-    kind: f"SELECT id, account_id, status, version, urgent FROM {table} WHERE id = $1"  # noqa: S608 - fixed names
+    kind: f"SELECT id, account_id, status, version, urgent, international FROM {table} WHERE id = $1"  # noqa: S608 - fixed names
     " AND ($2::bigint IS NULL OR account_id = $2)"
     for kind, table in TABLE.items()
 }
@@ -31,6 +31,7 @@ class ItemState:
     status: str
     version: int
     urgent: bool
+    international: bool
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ async def load_item(db: Db, kind: Kind, item_id: int, *, account_id: int | None 
     row = await db.fetchrow(_LOAD[kind], item_id, account_id)
     if row is None:
         return None
-    return ItemState(kind, row["id"], row["account_id"], row["status"], row["version"], row["urgent"])
+    return ItemState(
+        kind, row["id"], row["account_id"], row["status"], row["version"], row["urgent"], row["international"]
+    )
 
 
 async def record_change(

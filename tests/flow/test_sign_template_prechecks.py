@@ -220,3 +220,21 @@ async def test_a_modification_racing_an_approval_leaves_one_consistent_history(
                 assert after.from_status == before.to_status  # every change starts where the last one ended
             status = await platform.db.fetchval("SELECT status FROM signatures WHERE id = $1", sign_id)
             assert status == events[-1].to_status
+
+
+async def test_modify_cannot_change_international(database_url: str, redis_url: str) -> None:
+    """Spec 6.11: International must equal the existing item's, for signatures and templates alike."""
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        sign_id = (await call(platform, tenant, "AddSmsSign", **sign_fields("AcmeCorp"))).AddSignStatus.SignId
+        code = await refused(
+            platform, tenant, "ModifySmsSign", SignId=sign_id, **sign_fields("AcmeCorp", International=1)
+        )
+        assert code == "InvalidParameterValue.InvalidInternational"
+        added = await call(platform, tenant, "AddSmsTemplate", **template_fields("Your code is {1}."))
+        template_id = int(added.AddTemplateStatus.TemplateId)
+        code = await refused(
+            platform, tenant, "ModifySmsTemplate", TemplateId=template_id,
+            **template_fields("Your code is {1}.", International=1),
+        )  # fmt: skip
+        assert code == "InvalidParameterValue.InvalidInternational"
