@@ -93,8 +93,10 @@ async def _no_waiting_duplicate(
 
 
 async def _lock_account(conn: catalog.Db, account_id: int) -> None:
-    # Serialises one account's additions, so the per-account limits and the duplicate check are exact.
-    await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", account_id)
+    # Serialises one account's additions, so the per-account limits and the duplicate check are exact. NO KEY
+    # UPDATE, not UPDATE: the foreign-key checks of a concurrent review decision (its history row references
+    # the account) take KEY SHARE on this row, and FOR UPDATE would deadlock with them.
+    await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", account_id)
 
 
 async def add_signature(pool: asyncpg.Pool, settings: Settings, account: Account, sign: SignInput) -> int:
