@@ -10,11 +10,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from api.context import STATE
+from api.context import STATE, ApiState
 from core.db.messages import DeliveryReport, apply_reports
 from core.db.replies import IncomingReply, record_replies
 from core.domain.phone import normalize_phone
 from core.domain.replies import ATTRIBUTION_WINDOW, is_unsubscribe, stored_text
+from core.queue import enqueue_callbacks
 
 MAX_REPORTS_PER_REQUEST = 5000
 log = structlog.get_logger("api.carrier_webhook")
@@ -52,8 +53,19 @@ async def reports(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError):
         return _bad("malformed reports batch")
     applied = await apply_reports(state.pool(), parsed)
-    log.info("carrier reports", received=len(parsed), applied=applied)
-    return web.json_response({"result": 0, "applied": applied})
+    await _start_callbacks(state, applied.callback_apps)
+    log.info("carrier reports", received=len(parsed), applied=applied.count)
+    return web.json_response({"result": 0, "applied": applied.count})
+
+
+async def _start_callbacks(state: ApiState, sdk_app_ids: list[str]) -> None:
+    """Wake the callback delivery for these applications; if Redis is down the worker's sweep finds them."""
+    if not sdk_app_ids:
+        return
+    try:
+        await enqueue_callbacks(state.queue(), sdk_app_ids)
+    except Exception as exc:
+        log.warning("callback delivery not started; the sweep will", apps=len(sdk_app_ids), error=str(exc))
 
 
 def _report(item: Any) -> DeliveryReport:
@@ -82,6 +94,7 @@ async def replies(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError):
         return _bad("malformed replies batch")
     stored = await record_replies(state.pool(), parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
+    await _start_callbacks(state, [r.sdk_app_id for r in stored if r.callback and r.sdk_app_id])
     log.info(
         "carrier replies",
         received=len(parsed),

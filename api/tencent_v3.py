@@ -13,7 +13,7 @@ import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
-from api import tencent_v3_catalog, tencent_v3_numbers
+from api import tencent_v3_catalog, tencent_v3_numbers, tencent_v3_reports
 from api.context import STATE, ApiState
 from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
 from core.db.intake import SendContext, load_api_key, load_send_context
@@ -272,13 +272,14 @@ def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: s
     return out
 
 
-ACTIONS: dict[str, ActionHandler] = {**tencent_v3_catalog.ACTIONS, **tencent_v3_numbers.ACTIONS}
+ACTIONS: dict[str, ActionHandler] = {
+    **tencent_v3_catalog.ACTIONS,
+    **tencent_v3_numbers.ACTIONS,
+    **tencent_v3_reports.ACTIONS,
+}
 # The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
 PLANNED_ACTIONS = frozenset(
     {
-        "CallbackStatusStatistics",
-        "PullSmsReplyStatus", "PullSmsReplyStatusByPhoneNumber", "PullSmsSendStatus",
-        "PullSmsSendStatusByPhoneNumber", "ReportConversion", "SendMultiGlobalSms", "SendStatusStatistics",
-        "SmsPackagesStatistics", "DescribeSendRecordList",
+        "ReportConversion", "SendMultiGlobalSms", "SmsPackagesStatistics",
     }
 )  # fmt: skip

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from arq.connections import ArqRedis, RedisSettings
 
 SEND_BATCH = "send_batch"
 RAISE_ALARM = "raise_alarm"
+DELIVER_CALLBACKS = "deliver_callbacks"
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -40,3 +42,16 @@ async def enqueue_alarm(
         RAISE_ALARM, account_id, sdk_app_id, kind, window_key, detail,
         _job_id=f"alarm:{account_id}:{sdk_app_id}:{kind}:{window_key}",
     )  # fmt: skip
+
+
+async def enqueue_callbacks(redis: ArqRedis, sdk_app_ids: Iterable[str]) -> None:
+    """One delivery job per application at a time (the job id): it drains the application's callback queue in
+    order. An enqueue that finds the job already running is dropped; the callback sweep catches what that
+    job missed. Failures are logged by the caller's sweep, never raised into the path that queued them."""
+    apps = sorted(set(sdk_app_ids))
+    for app in apps:
+        await redis.enqueue_job(DELIVER_CALLBACKS, app, _job_id=callbacks_job_id(app))
+
+
+def callbacks_job_id(sdk_app_id: str) -> str:
+    return f"callbacks:{sdk_app_id}"

@@ -12,6 +12,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from core.db.intake import SendContext, insert_batch
+from core.db.stats import count_requests
 from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
@@ -68,9 +69,9 @@ async def accept_send(
             if p.iso not in context.intl_countries and p.e164 not in refused
         }
     plan = plan.refuse(refused)
-    if not plan.accepted:
-        return SendOutcome(plan, {})
     assert context.app is not None and context.template is not None  # plan_send refuses otherwise
+    if not plan.accepted:
+        return await _refused_outright(plan, db, account.id, context.app.sdk_app_id, now)
     decision = await gate.check(
         GateRequest(
             sdk_app_id=context.app.sdk_app_id,
@@ -103,7 +104,7 @@ async def accept_send(
     except Exception as exc:  # an alarm that cannot be raised must not fail the customer's request
         log.warning("anti-bombing alarm not raised", error=str(exc))
     if not plan.accepted:
-        return SendOutcome(plan, {})
+        return await _refused_outright(plan, db, account.id, context.app.sdk_app_id, now)
     try:
         batch = await insert_batch(
             db,
@@ -117,6 +118,7 @@ async def accept_send(
             phones=plan.accepted,
             now=datetime.fromtimestamp(now, UTC),
             stale_after_s=settings.outbox_stale_after_s,
+            counts=plan.counts(),
         )
     except Exception:
         await gate.refund(decision)  # nothing was recorded: the limits give back what they counted
@@ -126,3 +128,11 @@ async def accept_send(
     except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
         log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc))
     return SendOutcome(plan, batch.serials)
+
+
+async def _refused_outright(
+    plan: SendPlan, db: asyncpg.Pool, account_id: int, sdk_app_id: str, now: float
+) -> SendOutcome:
+    """No number was accepted: nothing to record but the request in the statistics (its one statement)."""
+    await count_requests(db, account_id, sdk_app_id, datetime.fromtimestamp(now, UTC), plan.counts())
+    return SendOutcome(plan, {})

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core.db.stats import count_requests_sql, request_count_args
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
-from core.domain.sending import Account, App, Signature, Template
+from core.domain.sending import Account, App, RequestCounts, Signature, Template
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,14 @@ class Batch:
     serials: dict[str, str]
 
 
-_INSERT_MESSAGES = """
+_INSERT_MESSAGES = (
+    """
 WITH outbox AS (
     INSERT INTO send_outbox (batch_id, accepted_at, due_at)
     VALUES ($2::uuid, $1::timestamptz, $1::timestamptz + make_interval(secs => $12::int))
+), counted AS ("""  # noqa: S608 - fixed SQL fragments, values are parameters
+    + count_requests_sql(13)
+    + """
 )
 INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
                       sign_name, template_id, content, parts, price_minor, session_context)
@@ -155,6 +160,7 @@ LEFT JOIN prices d ON d.iso_code = 'DEF'
 ORDER BY n.ord
 RETURNING phone, serial_no
 """
+)
 
 
 async def insert_batch(
@@ -170,9 +176,10 @@ async def insert_batch(
     phones: Sequence[Phone],
     now: datetime,
     stale_after_s: int,
+    counts: RequestCounts,
 ) -> Batch:
-    """Record a request's accepted messages, status `queued`, and its outbox row in ONE statement. The price in
-    force now is stored on each row (the one charged later)."""
+    """Record a request's accepted messages, status `queued`, its outbox row and its statistics in ONE
+    statement. The price in force now is stored on each row (the one charged later)."""
     batch_id = uuid.uuid4()
     args = (
         now,
@@ -187,6 +194,7 @@ async def insert_batch(
         [p.e164 for p in phones],
         [p.iso for p in phones],
         stale_after_s,
+        *request_count_args(account_id, sdk_app_id, now, counts),
     )
     try:
         rows = await conn.fetch(_INSERT_MESSAGES, *args)

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 import asyncpg
 
+from core.db.report_feed import CALLBACK_APPS, publish_statuses
+from core.domain.reports import report_outcome, submit_failure_outcome
 from core.domain.serial import SerialRef, parse_serial
 
 Db = asyncpg.Connection | asyncpg.Pool
@@ -75,24 +77,32 @@ async def record_submit_results(
     errors: Sequence[str],
     now: datetime,
     last: bool = True,
-) -> None:
+) -> list[str]:
     """Store what the carrier said and, with the batch's last chunk, close its outbox row, in ONE statement.
-    A report may already have moved a row past `sending`; its status stays."""
-    await db.execute(
+    A report may already have moved a row past `sending`; its status stays. Numbers the carrier refused get
+    their final status published; returns the applications that now have callbacks to deliver."""
+    apps: list[str] = await db.fetchval(
         """
         WITH done AS (DELETE FROM send_outbox WHERE batch_id = $6 AND $7::bool),
         locked AS (
             SELECT id FROM messages WHERE id = ANY($1::bigint[]) AND accepted_at = $4 ORDER BY id FOR UPDATE
-        )
-        UPDATE messages m SET
-            carrier_id = COALESCE(m.carrier_id, r.carrier_id),
-            sent_at = $5,
-            status = CASE WHEN m.status <> 'sending' THEN m.status
-                          WHEN r.carrier_id IS NULL THEN 'failed' ELSE 'sent' END,
-            error = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN r.error ELSE m.error END
-        FROM locked JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error) USING (id)
-        WHERE m.id = locked.id AND m.accepted_at = $4
-        """,
+        ), updated AS (
+            UPDATE messages m SET
+                carrier_id = COALESCE(m.carrier_id, r.carrier_id),
+                sent_at = $5,
+                status = CASE WHEN m.status <> 'sending' THEN m.status
+                              WHEN r.carrier_id IS NULL THEN 'failed' ELSE 'sent' END,
+                error = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN r.error ELSE m.error END,
+                reported_at = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN $5 ELSE m.reported_at END
+            FROM locked JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error) USING (id)
+            WHERE m.id = locked.id AND m.accepted_at = $4
+            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+                      m.session_context, false AS delivered, m.error, m.reported_at, $8::text AS outcome,
+                      m.status = 'failed' AND r.carrier_id IS NULL AND m.reported_at = $5 AS refused
+        ), final AS (SELECT * FROM updated WHERE refused)
+        """  # noqa: S608 - fixed SQL fragments, values are parameters
+        + publish_statuses("final")
+        + f" SELECT {CALLBACK_APPS}",
         list(ids),
         list(carrier_ids),
         list(errors),
@@ -100,7 +110,9 @@ async def record_submit_results(
         now,
         batch_id,
         last,
+        submit_failure_outcome().value,
     )
+    return apps
 
 
 async def release_for_retry(
@@ -127,23 +139,32 @@ async def release_for_retry(
 
 
 async def fail_messages(
-    db: Db, batch_id: uuid.UUID, accepted_at: datetime, ids: Sequence[int], *, reason: str
-) -> None:
-    """Permanent failure before the carrier took them: the rows fail with the reason, the batch is done."""
-    await db.execute(
+    db: Db, batch_id: uuid.UUID, accepted_at: datetime, ids: Sequence[int], *, reason: str, now: datetime
+) -> list[str]:
+    """Permanent failure before the carrier took them: the rows fail with the reason (their final status,
+    published like a report), the batch is done. Returns the applications with callbacks to deliver."""
+    apps: list[str] = await db.fetchval(
         """
         WITH done AS (DELETE FROM send_outbox WHERE batch_id = $4),
         locked AS (
             SELECT id FROM messages WHERE id = ANY($1::bigint[]) AND accepted_at = $2 ORDER BY id FOR UPDATE
+        ), final AS (
+            UPDATE messages m SET status = 'failed', error = $3, reported_at = $5
+            FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
+            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+                      m.session_context, false AS delivered, m.error, m.reported_at, $6::text AS outcome
         )
-        UPDATE messages m SET status = 'failed', error = $3
-        FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
-        """,
+        """  # noqa: S608 - fixed SQL fragments, values are parameters
+        + publish_statuses("final")
+        + f" SELECT {CALLBACK_APPS}",
         list(ids),
         accepted_at,
-        reason,
+        reason[:500],
         batch_id,
+        now,
+        submit_failure_outcome().value,
     )
+    return apps
 
 
 @dataclass(frozen=True)
@@ -155,30 +176,43 @@ class DeliveryReport:
     report_time: datetime
 
 
-async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
+@dataclass(frozen=True)
+class Applied:
+    count: int  # reports that gave a message its final status
+    callback_apps: list[str]  # applications that now have status callbacks to deliver
+
+
+async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
     """Apply a carrier's batch of delivery reports in ONE statement; returns how many rows changed. Each serial
     gives the row's id and day, so the update is primary-key lookups in the days' partitions; the plan does not
-    depend on statistics (a new day's partition has none yet). Serials we never issued are ignored."""
+    depend on statistics (a new day's partition has none yet). Serials we never issued are ignored. Each
+    final status is published (pull queue, callback queue, statistics) by the same statement."""
     refs = [(r, ref) for r in reports if (ref := parse_serial(r.serial_no)) is not None]
     if not refs:
-        return 0
-    result: str = await db.execute(
+        return Applied(0, [])
+    row = await db.fetchrow(
         """
         WITH locked AS (
             SELECT id, accepted_at FROM messages
             WHERE id = ANY($1::bigint[]) AND accepted_at >= $7 AND accepted_at < $8
             ORDER BY id FOR UPDATE
+        ), final AS (
+            UPDATE messages m SET
+                status = CASE WHEN r.delivered THEN 'delivered' ELSE 'failed' END,
+                error = r.error, reported_at = r.report_time,
+                carrier_id = COALESCE(m.carrier_id, r.carrier_id)
+            FROM locked
+            JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[],
+                        $9::text[])
+                 AS r(id, serial_no, carrier_id, delivered, error, report_time, outcome) USING (id)
+            WHERE m.id = locked.id AND m.accepted_at = locked.accepted_at
+              AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
+            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+                      m.session_context, r.delivered, m.error, m.reported_at, r.outcome
         )
-        UPDATE messages m SET
-            status = CASE WHEN r.delivered THEN 'delivered' ELSE 'failed' END,
-            error = r.error, reported_at = r.report_time,
-            carrier_id = COALESCE(m.carrier_id, r.carrier_id)
-        FROM locked
-        JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[])
-             AS r(id, serial_no, carrier_id, delivered, error, report_time) USING (id)
-        WHERE m.id = locked.id AND m.accepted_at = locked.accepted_at
-          AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
-        """,
+        """  # noqa: S608 - fixed SQL fragments, values are parameters
+        + publish_statuses("final")
+        + f" SELECT (SELECT count(*) FROM final) AS applied, {CALLBACK_APPS} AS apps",  # noqa: S608 - fixed fragment
         [ref.message_id for _, ref in refs],
         [r.serial_no for r, _ in refs],
         [r.carrier_id for r, _ in refs],
@@ -187,8 +221,10 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> int:
         [r.report_time for r, _ in refs],
         min((ref for _, ref in refs), key=_day).day_start,
         max((ref for _, ref in refs), key=_day).day_end,
+        [report_outcome(r.delivered, r.error).value for r, _ in refs],
     )
-    return int(result.split()[-1])
+    assert row is not None
+    return Applied(row["applied"], row["apps"])
 
 
 def _day(ref: SerialRef) -> date:

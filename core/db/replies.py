@@ -1,5 +1,5 @@
-"""Replies as they arrive, attributed (B2) and turning unsubscribes into blocklist entries (B1), all in ONE
-statement per batch; and the blocklist lookup the send path uses."""
+"""Replies as they arrive, attributed (B2), published to the application's pull queue and reply callback, and
+turning unsubscribes into blocklist entries (B1), all in ONE statement per batch; and the blocklist lookup the send path uses."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+
+from core.db.report_feed import publish_replies
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -29,9 +31,11 @@ class StoredReply:
     sdk_app_id: str | None
     account_id: int | None
     unsubscribe: bool
+    callback: bool = False  # queued for the application's reply callback
 
 
-_RECORD = """
+_RECORD = (
+    """
 WITH r AS (
     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
         AS r(received_at, phone, text, sign, extend_code, unsubscribe)
@@ -47,7 +51,7 @@ WITH r AS (
     INSERT INTO replies (received_at, phone, text, sign, extend_code, sdk_app_id, account_id, serial_no, unsubscribe)
     SELECT received_at, phone, text, sign, extend_code, sdk_app_id, account_id, serial_no, unsubscribe
     FROM attributed
-    RETURNING id, phone, account_id, sdk_app_id, unsubscribe
+    RETURNING id, phone, account_id, sdk_app_id, unsubscribe, text, sign, extend_code, received_at
 ), blocked AS (
     INSERT INTO blocklist (account_id, phone, reason, source, created_by)
     SELECT DISTINCT account_id, phone, 'replied to unsubscribe', 'reply', 'recipient'
@@ -56,9 +60,14 @@ WITH r AS (
         status = 'active', reason = EXCLUDED.reason, source = 'reply', created_at = now(),
         created_by = EXCLUDED.created_by, lift_reason = '', lift_requested_at = NULL,
         lift_requested_by = NULL, lifted_at = NULL, lifted_by = NULL
-)
-SELECT id, phone, account_id, sdk_app_id, unsubscribe FROM ins ORDER BY id
+)"""  # noqa: S608 - fixed SQL fragments, values are parameters
+    + publish_replies("ins")
+    + """
+SELECT id, phone, account_id, sdk_app_id, unsubscribe,
+       sdk_app_id IN (SELECT sdk_app_id FROM reply_called) AS callback
+FROM ins ORDER BY id
 """
+)
 
 
 async def record_replies(db: Db, replies: Sequence[IncomingReply], *, window_s: int) -> list[StoredReply]:
@@ -75,7 +84,8 @@ async def record_replies(db: Db, replies: Sequence[IncomingReply], *, window_s: 
         window_s,
     )
     return [
-        StoredReply(r["id"], r["phone"], r["sdk_app_id"], r["account_id"], r["unsubscribe"]) for r in rows
+        StoredReply(r["id"], r["phone"], r["sdk_app_id"], r["account_id"], r["unsubscribe"], r["callback"])
+        for r in rows
     ]
 
 

@@ -71,6 +71,8 @@ class Code(StrEnum):
     TEMPLATE_DIRTY_WORDS = "InvalidParameterValue.TemplateWithDirtyWords"
     LIMIT_VERIFY_FAIL = "InvalidParameterValue.LimitVerifyFail"
     OFFSET_VERIFY_FAIL = "InvalidParameterValue.OffsetVerifyFail"
+    BEGIN_TIME_VERIFY_FAIL = "InvalidParameterValue.BeginTimeVerifyFail"
+    END_TIME_VERIFY_FAIL = "InvalidParameterValue.EndTimeVerifyFail"
     FORBID_MARKETING_TEMPLATES = "FailedOperation.ForbidAddMarketingTemplates"
     SIGN_NUMBER_LIMIT = "FailedOperation.SignNumberLimit"
     TEMPLATE_NUMBER_LIMIT = "FailedOperation.TemplateNumberLimit"
@@ -142,6 +144,8 @@ MESSAGES: dict[Code, str] = {
     Code.TEMPLATE_DIRTY_WORDS: "The template contains banned content.",
     Code.LIMIT_VERIFY_FAIL: "Limit is invalid.",
     Code.OFFSET_VERIFY_FAIL: "Offset is invalid.",
+    Code.BEGIN_TIME_VERIFY_FAIL: "BeginTime is invalid.",
+    Code.END_TIME_VERIFY_FAIL: "EndTime is invalid.",
     Code.FORBID_MARKETING_TEMPLATES: "Individual accounts cannot apply for marketing templates.",
     Code.SIGN_NUMBER_LIMIT: "The account has reached its maximum number of signatures.",
     Code.TEMPLATE_NUMBER_LIMIT: "The account has reached its maximum number of templates.",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.domain.errors import Code, PlatformError
-from core.domain.phone import Phone, normalize_phone
+from core.domain.phone import UNKNOWN_ISO, Phone, normalize_phone
 from core.domain.segments import count_parts
 from core.domain.templates import check_params, compose, render, variable_count
 
@@ -91,12 +91,39 @@ class SendPlan:
         if not refused:
             return self
         results = tuple(
-            NumberResult(r.phone, refused[r.phone]) if r.accepted and r.phone in refused else r
+            NumberResult(r.phone, refused[r.phone], r.iso_code) if r.accepted and r.phone in refused else r
             for r in self.results
         )
         return replace(
             self, results=results, accepted=tuple(p for p in self.accepted if p.e164 not in refused)
         )
+
+    def counts(self) -> RequestCounts:
+        """The request's numbers per country for the statistics: asked for, accepted, billed parts."""
+        by_iso: dict[str, list[int]] = {}
+        for r in self.results:
+            row = by_iso.setdefault(r.iso_code or UNKNOWN_ISO, [0, 0, 0])
+            row[0] += 1
+            if r.accepted:
+                row[1] += 1
+                row[2] += r.parts
+        isos = sorted(by_iso)
+        return RequestCounts(
+            tuple(isos),
+            tuple(by_iso[i][0] for i in isos),
+            tuple(by_iso[i][1] for i in isos),
+            tuple(by_iso[i][2] for i in isos),
+        )
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """One request's numbers per country (parallel tuples): asked for, accepted, and billed parts."""
+
+    iso_codes: tuple[str, ...]
+    requests: tuple[int, ...]
+    accepted: tuple[int, ...]
+    fee_parts: tuple[int, ...]
 
 
 def plan_send(

@@ -382,7 +382,8 @@ def test_refuse_takes_out_the_gates_refusals_and_keeps_the_rest() -> None:
     ]
     assert [p.e164 for p in cut.accepted] == [US, GB, HK]
     refused = [r for r in cut.results if r.code in (Code.INTL_DAILY_LIMIT, Code.PHONE_DAILY_LIMIT)]
-    assert all(r.parts == 0 and r.iso_code == "" for r in refused)
+    # A refused number bills nothing; it keeps its country, which the statistics count it under.
+    assert [(r.parts, r.iso_code) for r in refused] == [(0, "US"), (0, "AU")]
     assert (cut.content, cut.parts, cut.mainland) == (plan.content, plan.parts, plan.mainland)
     # The original plan is a value: refusing numbers leaves it untouched.
     assert len(plan.accepted) == 5

@@ -17,8 +17,9 @@ from core.db.messages import (
     record_submit_results,
     release_for_retry,
 )
+from core.queue import enqueue_callbacks
 from worker.carriers.base import OutboundMessage, PermanentCarrierError, TransientCarrierError
-from worker.deps import Deps, get_deps
+from worker.deps import Deps, get_deps, get_redis
 
 CARRIER_BATCH = 200
 log = structlog.get_logger("worker.send")
@@ -39,17 +40,22 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     if claimed:
         bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application
     counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
+    callback_apps: list[str] = []  # final statuses published by this job that have callbacks to deliver
     for start in range(0, len(claimed), CARRIER_BATCH):
         chunk = claimed[start : start + CARRIER_BATCH]
         try:
             last = start + CARRIER_BATCH >= len(claimed)
-            sent, refused = await _submit(deps, batch, accepted, chunk, last=last)
+            sent, refused, apps = await _submit(deps, batch, accepted, chunk, last=last)
+            callback_apps += apps
         except TransientCarrierError as exc:
             rest = [m.id for m in claimed[start:]]
             if job_try >= deps.settings.send_max_tries:
-                await fail_messages(deps.db, batch, accepted, rest, reason=f"carrier unavailable: {exc}")
+                callback_apps += await fail_messages(
+                    deps.db, batch, accepted, rest, reason=f"carrier unavailable: {exc}", now=deps.now()
+                )
                 counts["failed"] += len(rest)
                 bound.warning("send gave up", reason=str(exc), **counts)
+                await _start_callbacks(ctx, callback_apps)
                 return counts
             delay = retry_delay(
                 job_try, base_s=deps.settings.send_retry_base_s, max_s=deps.settings.send_retry_max_s
@@ -60,25 +66,37 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
             bound.warning("carrier call failed, retrying", reason=str(exc), retry_in_s=delay)
             raise Retry(defer=delay) from exc
         except PermanentCarrierError as exc:
-            await fail_messages(deps.db, batch, accepted, [m.id for m in chunk], reason=str(exc))
+            callback_apps += await fail_messages(
+                deps.db, batch, accepted, [m.id for m in chunk], reason=str(exc), now=deps.now()
+            )
             counts["failed"] += len(chunk)
             continue
         counts["sent"] += sent
         counts["refused"] += refused
     bound.info("batch sent", **counts)
+    await _start_callbacks(ctx, callback_apps)
     return counts
+
+
+async def _start_callbacks(ctx: dict[str, Any], sdk_app_ids: list[str]) -> None:
+    if not sdk_app_ids:
+        return
+    try:
+        await enqueue_callbacks(get_redis(ctx), sdk_app_ids)
+    except Exception as exc:  # the callback sweep finds them
+        log.warning("callback delivery not started", error=str(exc))
 
 
 async def _submit(
     deps: Deps, batch_id: uuid.UUID, accepted_at: datetime, chunk: list[ClaimedMessage], *, last: bool
-) -> tuple[int, int]:
+) -> tuple[int, int, list[str]]:
     results = await deps.connector.submit(
         [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
     )
     by_ref = {r.ref: r for r in results}
     carrier_ids = [by_ref[m.serial_no].carrier_id if m.serial_no in by_ref else None for m in chunk]
     errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
-    await record_submit_results(
+    apps = await record_submit_results(
         deps.db,
         batch_id,
         accepted_at,
@@ -89,4 +107,4 @@ async def _submit(
         last=last,
     )
     refused = sum(1 for c in carrier_ids if c is None)
-    return len(chunk) - refused, refused
+    return len(chunk) - refused, refused, apps

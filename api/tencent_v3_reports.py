@@ -1,0 +1,185 @@
+"""API 3.0 reports out (spec 6.3-6.8, 6.20): pull queues, pulls and records by number, statistics. Every
+action names an SmsSdkAppId, which must belong to the caller's account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from api.tencent_v3_wire import ActionHandler, Call, envelope
+from core.db import report_feed
+from core.db.stats import app_totals
+from core.domain.errors import Code, PlatformError
+from core.domain.masking import mask_content
+from core.domain.phone import normalize_phone
+from core.domain.reports import pull_reply, pull_status
+from core.domain.time_ranges import RECORDS_LOOKBACK, page_limit, page_offset, pull_window, statistics_window
+
+Result = tuple[web.Response, dict[str, Any]]
+
+
+async def _owned_app(call: Call) -> str:
+    sdk_app_id = call.text("SmsSdkAppId")
+    if await report_feed.app_owner(call.state.pool(), sdk_app_id) != call.key.account.id:
+        raise PlatformError(Code.APP_VERIFY_FAIL)
+    return sdk_app_id
+
+
+async def pull_send_status(call: Call, request_id: str) -> Result:
+    limit = page_limit(call.integer("Limit"))
+    app = await _owned_app(call)
+    items = await report_feed.take_pulled(call.state.pool(), app, "status", limit)
+    out = [pull_status(i) for i in items]
+    return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+
+
+async def pull_reply_status(call: Call, request_id: str) -> Result:
+    limit = page_limit(call.integer("Limit"))
+    app = await _owned_app(call)
+    items = await report_feed.take_pulled(call.state.pool(), app, "reply", limit)
+    out = [pull_reply(i) for i in items]
+    return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+
+
+class _ByNumber:
+    """The parameters shared by the by-number lookups (spec 6.4, 6.6, 6.20)."""
+
+    def __init__(self, call: Call, *, limit_required: bool = True, records: bool = False) -> None:
+        begin = call.integer("BeginTime")
+        end_raw = call.params.get("EndTime")
+        end = None if end_raw is None else call.integer("EndTime")
+        if records:
+            self.window = pull_window(begin, end, now=call.now, lookback=RECORDS_LOOKBACK)
+        else:
+            self.window = pull_window(begin, end, now=call.now)
+        self.limit = page_limit(call.integer("Limit", required=limit_required, default=10))
+        self.offset = page_offset(call.integer("Offset", required=limit_required, default=0))
+        phone = normalize_phone(call.text("PhoneNumber"))
+        if phone is None:
+            raise PlatformError(Code.INCORRECT_PHONE)
+        self.phone = phone.e164
+
+
+async def pull_send_status_by_number(call: Call, request_id: str) -> Result:
+    q = _ByNumber(call)
+    app = await _owned_app(call)
+    rows = await report_feed.statuses_by_phone(
+        call.state.pool(),
+        app,
+        q.phone,
+        begin=q.window.begin,
+        end=q.window.end,
+        limit=q.limit,
+        offset=q.offset,
+    )
+    out = [pull_status(r) for r in rows]
+    return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+
+
+async def pull_reply_status_by_number(call: Call, request_id: str) -> Result:
+    q = _ByNumber(call)
+    app = await _owned_app(call)
+    rows = await report_feed.replies_by_phone(
+        call.state.pool(),
+        app,
+        q.phone,
+        begin=q.window.begin,
+        end=q.window.end,
+        limit=q.limit,
+        offset=q.offset,
+    )
+    out = [pull_reply(r) for r in rows]
+    return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+
+
+# SendRecord.SendStatus (spec 6.21): 1 submit failed, 2 delivered, 3 sending, 4 delivery failed.
+def _send_status(row: report_feed.SendRecordRow) -> int:
+    if row.status == "delivered":
+        return 2
+    if row.status == "failed":
+        return 4 if row.carrier_id else 1
+    return 3
+
+
+def _seconds(at: datetime | None) -> int:
+    return int(at.timestamp()) if at else 0
+
+
+async def describe_send_record_list(call: Call, request_id: str) -> Result:
+    q = _ByNumber(call, limit_required=False, records=True)
+    app = await _owned_app(call)
+    total, rows = await report_feed.send_records_by_phone(
+        call.state.pool(),
+        app,
+        q.phone,
+        begin=q.window.begin,
+        end=q.window.end,
+        limit=q.limit,
+        offset=q.offset,
+    )
+    out = [
+        {
+            "PhoneNumber": r.phone,
+            "SerialNo": r.serial_no,
+            "SendStatus": _send_status(r),
+            "RequestCode": "Ok",
+            "StatusCode": "DELIVRD" if r.status == "delivered" else r.error,
+            "IsoCode": r.iso_code,
+            "Content": mask_content(r.content, r.template_text),
+            "SendTime": _seconds(r.accepted_at),
+            "UserReceiveTime": _seconds(r.reported_at) if r.status == "delivered" else 0,
+        }
+        for r in rows
+    ]
+    fields = {"SendRecordSet": out, "TotalCount": total}
+    return envelope(request_id, fields), {"app": app, "code": "Ok", "items": len(out)}
+
+
+def _statistics_args(call: Call) -> tuple[datetime, datetime]:
+    page_offset(call.integer("Offset"))  # required, fixed 0 in the spec: any non-negative value is ignored
+    if call.integer("Limit") < 0:
+        raise PlatformError(Code.LIMIT_VERIFY_FAIL, "Limit must not be negative.")
+    window = statistics_window(
+        call.text("BeginTime"), call.text("EndTime"), tz=ZoneInfo(call.state.settings.timezone), now=call.now
+    )
+    return window.begin.astimezone(UTC), window.end.astimezone(UTC)
+
+
+async def send_status_statistics(call: Call, request_id: str) -> Result:
+    since, until = _statistics_args(call)
+    app = await _owned_app(call)
+    t = await app_totals(call.state.pool(), app, since=since, until=until)
+    fields = {"FeeCount": t.fee_parts, "RequestCount": t.requests, "RequestSuccessCount": t.accepted}
+    return envelope(request_id, {"SendStatusStatistics": fields}), {"app": app, "code": "Ok"}
+
+
+async def callback_status_statistics(call: Call, request_id: str) -> Result:
+    since, until = _statistics_args(call)
+    app = await _owned_app(call)
+    t = await app_totals(call.state.pool(), app, since=since, until=until)
+    fields = {
+        "CallbackCount": t.reports,
+        "RequestSuccessCount": t.accepted,
+        "CallbackFailCount": t.failed,
+        "CallbackSuccessCount": t.delivered,
+        "InternalErrorCount": t.internal_error,
+        "InvalidNumberCount": t.invalid_number,
+        "ShutdownErrorCount": t.shutdown,
+        "BlackListCount": t.blacklist,
+        "FrequencyLimitCount": t.frequency_limit,
+    }
+    return envelope(request_id, {"CallbackStatusStatistics": fields}), {"app": app, "code": "Ok"}
+
+
+ACTIONS: dict[str, ActionHandler] = {
+    "PullSmsSendStatus": pull_send_status,
+    "PullSmsReplyStatus": pull_reply_status,
+    "PullSmsSendStatusByPhoneNumber": pull_send_status_by_number,
+    "PullSmsReplyStatusByPhoneNumber": pull_reply_status_by_number,
+    "DescribeSendRecordList": describe_send_record_list,
+    "SendStatusStatistics": send_status_statistics,
+    "CallbackStatusStatistics": callback_status_statistics,
+}
