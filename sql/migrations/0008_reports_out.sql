@@ -15,6 +15,8 @@ CREATE TABLE pull_queue (
     item        jsonb NOT NULL
 );
 CREATE INDEX pull_queue_app ON pull_queue (sdk_app_id, kind, id);
+-- The daily purge by age; BRIN, as rows arrive in time order and the index must cost the hot path little.
+CREATE INDEX pull_queue_age ON pull_queue USING brin (created_at);
 
 -- Callbacks still to deliver, in id order per application, to the application's URL at delivery time.
 -- Delivered items are deleted; items that kept failing past the give-up period stay as 'given_up'.
