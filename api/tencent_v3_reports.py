@@ -128,7 +128,7 @@ async def describe_send_record_list(call: Call, request_id: str) -> Result:
             "RequestCode": "Ok",
             "StatusCode": "DELIVRD" if r.status == "delivered" else r.error,
             "IsoCode": r.iso_code,
-            "Content": mask_content(r.content, r.template_text),
+            "Content": mask_content(r.content, r.template_text, r.sign_name),
             "SendTime": _seconds(r.accepted_at),
             "UserReceiveTime": _seconds(r.reported_at) if r.status == "delivered" else 0,
         }

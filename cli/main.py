@@ -7,6 +7,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import asyncpg
@@ -15,10 +16,12 @@ import click
 from cli.apps import APP_COMMANDS
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
+from cli.stats import stats
 from core.db import admin
-from core.db.messages import list_messages
 from core.db.migrate import migrate as apply_migrations
+from core.db.records import export_csv, search_records
 from core.domain.phone import normalize_phone
+from core.domain.records import DEFAULT_SPAN, masked_row, parse_time
 from core.logging import configure_logging
 from core.settings import Settings
 
@@ -308,37 +311,104 @@ def template_create(
     emit({"template_id": template_id})
 
 
-@main.command()
-@click.option("--app", "sdk_app_id", required=True, help="The SDK AppID.")
-@click.option("--phone", default=None, help="Only this number (E.164).")
-@click.option("--limit", type=int, default=50)
-@click.pass_obj
-def messages(settings: Settings, sdk_app_id: str, phone: str | None, limit: int) -> None:
-    """Message records of an application, newest first."""
+_RECORD_OPTIONS = (
+    click.option("--app", "sdk_app_id", default=None, help="Only this application (SDK AppID)."),
+    click.option("--account", "account_id", type=click.IntRange(1), default=None, help="Only this account."),
+    click.option("--phone", default=None, help="Only this number (E.164)."),
+    click.option("--since", default=None, help="From (ISO 8601 or Unix seconds); default a day ago."),
+    click.option("--until", default=None, help="Before this time (ISO 8601 or Unix seconds); default now."),
+)
+
+
+def _record_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The record filters, shared by `messages` and `messages export`."""
+    for option in reversed(_RECORD_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _record_filters(ctx: click.Context, **given: Any) -> dict[str, Any]:
+    """The filters as search_records/stream_records take them; a subcommand's own option wins over the group's
+    (`smsctl messages --app X export` and `smsctl messages export --app X` are the same)."""
+    group = ctx.parent.params if ctx.parent is not None and ctx.parent.command is messages else {}
+    raw = {name: group.get(name) if value is None else value for name, value in given.items()}
+    if raw["sdk_app_id"] is None and raw["account_id"] is None:
+        raise click.UsageError("give --app or --account")
+    phone = raw["phone"]
     if phone is not None:
         parsed = normalize_phone(phone)
         if parsed is None:
             raise click.BadParameter("not a valid phone number", param_hint="--phone")
         phone = parsed.e164
-    records = with_db(settings, lambda db: list_messages(db, sdk_app_id, phone=phone, limit=limit))
-    emit(
-        [
-            {
-                "serial_no": r.serial_no,
-                "phone": r.phone,
-                "iso_code": r.iso_code,
-                "status": r.status,
-                "fee": r.fee,
-                "price_minor": r.price_minor,
-                "error": r.error,
-                "carrier_id": r.carrier_id,
-                "accepted_at": r.accepted_at.isoformat(),
-                "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-                "reported_at": r.reported_at.isoformat() if r.reported_at else None,
-            }
-            for r in records
-        ]
+    until = _time_option(raw["until"], "--until") or datetime.now(UTC)
+    since = _time_option(raw["since"], "--since") or until - DEFAULT_SPAN
+    return {
+        "sdk_app_id": raw["sdk_app_id"],
+        "account_id": raw["account_id"],
+        "phone": phone,
+        "since": since,
+        "until": until,
+    }
+
+
+def _time_option(raw: str | None, hint: str) -> datetime | None:
+    if raw is None:
+        return None
+    parsed = parse_time(raw)
+    if parsed is None:
+        raise click.BadParameter("not ISO 8601 or Unix seconds", param_hint=hint)
+    return parsed
+
+
+@main.group(invoke_without_command=True)
+@_record_options
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+@click.pass_context
+def messages(
+    ctx: click.Context,
+    sdk_app_id: str | None,
+    account_id: int | None,
+    phone: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+) -> None:
+    """Message records (rule B4), newest first, numbers and variables masked; `messages export` writes CSV."""
+    if ctx.invoked_subcommand is not None:
+        return
+    filters = _record_filters(
+        ctx, sdk_app_id=sdk_app_id, account_id=account_id, phone=phone, since=since, until=until
     )
+    records = with_db(ctx.obj, lambda db: search_records(db, **filters, limit=limit, before=None))
+    emit([masked_row(r) for r in records])
+
+
+@messages.command("export")
+@_record_options
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="A file; default stdout.")
+@click.pass_context
+def messages_export(
+    ctx: click.Context,
+    sdk_app_id: str | None,
+    account_id: int | None,
+    phone: str | None,
+    since: str | None,
+    until: str | None,
+    output: str | None,
+) -> None:
+    """Every matching record as CSV (a header row first), masked, read and written a chunk at a time."""
+    filters = _record_filters(
+        ctx, sdk_app_id=sdk_app_id, account_id=account_id, phone=phone, since=since, until=until
+    )
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(output, "w", newline="", encoding="utf-8")) if output else sys.stdout
+
+        async def write(text: str) -> None:
+            out.write(text)
+
+        rows = with_db(ctx.obj, lambda db: export_csv(db, write, **filters))
+    if output:
+        emit({"rows": rows, "output": output})
 
 
 async def _require_account(
@@ -351,6 +421,7 @@ async def _require_account(
 
 main.add_command(review)
 main.add_command(words)
+main.add_command(stats)
 for _command in APP_COMMANDS:
     app.add_command(_command)
 

@@ -1,5 +1,5 @@
 """Message state changes after intake, each ONE statement per batch: claim, record carrier results, release
-for retry, fail, apply delivery reports, and the outbox sweep. Also the operator's record listing.
+for retry, fail, apply delivery reports, and the outbox sweep.
 
 Every statement that updates several messages first locks them in id order (`ORDER BY id FOR UPDATE`): a
 worker recording a batch and the webhook applying reports that span batches then never wait on each other in
@@ -252,46 +252,6 @@ async def find_stale_batches(db: Db, *, now: datetime, lease_s: int, limit: int 
         limit,
     )
     return [StaleBatch(r["batch_id"], r["accepted_at"]) for r in rows]
-
-
-@dataclass(frozen=True)
-class MessageRecord:
-    serial_no: str
-    phone: str
-    iso_code: str
-    status: str
-    fee: int
-    price_minor: int
-    error: str
-    carrier_id: str | None
-    template_id: int
-    sign_name: str
-    accepted_at: datetime
-    sent_at: datetime | None
-    reported_at: datetime | None
-
-
-async def list_messages(
-    db: Db, sdk_app_id: str, *, phone: str | None = None, limit: int = 50
-) -> list[MessageRecord]:
-    rows = await db.fetch(
-        """
-        SELECT serial_no, phone, iso_code, status, parts, price_minor, error, carrier_id, template_id,
-               sign_name, accepted_at, sent_at, reported_at
-        FROM messages WHERE sdk_app_id = $1 AND ($2::text IS NULL OR phone = $2)
-        ORDER BY accepted_at DESC, id DESC LIMIT $3
-        """,
-        sdk_app_id,
-        phone,
-        limit,
-    )
-    return [
-        MessageRecord(
-            r["serial_no"], r["phone"], r["iso_code"], r["status"], r["parts"], r["price_minor"], r["error"],
-            r["carrier_id"], r["template_id"], r["sign_name"], r["accepted_at"], r["sent_at"], r["reported_at"],
-        )
-        for r in rows
-    ]  # fmt: skip
 
 
 async def update_usual_volumes(db: Db, *, since: datetime, until: datetime, days: int) -> int:

@@ -22,7 +22,8 @@ def publish_statuses(final: str) -> str:
     with columns sdk_app_id, account_id, iso_code, accepted_at, phone, serial_no, session_context, delivered,
     error, reported_at and outcome (core.domain.reports.Outcome): queue them for pull and callback, count
     them in the hourly statistics. The CTE `called` names the applications that got callbacks to deliver
-    (CALLBACK_APPS selects them)."""
+    (CALLBACK_APPS selects them). A callback is due at once (whatever the worker's clock says) and its give-up
+    period counts from when it was queued."""
     return f"""
 , status_items AS (
     SELECT f.*, jsonb_build_object(
@@ -36,7 +37,7 @@ def publish_statuses(final: str) -> str:
     SELECT sdk_app_id, 'status', reported_at, item FROM status_items
 ), called AS (
     INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
-    SELECT s.sdk_app_id, 'status', s.reported_at, s.item, now()
+    SELECT s.sdk_app_id, 'status', now(), s.item, '-infinity'::timestamptz
     FROM status_items s JOIN apps a ON a.sdk_app_id = s.sdk_app_id AND a.status_callback_url <> ''
     RETURNING sdk_app_id
 ), counted AS (
@@ -75,7 +76,7 @@ def publish_replies(stored: str) -> str:
     SELECT sdk_app_id, 'reply', received_at, item FROM reply_items
 ), reply_called AS (
     INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
-    SELECT r.sdk_app_id, 'reply', r.received_at, r.item, now()
+    SELECT r.sdk_app_id, 'reply', now(), r.item, '-infinity'::timestamptz
     FROM reply_items r JOIN apps a ON a.sdk_app_id = r.sdk_app_id AND a.reply_callback_url <> ''
     RETURNING sdk_app_id
 )"""  # noqa: S608 - fixed SQL fragments, values are parameters
@@ -301,6 +302,7 @@ class SendRecordRow:
     iso_code: str
     content: str
     template_text: str | None
+    sign_name: str
     accepted_at: datetime
     reported_at: datetime | None
 
@@ -313,7 +315,7 @@ async def send_records_by_phone(
     rows = await db.fetch(
         """
         SELECT m.phone, m.serial_no, m.status, m.carrier_id, m.error, m.iso_code, m.content,
-               t.content AS template_text, m.accepted_at, m.reported_at, count(*) OVER () AS total
+               t.content AS template_text, m.sign_name, m.accepted_at, m.reported_at, count(*) OVER () AS total
         FROM messages m LEFT JOIN templates t ON t.id = m.template_id
         WHERE m.phone = $2 AND m.accepted_at BETWEEN $3 AND $4 AND m.sdk_app_id = $1
         ORDER BY m.accepted_at DESC, m.id DESC LIMIT $5 OFFSET $6

@@ -1,0 +1,133 @@
+"""The admin API's message records (rule B4): search by account or application, number and time range, a page
+at a time, and a CSV export streamed as it is read. Numbers and the content's variable values are masked in
+both. The routes live on the admin sub-application, so its bearer-token guard, error shape and request log
+apply to them as to every other admin route."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import structlog
+from aiohttp import web
+
+from api.admin import MAX_QUEUE_LIMIT, AdminError, _id, _json, _phone, _state
+from core.db.records import export_csv, search_records
+from core.domain.errors import Code
+from core.domain.records import DEFAULT_SPAN, decode_cursor, encode_cursor, masked_row, parse_time
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = MAX_QUEUE_LIMIT
+_APP_ID = re.compile(r"[0-9A-Za-z_-]{1,32}", re.ASCII)
+log = structlog.get_logger("api.admin")
+
+
+@dataclass(frozen=True)
+class Filters:
+    account_id: int | None
+    sdk_app_id: str | None
+    phone: str | None
+    since: datetime
+    until: datetime
+
+
+def _time(request: web.Request, name: str, code: Code) -> datetime | None:
+    raw = request.query.get(name, "")
+    if not raw:
+        return None
+    parsed = parse_time(raw)
+    if parsed is None:
+        raise AdminError(400, code.value, f"`{name}` must be ISO 8601 or Unix seconds.")
+    return parsed
+
+
+def _filters(request: web.Request) -> Filters:
+    """The query's filters: `account` and/or `app` (one is required), `phone`, and [from, to), by default the
+    24 hours before `to` (itself by default now)."""
+    query = request.query
+    account_id = _id(query["account"], "account") if query.get("account") else None
+    sdk_app_id = query.get("app") or None
+    if sdk_app_id is not None and not _APP_ID.fullmatch(sdk_app_id):
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`app` must be an SDK AppID.")
+    if account_id is None and sdk_app_id is None:
+        raise AdminError(400, Code.MISSING_PARAMETER.value, "Give an `account` or an `app` to search in.")
+    raw_phone = query.get("phone", "")
+    # An unencoded "+" in a query string arrives as a space.
+    phone = _phone("+" + raw_phone[1:] if raw_phone.startswith(" ") else raw_phone) if raw_phone else None
+    until = _time(request, "to", Code.END_TIME_VERIFY_FAIL) or datetime.fromtimestamp(
+        _state(request).clock(), UTC
+    )
+    since = _time(request, "from", Code.BEGIN_TIME_VERIFY_FAIL) or until - DEFAULT_SPAN
+    if since > until:
+        raise AdminError(400, Code.END_TIME_VERIFY_FAIL.value, "`to` must not be before `from`.")
+    return Filters(account_id, sdk_app_id, phone, since, until)
+
+
+def _limit(raw: str) -> int:
+    if not raw:
+        return DEFAULT_LIMIT
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise AdminError(
+            400, Code.LIMIT_VERIFY_FAIL.value, f"`limit` must be an integer from 1 to {MAX_LIMIT}."
+        )
+    return int(raw)
+
+
+async def records_search(request: web.Request) -> web.Response:
+    """A page of masked records, newest first, and the cursor of the next page (null on the last)."""
+    filters = _filters(request)
+    limit = _limit(request.query.get("limit", ""))
+    raw_cursor = request.query.get("cursor", "")
+    before = decode_cursor(raw_cursor) if raw_cursor else None
+    if raw_cursor and before is None:
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`cursor` is not one this API returned.")
+    # One more than asked: whether a next page exists is known without an empty last page.
+    found = await search_records(_state(request).pool(), **asdict(filters), limit=limit + 1, before=before)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].position) if len(found) > limit else None
+    return _json({"records": [masked_row(r) for r in page], "next_cursor": next_cursor})
+
+
+async def records_export(request: web.Request) -> web.StreamResponse:
+    """Every matching record as CSV, masked, streamed chunk by chunk. Bad input is refused before anything is
+    sent; a failure once the stream has started cuts the connection, so a partial file never looks whole."""
+    filters = _filters(request)
+    scope = filters.sdk_app_id or f"account-{filters.account_id}"
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="messages-{scope}.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
+    )
+    response.enable_chunked_encoding()
+
+    async def write(text: str) -> None:
+        if not response.prepared:
+            await response.prepare(request)
+        await response.write(text.encode())
+
+    try:
+        async with _state(request).pool().acquire() as conn:
+            count = await export_csv(conn, write, **asdict(filters))
+    except Exception as exc:
+        if not response.prepared:
+            raise  # answered by the guard in the admin error shape
+        if isinstance(exc, ConnectionError):
+            log.info("records export abandoned by the client", path=request.path)
+        else:
+            log.exception("records export failed mid-stream", path=request.path)
+        if request.transport is not None:
+            request.transport.close()  # no final chunk: the client sees a truncated transfer
+        return response
+    await response.write_eof()
+    log.info("records exported", rows=count, scope=scope)
+    return response
+
+
+def add_routes(admin: web.Application) -> None:
+    """Mount the record routes on the admin sub-application (its guard applies)."""
+    admin.router.add_get("/messages", records_search)
+    admin.router.add_get("/messages/export.csv", records_export)
