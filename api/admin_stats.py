@@ -1,0 +1,57 @@
+"""The operator's statistics view (GET /admin/v1/stats): counters per day, account, application and country,
+summed from the hourly rollups (never by scanning messages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from api import admin
+from core.db.stats import daily_rows
+from core.domain.errors import Code
+from core.domain.time_ranges import day_bounds, report_days
+
+
+def _bad(message: str) -> admin.AdminError:
+    return admin.AdminError(400, Code.INVALID_PARAMETER_VALUE.value, message)
+
+
+def _day(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(f"`{name}` must be a date as YYYY-MM-DD.") from None
+
+
+async def stats_get(request: web.Request) -> web.Response:
+    state = admin._state(request)
+    tz = ZoneInfo(state.settings.timezone)
+    query = request.query
+    try:
+        first, last = report_days(
+            _day(query.get("from"), "from"),
+            _day(query.get("to"), "to"),
+            today=datetime.fromtimestamp(state.clock(), tz).date(),
+        )
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
+    since, until = day_bounds(first, last, tz)
+    rows = await daily_rows(
+        state.pool(),
+        since=since,
+        until=until,
+        timezone=state.settings.timezone,
+        account_id=admin._id(query["account"], "account") if query.get("account") else None,
+        sdk_app_id=query.get("app") or None,
+    )
+    return admin._json(
+        {"from": first.isoformat(), "to": last.isoformat(), "rows": [r.to_json() for r in rows]}
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/stats", stats_get)
