@@ -557,4 +557,13 @@ def setup_admin(app: web.Application) -> None:
     admin.router.add_get("/accounts/{account_id}/blocklist", blocklist_get)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift-request", blocklist_lift_request)
     admin.router.add_post("/accounts/{account_id}/blocklist/{phone}/lift", blocklist_lift)
+    from api.admin_records import add_routes  # imported here: admin_records imports this module
+
+    add_routes(admin)
+    from api import admin_stats  # imported here: it imports this module
+
+    admin_stats.add_routes(admin)
+    from api import admin_callbacks  # imported here: it imports this module
+
+    admin_callbacks.add_routes(admin)
     app.add_subapp(PREFIX, admin)

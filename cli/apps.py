@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import asyncpg
 import click
 
+from cli.app_callbacks import app_callbacks
 from cli.runtime import emit, with_db
 from core.db.admin import set_app_status
 from core.db.policy import (
@@ -176,4 +177,4 @@ def app_enable(settings: Settings, sdk_app_id: str) -> None:
     _set_status(settings, sdk_app_id, "active")
 
 
-APP_COMMANDS = (app_policy, app_allowlist, app_disable, app_enable)
+APP_COMMANDS = (app_policy, app_allowlist, app_disable, app_enable, app_callbacks)

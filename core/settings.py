@@ -78,6 +78,19 @@ class Settings:
     claim_lease_s: int = 180
     partitions_ahead_days: int = 3
 
+    # Customer callbacks (B2, B3): status reports and replies POSTed to the application's URLs.
+    # One request may take this long (connect to answer) before it counts as failed.
+    callback_timeout_s: float = 5.0
+    # At most this many status reports in one request (a JSON array), and queue items read per round.
+    callback_batch: int = 100
+    # Retries back off exponentially from base to max; items still failing this long after they were
+    # queued are given up (kept as 'given_up' for the operator, counted in stats_hourly).
+    callback_retry_base_s: float = 10.0
+    callback_retry_max_s: float = 1800.0
+    callback_give_up_s: int = 86400
+    # Pull-queue items (PullSmsSendStatus / PullSmsReplyStatus) nobody pulled are purged after this.
+    pull_retention_days: int = 7
+
     # Simulator (smsctl simulator).
     simulator_host: str = "127.0.0.1"
     simulator_port: int = 8090

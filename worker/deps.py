@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
 from arq.connections import ArqRedis
 
@@ -21,6 +22,8 @@ class Deps:
     db: asyncpg.Pool
     connector: Connector
     clock: Callable[[], float] = time.time
+    # The customer-callback client: one per worker process, opened in on_startup, closed in on_shutdown.
+    http: aiohttp.ClientSession | None = None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

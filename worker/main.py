@@ -7,15 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from arq import cron
-from arq.worker import Worker
+from arq.worker import Worker, func
 
 from core.db.pool import create_pool
-from core.queue import SEND_BATCH, redis_settings
+from core.queue import DELIVER_CALLBACKS, SEND_BATCH, redis_settings
 from core.settings import Settings
 from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
+from worker.jobs.callbacks import deliver_callbacks, new_session, purge_pull_queue, sweep_callbacks
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import create_partitions, sweep_outbox, update_usual_volumes
 
@@ -41,13 +42,17 @@ def build_worker(
 ) -> Worker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
-        ctx["deps"] = Deps(settings=settings, db=db, connector=connector_factory(settings), clock=clock)
+        ctx["deps"] = Deps(
+            settings=settings, db=db, connector=connector_factory(settings), clock=clock, http=new_session()
+        )
         await create_partitions(ctx)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:
             deps = get_deps(ctx)
             await deps.connector.close()
+            if deps.http is not None:
+                await deps.http.close()
             await deps.db.close()
 
     cron_jobs = (
@@ -62,12 +67,16 @@ def build_worker(
                 unique=True,
                 run_at_startup=True,
             ),
+            cron(sweep_callbacks, second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=False),
+            cron(purge_pull_queue, hour=3, minute=40, second=0, unique=True),  # daily
         ]
         if with_cron
         else []
     )
     options: dict[str, Any] = {
-        "functions": [send_batch, raise_alarm],
+        # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
+        # application is not dropped for an hour.
+        "functions": [send_batch, raise_alarm, func(deliver_callbacks, keep_result=0)],
         "cron_jobs": cron_jobs,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
@@ -84,4 +93,5 @@ def build_worker(
         **overrides,
     }
     assert send_batch.__name__ == SEND_BATCH
+    assert deliver_callbacks.__name__ == DELIVER_CALLBACKS
     return Worker(**options)

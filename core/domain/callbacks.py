@@ -1,0 +1,170 @@
+"""Customer callbacks (B2, B3): how a request to the customer's URL is signed and checked, which URLs a customer
+may configure, what counts as the customer's acknowledgement, and how queued items are grouped into requests.
+
+Every callback request carries two headers:
+
+    X-Sms-Timestamp: <Unix seconds>
+    X-Sms-Signature: sha256=<hex HMAC-SHA256, keyed with the application's AppKey, over b"<timestamp>." + body>
+
+so the customer can tell our requests from forged ones and refuse replays (verify_callback)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.domain.reports import callback_reply, callback_status
+
+TIMESTAMP_HEADER = "X-Sms-Timestamp"
+SIGNATURE_HEADER = "X-Sms-Signature"
+SIGNATURE_PREFIX = "sha256="
+MAX_URL_CHARS = 512
+# Host names that always mean "this machine".
+_LOCAL_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "ip6-loopback"})
+# The platform's own endpoints a callback must never be aimed at, on any port of one of its hosts.
+_PLATFORM_PATHS = ("/admin/", "/carrier/")
+
+
+def sign_callback(app_key: str, timestamp: int | str, body: bytes) -> str:
+    """The X-Sms-Signature value for `body` sent at `timestamp` (the X-Sms-Timestamp value)."""
+    digest = hmac.new(app_key.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return SIGNATURE_PREFIX + digest
+
+
+def verify_callback(
+    app_key: str, timestamp: str, body: bytes, header: str, now: float, tolerance_s: float = 300
+) -> bool:
+    """What a customer runs on each request: the signature matches (constant time) and the timestamp is
+    within `tolerance_s` of `now`, so a captured request cannot be replayed later."""
+    if not timestamp.isascii() or not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance_s:
+        return False
+    expected = sign_callback(app_key, timestamp, body).encode()
+    return hmac.compare_digest(header.encode("utf-8", "surrogateescape"), expected)
+
+
+def _is_local(host: str) -> bool:
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def check_callback_url(
+    url: str, *, platform_hosts: Iterable[str], platform_port: int | Collection[int]
+) -> str | None:
+    """Why `url` cannot be a callback URL, or None when it can: an http(s) URL with a host, at most 512
+    characters, no credentials, not the platform's own API (a local or platform host on a platform port, or
+    the platform's /admin/ and /carrier/ endpoints on any port of its hosts)."""
+    if len(url) > MAX_URL_CHARS:
+        return f"The URL is longer than {MAX_URL_CHARS} characters."
+    if url != url.strip() or any(c.isspace() or ord(c) < 0x20 for c in url):
+        return "The URL must not contain spaces or control characters."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "The URL is not valid (bad host or port)."
+    if parts.scheme.lower() not in ("http", "https"):
+        return "The URL must start with http:// or https://."
+    host = (parts.hostname or "").lower()
+    if not host:
+        return "The URL must name a host."
+    if parts.username is not None or parts.password is not None:
+        return "The URL must not contain a user name or password."
+    if port is None:
+        port = 443 if parts.scheme.lower() == "https" else 80
+    own_hosts = {h.lower().strip("[]") for h in platform_hosts if h}
+    own_ports = {platform_port} if isinstance(platform_port, int) else set(platform_port)
+    platform_host = _is_local(host) or host in own_hosts
+    path = parts.path or "/"
+    if platform_host and (port in own_ports or path.startswith(_PLATFORM_PATHS)):
+        return "The URL must not point at the platform's own API."
+    return None
+
+
+def platform_endpoints(api_host: str, api_port: int, public_api_url: str) -> tuple[set[str], set[int]]:
+    """The hosts and ports the platform's API is configured to answer on (its bind address and its public
+    URL), for check_callback_url."""
+    hosts, ports = {api_host}, {api_port}
+    try:
+        public = urlsplit(public_api_url)
+        if public.hostname:
+            hosts.add(public.hostname)
+            ports.add(public.port or (443 if public.scheme.lower() == "https" else 80))
+    except ValueError:
+        pass
+    return hosts, ports
+
+
+def is_success(body: bytes) -> bool:
+    """The customer took the callback: it answered the JSON object {"result": 0, ...} (result the number 0).
+    Anything else (no JSON, another shape, a non-zero or non-numeric result) is a failure to retry."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(answer, dict):
+        return False
+    result = answer.get("result")
+    return isinstance(result, int | float) and not isinstance(result, bool) and result == 0
+
+
+@dataclass(frozen=True)
+class QueuedItem:
+    """A callback-queue item as the request builder needs it."""
+
+    id: int
+    kind: str  # 'status' or 'reply'
+    item: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    kind: str
+    ids: tuple[int, ...]
+    body: bytes
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def build_requests(items: Sequence[QueuedItem], tz: tzinfo, *, max_reports: int) -> list[CallbackRequest]:
+    """The requests that deliver `items` in queue order: consecutive status reports go together as one JSON
+    array (at most `max_reports` a request), each reply alone as one JSON object (spec 9)."""
+    requests: list[CallbackRequest] = []
+    group: list[QueuedItem] = []
+
+    def close_group() -> None:
+        if group:
+            body = _dumps([callback_status(q.item, tz) for q in group])
+            requests.append(CallbackRequest("status", tuple(q.id for q in group), body))
+            group.clear()
+
+    for queued in items:
+        if queued.kind == "status":
+            if len(group) >= max_reports:
+                close_group()
+            group.append(queued)
+        else:
+            close_group()
+            requests.append(CallbackRequest("reply", (queued.id,), _dumps(callback_reply(queued.item))))
+    close_group()
+    return requests
+
+
+def signed_headers(app_key: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign_callback(app_key, timestamp, body),
+    }

@@ -1,0 +1,41 @@
+"""smsctl app callbacks as an operator runs it: show, set and turn off an application's callback URLs; a URL
+that is not http(s), has no host, or points at the platform's own API is refused and nothing changes."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.integration.test_cli import smsctl
+from tests.integration.test_cli_policy import new_app
+
+
+async def test_show_set_refuse_and_turn_off(database_url: str, db: asyncpg.Pool) -> None:
+    app = await new_app(database_url, "organization")
+    code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app)
+    assert code == 0
+    assert shown == {"sdk_app_id": app, "status_url": "", "reply_url": "", "pending": 0, "given_up": 0}
+
+    status_url, reply_url = "https://example.com/sms/status", "http://203.0.113.9:9000/reply"
+    code, shown, _ = await smsctl(
+        database_url, "app", "callbacks", "--app", app, "--status-url", status_url, "--reply-url", reply_url
+    )
+    assert code == 0 and (shown["status_url"], shown["reply_url"]) == (status_url, reply_url)
+
+    for option, url, reason in [
+        ("--status-url", "ftp://example.com/cb", "http"),
+        ("--reply-url", "http:///cb", "host"),
+        ("--status-url", "http://127.0.0.1:8080/admin/v1/apps/1400000001/policy", "platform's own API"),
+        ("--reply-url", "http://localhost:8080/carrier/replies", "platform's own API"),
+    ]:
+        code, _, err = await smsctl(database_url, "app", "callbacks", "--app", app, option, url)
+        assert code != 0 and reason in err and "Traceback" not in err, err
+    row = await db.fetchrow(
+        "SELECT status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = $1", app
+    )
+    assert tuple(row) == (status_url, reply_url)
+
+    code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app, "--reply-url", "")
+    assert code == 0 and (shown["status_url"], shown["reply_url"]) == (status_url, "")
+
+    code, _, err = await smsctl(database_url, "app", "callbacks", "--app", "1400999999")
+    assert code == 1 and "ResourceNotFound" in err
