@@ -81,19 +81,29 @@ def api(settings: Settings, host: str | None, port: int | None) -> None:
 @click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
 @click.pass_obj
 def worker(settings: Settings, burst: bool) -> None:
-    """Run an arq worker: sends batches, runs the scheduled jobs."""
-    from worker.main import build_worker
+    """Run the arq workers: send batches and the scheduled jobs, and, on their own queue, customer callbacks."""
+    from worker.main import build_callback_worker, build_worker
 
     runtime = resolve(settings)
 
     async def run() -> None:
-        w = build_worker(runtime.settings, burst=burst)
+        main_worker = build_worker(runtime.settings, burst=burst)
+        callback_worker = build_callback_worker(runtime.settings, burst=burst)
+        # In burst mode the callbacks go last, so they include those queued by the send jobs.
+        callbacks = None if burst else asyncio.create_task(callback_worker.async_run())
         try:
-            await w.async_run()
+            await main_worker.async_run()
+            if burst:
+                await callback_worker.async_run()
         except asyncio.CancelledError:
             pass  # arq's own SIGINT/SIGTERM handler cancels the main task: a normal stop
         finally:
-            await w.close()
+            if callbacks is not None:
+                callbacks.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await callbacks
+            await main_worker.close()
+            await callback_worker.close()
 
     asyncio.run(run())
 

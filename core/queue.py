@@ -11,6 +11,9 @@ from arq.connections import ArqRedis, RedisSettings
 SEND_BATCH = "send_batch"
 RAISE_ALARM = "raise_alarm"
 DELIVER_CALLBACKS = "deliver_callbacks"
+# Customer callbacks have a queue (and worker) of their own: a slow customer endpoint must never hold the
+# job slots that send batches need.
+CALLBACK_QUEUE = "arq:callbacks"
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -50,7 +53,9 @@ async def enqueue_callbacks(redis: ArqRedis, sdk_app_ids: Iterable[str]) -> None
     job missed. Failures are logged by the caller's sweep, never raised into the path that queued them."""
     apps = sorted(set(sdk_app_ids))
     for app in apps:
-        await redis.enqueue_job(DELIVER_CALLBACKS, app, _job_id=callbacks_job_id(app))
+        await redis.enqueue_job(
+            DELIVER_CALLBACKS, app, _job_id=callbacks_job_id(app), _queue_name=CALLBACK_QUEUE
+        )
 
 
 def callbacks_job_id(sdk_app_id: str) -> str:

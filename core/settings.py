@@ -88,6 +88,9 @@ class Settings:
     callback_retry_base_s: float = 10.0
     callback_retry_max_s: float = 1800.0
     callback_give_up_s: int = 86400
+    # Deliveries running at once per worker process (each one application's queue), on the callback queue's
+    # own worker, apart from the send jobs.
+    callback_max_jobs: int = 32
     # Pull-queue items (PullSmsSendStatus / PullSmsReplyStatus) nobody pulled are purged after this.
     pull_retention_days: int = 7
 

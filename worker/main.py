@@ -1,16 +1,18 @@
-"""The arq worker: settings tuned for throughput, typed deps built on startup, cron upkeep."""
+"""The arq workers: the main one (send batches, alarms, cron upkeep) with settings tuned for throughput, and
+the callback worker on its own queue, so customer endpoints never hold the send path's job slots. Both build
+the same typed deps on startup."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import cron
 from arq.worker import Worker, func
 
 from core.db.pool import create_pool
-from core.queue import DELIVER_CALLBACKS, SEND_BATCH, redis_settings
+from core.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, redis_settings
 from core.settings import Settings
 from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
@@ -31,6 +33,29 @@ def http_connector(settings: Settings) -> Connector:
     )
 
 
+Lifecycle = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _lifecycle(
+    settings: Settings, clock: Callable[[], float], connector_factory: Callable[[Settings], Connector]
+) -> tuple[Lifecycle, Lifecycle]:
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
+        ctx["deps"] = Deps(
+            settings=settings, db=db, connector=connector_factory(settings), clock=clock, http=new_session()
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        if "deps" in ctx:
+            deps = get_deps(ctx)
+            await deps.connector.close()
+            if deps.http is not None:
+                await deps.http.close()
+            await deps.db.close()
+
+    return on_startup, on_shutdown
+
+
 def build_worker(
     settings: Settings,
     *,
@@ -40,20 +65,11 @@ def build_worker(
     with_cron: bool = True,
     **overrides: Any,
 ) -> Worker:
-    async def on_startup(ctx: dict[str, Any]) -> None:
-        db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
-        ctx["deps"] = Deps(
-            settings=settings, db=db, connector=connector_factory(settings), clock=clock, http=new_session()
-        )
-        await create_partitions(ctx)
+    startup, on_shutdown = _lifecycle(settings, clock, connector_factory)
 
-    async def on_shutdown(ctx: dict[str, Any]) -> None:
-        if "deps" in ctx:
-            deps = get_deps(ctx)
-            await deps.connector.close()
-            if deps.http is not None:
-                await deps.http.close()
-            await deps.db.close()
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        await startup(ctx)
+        await create_partitions(ctx)
 
     cron_jobs = (
         [
@@ -74,9 +90,7 @@ def build_worker(
         else []
     )
     options: dict[str, Any] = {
-        # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
-        # application is not dropped for an hour.
-        "functions": [send_batch, raise_alarm, func(deliver_callbacks, keep_result=0)],
+        "functions": [send_batch, raise_alarm],
         "cron_jobs": cron_jobs,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
@@ -93,5 +107,36 @@ def build_worker(
         **overrides,
     }
     assert send_batch.__name__ == SEND_BATCH
+    return Worker(**options)
+
+
+def build_callback_worker(
+    settings: Settings,
+    *,
+    burst: bool = False,
+    clock: Callable[[], float] = time.time,
+    **overrides: Any,
+) -> Worker:
+    """The worker of the callback queue: at most callback_max_jobs deliveries at a time, each one
+    application's queue in order. It does not handle signals: its process stops it with the main worker."""
+    on_startup, on_shutdown = _lifecycle(settings, clock, http_connector)
+    options: dict[str, Any] = {
+        # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
+        # application is not dropped for an hour.
+        "functions": [func(deliver_callbacks, keep_result=0)],
+        "queue_name": CALLBACK_QUEUE,
+        "redis_settings": redis_settings(settings.redis_url),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "max_jobs": settings.callback_max_jobs,
+        "poll_delay": settings.worker_poll_delay_s,
+        "job_timeout": settings.job_timeout_s,
+        "max_tries": 3,  # a job that fails (Postgres away) is retried; the sweep restarts it anyway
+        "keep_result": 0,
+        "burst": burst,
+        "handle_signals": False,
+        "health_check_interval": 10,
+        **overrides,
+    }
     assert deliver_callbacks.__name__ == DELIVER_CALLBACKS
     return Worker(**options)

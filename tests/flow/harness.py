@@ -22,7 +22,7 @@ from api.app import create_app
 from core.db import admin
 from core.settings import Settings
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
-from worker.main import build_worker
+from worker.main import build_callback_worker, build_worker
 
 TOKEN = "test-carrier-token"
 SIGN = "TestCorp"
@@ -68,13 +68,23 @@ class Platform:
         return await asyncio.to_thread(client.SendSms, req)
 
     async def run_worker(self, *, clock: Callable[[], float] | None = None, **overrides: Any) -> None:
-        worker = build_worker(
-            self.settings, burst=True, clock=clock or self.clock, with_cron=False, poll_delay=0, **overrides
+        """The worker process in burst mode: send batches (and alarms), then the callback queue."""
+        workers = (
+            build_worker(
+                self.settings,
+                burst=True,
+                clock=clock or self.clock,
+                with_cron=False,
+                poll_delay=0,
+                **overrides,
+            ),
+            build_callback_worker(self.settings, burst=True, clock=clock or self.clock, poll_delay=0),
         )
-        try:
-            await worker.main()
-        finally:
-            await worker.close()
+        for worker in workers:
+            try:
+                await worker.main()
+            finally:
+                await worker.close()
 
     async def simulator(self, path: str, payload: dict[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {TOKEN}"}

@@ -25,7 +25,7 @@ from worker.carriers.http import HttpConnector
 from worker.carriers.simulator import SimulatorConfig, serve
 from worker.deps import Deps
 from worker.jobs.callbacks import purge_pull_queue, sweep_callbacks
-from worker.main import http_connector
+from worker.main import build_callback_worker, build_worker, http_connector
 
 P1, P2, P3 = "+8613800138000", "+8613900139000", "+8615800158000"
 ADMIN = {"Authorization": "Bearer dev-admin-token"}
@@ -315,23 +315,24 @@ class SignallingConnector(HttpConnector):
 async def test_a_slow_customer_times_out_is_retried_and_does_not_hold_up_sending(
     database_url: str, redis_url: str
 ) -> None:
+    """Callbacks have their own queue and worker: while one hangs, the send worker still sends."""
     clock = Clock()
-    submitted, release = asyncio.Event(), asyncio.Event()
+    submitted = asyncio.Event()
     sent_while_open: list[bool] = []
 
     async def slow(_: Request, request: web.Request) -> web.Response:
-        # Wait for the worker to submit another message while this callback is still open, then keep it
-        # open until the worker gives up on it.
+        # Wait for the send worker to submit another message while this callback is still open, then never
+        # answer: the platform gives up on the request after callback_timeout_s.
         await asyncio.wait_for(submitted.wait(), 30)
         sent_while_open.append(request.transport is not None and not request.transport.is_closing())
-        await release.wait()
+        await asyncio.Event().wait()
         return web.Response(body=OK, content_type="application/json")
 
     # Reports wait at the simulator until /flush, so the first callback attempt is made where the test says.
     sim = SimulatorConfig(token="", report_delay_s=3600)
     async with (
         receiver(slow) as rx,
-        running_platform(database_url, redis_url, simulator=sim, callback_timeout_s=1.0) as platform,
+        running_platform(database_url, redis_url, simulator=sim, callback_timeout_s=3.0) as platform,
     ):
         tenant = await platform.add_tenant()
         assert (await put_callbacks(platform, tenant.sdk_app_id, {"status_url": rx.url + "/status"}))[
@@ -343,16 +344,28 @@ async def test_a_slow_customer_times_out_is_retried_and_does_not_hold_up_sending
         assert await pending(platform) == 1 and rx.requests == []
 
         second = await platform.send_sms(tenant, [P2], ["5678", "5"])
+        # As `smsctl worker` runs them: the callback worker and the send worker side by side.
+        callbacks = build_callback_worker(platform.settings, burst=True, clock=clock, poll_delay=0)
+        delivering = asyncio.create_task(callbacks.main())
+        sender = build_worker(
+            platform.settings,
+            burst=True,
+            clock=clock,
+            with_cron=False,
+            poll_delay=0,
+            connector_factory=lambda s: SignallingConnector(s, submitted),
+        )
         try:
-            await platform.run_worker(
-                clock=clock, connector_factory=lambda s: SignallingConnector(s, submitted)
-            )
+            await sender.main()
+            assert not delivering.done()  # the send finished while the callback still hung
+            await delivering
         finally:
-            release.set()
-        assert sent_while_open == [True]  # P2 went to the carrier while the callback hung
+            await sender.close()
+            await callbacks.close()
+        assert sent_while_open == [True]  # P2 went to the carrier while the callback was open
         assert (await platform.statuses(tenant))[P2]["status"] == "sent"
         row = await platform.db.fetchrow("SELECT state, attempts, last_error FROM callback_queue")
-        assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 1, "no answer within 1 s")
+        assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 1, "no answer within 3 s")
 
         await platform.simulator("/flush", {})
         await deliver_everything(platform, clock)
