@@ -96,7 +96,7 @@ async def record_submit_results(
                 reported_at = CASE WHEN r.carrier_id IS NULL AND m.status = 'sending' THEN $5 ELSE m.reported_at END
             FROM locked JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, carrier_id, error) USING (id)
             WHERE m.id = locked.id AND m.accepted_at = $4
-            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+            RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
                       m.session_context, false AS delivered, m.error, m.reported_at, $8::text AS outcome,
                       m.status = 'failed' AND r.carrier_id IS NULL AND m.reported_at = $5 AS refused
         ), final AS (SELECT * FROM updated WHERE refused)
@@ -151,7 +151,7 @@ async def fail_messages(
         ), final AS (
             UPDATE messages m SET status = 'failed', error = $3, reported_at = $5
             FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
-            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+            RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
                       m.session_context, false AS delivered, m.error, m.reported_at, $6::text AS outcome
         )
         """  # noqa: S608 - fixed SQL fragments, values are parameters
@@ -207,7 +207,7 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
                  AS r(id, serial_no, carrier_id, delivered, error, report_time, outcome) USING (id)
             WHERE m.id = locked.id AND m.accepted_at = locked.accepted_at
               AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
-            RETURNING m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
+            RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
                       m.session_context, r.delivered, m.error, m.reported_at, r.outcome
         )
         """  # noqa: S608 - fixed SQL fragments, values are parameters

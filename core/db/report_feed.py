@@ -19,26 +19,23 @@ Db = asyncpg.Connection | asyncpg.Pool
 
 def publish_statuses(final: str) -> str:
     """CTEs to append to a statement whose CTE `final` holds the messages that just reached a final status,
-    with columns sdk_app_id, account_id, iso_code, accepted_at, phone, serial_no, session_context, delivered,
-    error, reported_at and outcome (core.domain.reports.Outcome): queue them for pull and callback, count
+    with columns id, sdk_app_id, account_id, iso_code, accepted_at, phone, serial_no, session_context,
+    delivered, error, reported_at and outcome (core.domain.reports.Outcome): queue them for pull and callback, count
     them in the hourly statistics. The CTE `called` names the applications that got callbacks to deliver
     (CALLBACK_APPS selects them). A callback is due at once (whatever the worker's clock says) and its give-up
     period counts from when it was queued."""
     return f"""
-, status_items AS (
-    SELECT f.*, jsonb_build_object(
+, pulled AS (
+    INSERT INTO pull_queue (sdk_app_id, kind, created_at, ref_id, ref_at)
+    SELECT sdk_app_id, 'status', reported_at, id, accepted_at FROM {final}
+), called AS (
+    INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
+    SELECT f.sdk_app_id, 'status', now(), jsonb_build_object(
         'serial_no', f.serial_no, 'phone', f.phone, 'delivered', f.delivered,
         'error', CASE WHEN f.delivered THEN 'DELIVRD' ELSE f.error END,
         'report_time', floor(extract(epoch FROM f.reported_at))::bigint,
-        'session_context', f.session_context) AS item
-    FROM {final} f
-), pulled AS (
-    INSERT INTO pull_queue (sdk_app_id, kind, created_at, item)
-    SELECT sdk_app_id, 'status', reported_at, item FROM status_items
-), called AS (
-    INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
-    SELECT s.sdk_app_id, 'status', now(), s.item, '-infinity'::timestamptz
-    FROM status_items s JOIN apps a ON a.sdk_app_id = s.sdk_app_id AND a.status_callback_url <> ''
+        'session_context', f.session_context), '-infinity'::timestamptz
+    FROM {final} f JOIN apps a ON a.sdk_app_id = f.sdk_app_id AND a.status_callback_url <> ''
     RETURNING sdk_app_id
 ), counted AS (
     INSERT INTO stats_hourly AS t (sdk_app_id, hour, iso_code, shard, account_id, reports, delivered, failed,
@@ -63,44 +60,51 @@ REPLY_CALLBACK_APPS = "ARRAY(SELECT DISTINCT sdk_app_id FROM reply_called)"
 
 
 def publish_replies(stored: str) -> str:
-    """CTEs to append after a CTE `stored` of just-recorded replies (sdk_app_id, phone, text, sign,
+    """CTEs to append after a CTE `stored` of just-recorded replies (id, sdk_app_id, phone, text, sign,
     extend_code, received_at): the attributed ones go to the application's pull queue and reply callback."""
     return f"""
-, reply_items AS (
-    SELECT s.sdk_app_id, s.received_at, jsonb_build_object(
-        'phone', s.phone, 'text', s.text, 'sign', s.sign, 'extend', s.extend_code,
-        'time', floor(extract(epoch FROM s.received_at))::bigint) AS item
-    FROM {stored} s WHERE s.sdk_app_id IS NOT NULL
-), reply_pulled AS (
-    INSERT INTO pull_queue (sdk_app_id, kind, created_at, item)
-    SELECT sdk_app_id, 'reply', received_at, item FROM reply_items
+, reply_pulled AS (
+    INSERT INTO pull_queue (sdk_app_id, kind, created_at, ref_id, ref_at)
+    SELECT sdk_app_id, 'reply', received_at, id, received_at FROM {stored} WHERE sdk_app_id IS NOT NULL
 ), reply_called AS (
     INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
-    SELECT r.sdk_app_id, 'reply', now(), r.item, '-infinity'::timestamptz
-    FROM reply_items r JOIN apps a ON a.sdk_app_id = r.sdk_app_id AND a.reply_callback_url <> ''
+    SELECT s.sdk_app_id, 'reply', now(), jsonb_build_object(
+        'phone', s.phone, 'text', s.text, 'sign', s.sign, 'extend', s.extend_code,
+        'time', floor(extract(epoch FROM s.received_at))::bigint), '-infinity'::timestamptz
+    FROM {stored} s JOIN apps a ON a.sdk_app_id = s.sdk_app_id AND a.reply_callback_url <> ''
     RETURNING sdk_app_id
 )"""  # noqa: S608 - fixed SQL fragments, values are parameters
 
 
+# What a status looks like to the customer (core.domain.reports.pull_status), read from a messages row `m`.
+_STATUS_COLUMNS = """
+    m.serial_no, m.phone, m.status = 'delivered' AS delivered,
+    CASE WHEN m.status = 'delivered' THEN 'DELIVRD' ELSE m.error END AS error,
+    floor(extract(epoch FROM COALESCE(m.reported_at, m.sent_at, m.accepted_at)))::bigint AS report_time,
+    m.session_context"""
+_REPLY_COLUMNS = """
+    r.phone, r.text, r.sign, r.extend_code AS extend, floor(extract(epoch FROM r.received_at))::bigint AS time"""
+_TAKE = """
+WITH taken AS (
+    DELETE FROM pull_queue WHERE id IN (
+        SELECT id FROM pull_queue WHERE sdk_app_id = $1 AND kind = $2
+        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+    ) RETURNING id, ref_id, ref_at
+)"""
+
+
 async def take_pulled(db: Db, sdk_app_id: str, kind: str, limit: int) -> list[dict[str, Any]]:
-    """The application's oldest `limit` queued items of `kind`, removed as they are returned: each is handed
-    out once. SKIP LOCKED: two concurrent pulls get different items instead of waiting for each other."""
-    rows = await db.fetch(
-        """
-        DELETE FROM pull_queue WHERE id IN (
-            SELECT id FROM pull_queue WHERE sdk_app_id = $1 AND kind = $2
-            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
-        ) RETURNING id, item
-        """,
-        sdk_app_id,
-        kind,
-        limit,
-    )
-    return [json.loads(r["item"]) for r in sorted(rows, key=_row_id)]
-
-
-def _row_id(row: asyncpg.Record) -> int:
-    return int(row["id"])
+    """The application's oldest `limit` queued items of `kind` (status or reply), removed as they are returned:
+    each is handed out once. SKIP LOCKED: two concurrent pulls get different items instead of waiting for each
+    other."""
+    if kind == "status":
+        sql = f"""{_TAKE}
+        SELECT {_STATUS_COLUMNS} FROM taken t
+        JOIN messages m ON m.id = t.ref_id AND m.accepted_at = t.ref_at ORDER BY t.id"""  # noqa: S608 - fixed SQL fragments, values are parameters
+    else:
+        sql = f"""{_TAKE}
+        SELECT {_REPLY_COLUMNS} FROM taken t JOIN replies r ON r.id = t.ref_id ORDER BY t.id"""  # noqa: S608 - fixed SQL fragments, values are parameters
+    return [dict(r) for r in await db.fetch(sql, sdk_app_id, kind, limit)]
 
 
 async def purge_pull_queue(db: Db, *, before: datetime) -> int:
@@ -120,15 +124,11 @@ async def statuses_by_phone(
     """Final statuses of the application's messages to `phone` reported in [begin, end], oldest first."""
     rows = await db.fetch(
         f"""
-        SELECT serial_no, phone, status = 'delivered' AS delivered,
-               CASE WHEN status = 'delivered' THEN 'DELIVRD' ELSE error END AS error,
-               floor(extract(epoch FROM COALESCE(reported_at, sent_at, accepted_at)))::bigint AS report_time,
-               session_context
-        FROM messages
-        WHERE phone = $2 AND accepted_at >= $3::timestamptz - interval '{_REPORT_DELAY}' AND accepted_at <= $4
-          AND sdk_app_id = $1 AND status IN ('delivered', 'failed')
-          AND COALESCE(reported_at, sent_at, accepted_at) BETWEEN $3 AND $4
-        ORDER BY COALESCE(reported_at, sent_at, accepted_at), id LIMIT $5 OFFSET $6
+        SELECT {_STATUS_COLUMNS} FROM messages m
+        WHERE m.phone = $2 AND m.accepted_at >= $3::timestamptz - interval '{_REPORT_DELAY}'
+          AND m.accepted_at <= $4 AND m.sdk_app_id = $1 AND m.status IN ('delivered', 'failed')
+          AND COALESCE(m.reported_at, m.sent_at, m.accepted_at) BETWEEN $3 AND $4
+        ORDER BY COALESCE(m.reported_at, m.sent_at, m.accepted_at), m.id LIMIT $5 OFFSET $6
         """,  # noqa: S608 - fixed SQL fragments, values are parameters
         sdk_app_id,
         phone,
@@ -144,12 +144,11 @@ async def replies_by_phone(
     db: Db, sdk_app_id: str, phone: str, *, begin: datetime, end: datetime, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     rows = await db.fetch(
-        """
-        SELECT phone, text, sign, extend_code AS extend, floor(extract(epoch FROM received_at))::bigint AS time
-        FROM replies
-        WHERE phone = $2 AND received_at BETWEEN $3 AND $4 AND sdk_app_id = $1
-        ORDER BY received_at, id LIMIT $5 OFFSET $6
-        """,
+        f"""
+        SELECT {_REPLY_COLUMNS} FROM replies r
+        WHERE r.phone = $2 AND r.received_at BETWEEN $3 AND $4 AND r.sdk_app_id = $1
+        ORDER BY r.received_at, r.id LIMIT $5 OFFSET $6
+        """,  # noqa: S608 - fixed SQL fragments, values are parameters
         sdk_app_id,
         phone,
         begin,

@@ -6,13 +6,15 @@ ALTER TABLE apps
     ADD COLUMN reply_callback_url text NOT NULL DEFAULT '';
 
 -- PullSmsSendStatus / PullSmsReplyStatus: each item is handed out once (deleted as it is returned).
--- Items nobody pulls are purged after the retention period.
+-- An item points at its message (id, accepted_at) or reply (id, received_at), read when it is pulled: the
+-- report path writes a narrow row and builds nothing. Items nobody pulls are purged after the retention period.
 CREATE TABLE pull_queue (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     sdk_app_id  text NOT NULL,
     kind        text NOT NULL CHECK (kind IN ('status', 'reply')),
     created_at  timestamptz NOT NULL,
-    item        jsonb NOT NULL
+    ref_id      bigint NOT NULL,
+    ref_at      timestamptz NOT NULL
 );
 CREATE INDEX pull_queue_app ON pull_queue (sdk_app_id, kind, id);
 -- The daily purge by age; BRIN, as rows arrive in time order and the index must cost the hot path little.

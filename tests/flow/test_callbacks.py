@@ -469,8 +469,8 @@ async def test_the_daily_purge_drops_pull_queue_items_older_than_the_retention(
     settings = Settings(database_url="unused", redis_url=redis_url, pull_retention_days=7)
     for age_days in (8, 6, 0):
         await db.execute(
-            "INSERT INTO pull_queue (sdk_app_id, kind, created_at, item) "
-            "VALUES ('1400000001', 'status', to_timestamp($1::float8), '{}')",
+            "INSERT INTO pull_queue (sdk_app_id, kind, created_at, ref_id, ref_at) "
+            "VALUES ('1400000001', 'status', to_timestamp($1::float8), 1, to_timestamp($1::float8))",
             clock() - age_days * 86400,
         )
     deps = Deps(settings=settings, db=db, connector=http_connector(settings), clock=clock)
