@@ -275,10 +275,21 @@ async def drop_callbacks(db: Db, sdk_app_id: str, kind: str) -> int:
 
 
 async def apps_with_due_callbacks(db: Db, *, now: datetime, limit: int = 1000) -> list[str]:
+    """Applications whose queue head is due. A skip scan of the pending index, one probe per application, so
+    the sweep costs the same whether a dead endpoint has ten items waiting or a million."""
     rows = await db.fetch(
         """
-        SELECT sdk_app_id FROM callback_queue WHERE state = 'pending'
-        GROUP BY sdk_app_id HAVING min(next_at) <= $1 LIMIT $2
+        WITH RECURSIVE heads AS (
+            (SELECT sdk_app_id, next_at FROM callback_queue WHERE state = 'pending'
+             ORDER BY sdk_app_id, id LIMIT 1)
+            UNION ALL
+            SELECT next.sdk_app_id, next.next_at FROM heads, LATERAL (
+                SELECT sdk_app_id, next_at FROM callback_queue
+                WHERE state = 'pending' AND sdk_app_id > heads.sdk_app_id
+                ORDER BY sdk_app_id, id LIMIT 1
+            ) next
+        )
+        SELECT sdk_app_id FROM heads WHERE next_at <= $1 LIMIT $2
         """,
         now,
         limit,
