@@ -119,6 +119,7 @@ async def accept_send(
             now=datetime.fromtimestamp(now, UTC),
             stale_after_s=settings.outbox_stale_after_s,
             counts=plan.counts(),
+            usage_day=local_now.date(),
         )
     except Exception:
         await gate.refund(decision)  # nothing was recorded: the limits give back what they counted

@@ -25,6 +25,8 @@ class Settings:
     public_api_url: str = ""
     timezone: str = "Asia/Shanghai"
     currency: str = "CNY"
+    # Minor units are 10^-money_exponent of the currency: prices such as 0.045 need 3 decimal places.
+    money_exponent: int = 3
 
     # Intake.
     max_body_bytes: int = 1024 * 1024
@@ -93,6 +95,13 @@ class Settings:
     callback_max_jobs: int = 32
     # Pull-queue items (PullSmsSendStatus / PullSmsReplyStatus) nobody pulled are purged after this.
     pull_retention_days: int = 7
+
+    # Billing (P2): the previous day's usage is charged at this local time the next morning; days missed while
+    # no worker ran are charged at the next run, up to this many days back. An account in arrears this long
+    # is suspended.
+    billing_time: str = "02:00"
+    billing_catchup_days: int = 62
+    arrears_grace_s: int = 12 * 3600
 
     # Simulator (smsctl simulator).
     simulator_host: str = "127.0.0.1"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -27,6 +28,10 @@ class Deps:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
+
+    def today(self) -> date:
+        """The platform's day (its time zone): the day usage and charges are counted on."""
+        return datetime.fromtimestamp(self.clock(), ZoneInfo(self.settings.timezone)).date()
 
 
 def get_deps(ctx: dict[str, Any]) -> Deps:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from core.db.stats import count_requests_sql, request_count_args
+from core.db.usage import add_usage_sql
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, App, RequestCounts, Signature, Template
@@ -147,18 +148,23 @@ WITH outbox AS (
 ), counted AS ("""  # noqa: S608 - fixed SQL fragments, values are parameters
     + count_requests_sql(13)
     + """
+), ins AS (
+    INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
+                          sign_name, template_id, content, parts, price_minor, session_context)
+    SELECT n.id, $1::timestamptz, to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
+           $2::uuid, $3::bigint, $4::text, n.phone, n.iso, $5::text, $6::bigint, $7::text, $8::int,
+           COALESCE(p.price_minor, d.price_minor, 0), $9::text
+    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.iso, u.ord
+          FROM unnest($10::text[], $11::text[]) WITH ORDINALITY AS u(phone, iso, ord)) n
+    LEFT JOIN prices p ON p.iso_code = n.iso
+    LEFT JOIN prices d ON d.iso_code = 'DEF'
+    ORDER BY n.ord
+    RETURNING phone, serial_no, account_id, iso_code, parts, price_minor
+), billed AS ("""
+    + add_usage_sql("ins", day_param="$20")
+    + """
 )
-INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
-                      sign_name, template_id, content, parts, price_minor, session_context)
-SELECT n.id, $1::timestamptz, to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
-       $2::uuid, $3::bigint, $4::text, n.phone, n.iso, $5::text, $6::bigint, $7::text, $8::int,
-       COALESCE(p.price_minor, d.price_minor, 0), $9::text
-FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.iso, u.ord
-      FROM unnest($10::text[], $11::text[]) WITH ORDINALITY AS u(phone, iso, ord)) n
-LEFT JOIN prices p ON p.iso_code = n.iso
-LEFT JOIN prices d ON d.iso_code = 'DEF'
-ORDER BY n.ord
-RETURNING phone, serial_no
+SELECT phone, serial_no FROM ins
 """
 )
 
@@ -177,9 +183,11 @@ async def insert_batch(
     now: datetime,
     stale_after_s: int,
     counts: RequestCounts,
+    usage_day: date,
 ) -> Batch:
-    """Record a request's accepted messages, status `queued`, its outbox row and its statistics in ONE
-    statement. The price in force now is stored on each row (the one charged later)."""
+    """Record a request's accepted messages, status `queued`, its outbox row, its statistics and its usage
+    (on `usage_day`, the platform's day) in ONE statement. The price in force now is stored on each row and
+    charged: price x parts goes into the account's usage."""
     batch_id = uuid.uuid4()
     args = (
         now,
@@ -195,6 +203,7 @@ async def insert_batch(
         [p.iso for p in phones],
         stale_after_s,
         *request_count_args(account_id, sdk_app_id, now, counts),
+        usage_day,
     )
     try:
         rows = await conn.fetch(_INSERT_MESSAGES, *args)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 import asyncpg
 
 from core.db.report_feed import CALLBACK_APPS, publish_statuses
+from core.db.usage import add_usage_sql
 from core.domain.reports import report_outcome, submit_failure_outcome
 from core.domain.serial import SerialRef, parse_serial
 
@@ -76,11 +77,13 @@ async def record_submit_results(
     carrier_ids: Sequence[str | None],
     errors: Sequence[str],
     now: datetime,
+    usage_day: date,
     last: bool = True,
 ) -> list[str]:
     """Store what the carrier said and, with the batch's last chunk, close its outbox row, in ONE statement.
     A report may already have moved a row past `sending`; its status stays. Numbers the carrier refused get
-    their final status published; returns the applications that now have callbacks to deliver."""
+    their final status published and are not charged: their cost leaves the account's usage on `usage_day`
+    (today, in the platform's time zone). Returns the applications that now have callbacks to deliver."""
     apps: list[str] = await db.fetchval(
         """
         WITH done AS (DELETE FROM send_outbox WHERE batch_id = $6 AND $7::bool),
@@ -98,9 +101,14 @@ async def record_submit_results(
             WHERE m.id = locked.id AND m.accepted_at = $4
             RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
                       m.session_context, false AS delivered, m.error, m.reported_at, $8::text AS outcome,
-                      m.status = 'failed' AND r.carrier_id IS NULL AND m.reported_at = $5 AS refused
-        ), final AS (SELECT * FROM updated WHERE refused)
-        """  # noqa: S608 - fixed SQL fragments, values are parameters
+                      m.status = 'failed' AND r.carrier_id IS NULL AND m.reported_at = $5 AS refused,
+                      m.parts, m.price_minor
+        ), final AS (SELECT * FROM updated WHERE refused),
+        refunded AS ("""  # noqa: S608 - fixed SQL fragments, values are parameters
+        + add_usage_sql("final", day_param="$9", refund=True)
+        + """
+        )
+        """
         + publish_statuses("final")
         + f" SELECT {CALLBACK_APPS}",
         list(ids),
@@ -111,6 +119,7 @@ async def record_submit_results(
         batch_id,
         last,
         submit_failure_outcome().value,
+        usage_day,
     )
     return apps
 
@@ -139,10 +148,18 @@ async def release_for_retry(
 
 
 async def fail_messages(
-    db: Db, batch_id: uuid.UUID, accepted_at: datetime, ids: Sequence[int], *, reason: str, now: datetime
+    db: Db,
+    batch_id: uuid.UUID,
+    accepted_at: datetime,
+    ids: Sequence[int],
+    *,
+    reason: str,
+    now: datetime,
+    usage_day: date,
 ) -> list[str]:
     """Permanent failure before the carrier took them: the rows fail with the reason (their final status,
-    published like a report), the batch is done. Returns the applications with callbacks to deliver."""
+    published like a report), their cost leaves the usage on `usage_day`, the batch is done. Returns the
+    applications with callbacks to deliver."""
     apps: list[str] = await db.fetchval(
         """
         WITH done AS (DELETE FROM send_outbox WHERE batch_id = $4),
@@ -152,9 +169,13 @@ async def fail_messages(
             UPDATE messages m SET status = 'failed', error = $3, reported_at = $5
             FROM locked WHERE m.id = locked.id AND m.accepted_at = $2 AND m.status = 'sending'
             RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
-                      m.session_context, false AS delivered, m.error, m.reported_at, $6::text AS outcome
+                      m.session_context, false AS delivered, m.error, m.reported_at, $6::text AS outcome,
+                      m.parts, m.price_minor
+        ), refunded AS ("""  # noqa: S608 - fixed SQL fragments, values are parameters
+        + add_usage_sql("final", day_param="$7", refund=True)
+        + """
         )
-        """  # noqa: S608 - fixed SQL fragments, values are parameters
+        """
         + publish_statuses("final")
         + f" SELECT {CALLBACK_APPS}",
         list(ids),
@@ -163,6 +184,7 @@ async def fail_messages(
         batch_id,
         now,
         submit_failure_outcome().value,
+        usage_day,
     )
     return apps
 

@@ -87,7 +87,7 @@ async def test_international_send_gets_country_and_price(database_url: str, redi
         await platform.simulator("/flush", {})
         rows = await platform.statuses(tenant)
         assert rows["+14155550123"]["price_minor"] == 30
-        assert rows["+447400123456"]["price_minor"] == 5  # the DEF price
+        assert rows["+447400123456"]["price_minor"] == 500  # the DEF price
         assert rows["+14155550123"]["content"] == "Your code is 1, valid for 2 minutes."
         assert {r["status"] for r in rows.values()} == {"delivered"}
 

@@ -120,6 +120,7 @@ async def test_a_report_arriving_before_the_send_is_recorded_keeps_the_final_sta
                 carrier_ids=["C1"],
                 errors=[""],
                 now=row["accepted_at"],
+                usage_day=row["accepted_at"].date(),
             )
 
         async def carrier_reports() -> None:

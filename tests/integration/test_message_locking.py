@@ -53,6 +53,7 @@ async def test_recording_batches_and_applying_reports_concurrently_never_deadloc
                 carrier_ids=[f"C{i}" for i in ids],
                 errors=[""] * len(ids),
                 now=now,
+                usage_day=now.date(),
             )
             for batch_id, ids in batches
         ]

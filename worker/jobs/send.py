@@ -51,7 +51,13 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
             rest = [m.id for m in claimed[start:]]
             if job_try >= deps.settings.send_max_tries:
                 callback_apps += await fail_messages(
-                    deps.db, batch, accepted, rest, reason=f"carrier unavailable: {exc}", now=deps.now()
+                    deps.db,
+                    batch,
+                    accepted,
+                    rest,
+                    reason=f"carrier unavailable: {exc}",
+                    now=deps.now(),
+                    usage_day=deps.today(),
                 )
                 counts["failed"] += len(rest)
                 bound.warning("send gave up", reason=str(exc), **counts)
@@ -67,7 +73,13 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
             raise Retry(defer=delay) from exc
         except PermanentCarrierError as exc:
             callback_apps += await fail_messages(
-                deps.db, batch, accepted, [m.id for m in chunk], reason=str(exc), now=deps.now()
+                deps.db,
+                batch,
+                accepted,
+                [m.id for m in chunk],
+                reason=str(exc),
+                now=deps.now(),
+                usage_day=deps.today(),
             )
             counts["failed"] += len(chunk)
             continue
@@ -104,6 +116,7 @@ async def _submit(
         carrier_ids=carrier_ids,
         errors=errors,
         now=deps.now(),
+        usage_day=deps.today(),
         last=last,
     )
     refused = sum(1 for c in carrier_ids if c is None)

@@ -1,0 +1,21 @@
+"""Usage rollups (usage_daily): what accepted messages cost per account and platform day, written inside the
+statements that record and refund the messages, so usage can never drift from the records."""
+
+from __future__ import annotations
+
+from core.db.stats import shard_sql
+
+
+def add_usage_sql(source: str, *, day_param: str, refund: bool = False) -> str:
+    """An INSERT adding the messages of CTE `source` (columns account_id, iso_code, parts, price_minor) to
+    their account's usage on the day in `day_param` (a date parameter, in the platform's time zone); with
+    `refund`, subtracting them. International is anything outside the Chinese mainland."""
+    sign = "-" if refund else ""
+    return f"""
+    INSERT INTO usage_daily AS u (account_id, day, international, shard, messages, parts, amount_minor)
+    SELECT account_id, {day_param}::date, iso_code <> 'CN', {shard_sql()},
+           {sign}count(*), {sign}sum(parts), {sign}sum(price_minor::bigint * parts)
+    FROM {source} GROUP BY account_id, iso_code <> 'CN'
+    ON CONFLICT (account_id, day, international, shard) DO UPDATE SET
+        messages = u.messages + EXCLUDED.messages, parts = u.parts + EXCLUDED.parts,
+        amount_minor = u.amount_minor + EXCLUDED.amount_minor"""  # noqa: S608 - fixed SQL fragments, values are parameters
