@@ -563,6 +563,9 @@ def setup_admin(app: web.Application) -> None:
     from api import admin_stats  # imported here: it imports this module
 
     admin_stats.add_routes(admin)
+    from api import admin_billing  # imported here: it imports this module
+
+    admin_billing.add_routes(admin)
     from api import admin_callbacks  # imported here: it imports this module
 
     admin_callbacks.add_routes(admin)

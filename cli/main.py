@@ -14,6 +14,7 @@ import asyncpg
 import click
 
 from cli.apps import APP_COMMANDS
+from cli.billing import prices, recharge, statement
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
@@ -432,6 +433,9 @@ async def _require_account(
 main.add_command(review)
 main.add_command(words)
 main.add_command(stats)
+main.add_command(prices)
+account.add_command(recharge)
+account.add_command(statement)
 for _command in APP_COMMANDS:
     app.add_command(_command)
 

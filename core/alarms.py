@@ -102,15 +102,18 @@ async def _post_webhook(
         return f"failed: {type(exc).__name__}"
 
 
-async def system_sender(pool: asyncpg.Pool, *, allowlist: frozenset[str]) -> SendContext:
+async def system_sender(
+    pool: asyncpg.Pool, *, allowlist: frozenset[str], template: str = SYSTEM_TEMPLATE
+) -> SendContext:
     """The platform's own tenant (created on first use): an organization with an app, an approved signature
-    and an approved alarm template. Alarm recipients are exempt from the per-number limits."""
+    and an approved template per kind of notice (`template`, created on first use too). Its recipients
+    (alarm phones, contact numbers) are exempt from the per-number limits."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(7310442002)")  # one creator at a time
         row = await conn.fetchrow(
-            "SELECT a.id, k.secret_id, k.secret_key, app.sdk_app_id, t.id AS template_id FROM accounts a"
+            "SELECT a.id, k.secret_id, k.secret_key, app.sdk_app_id FROM accounts a"
             " JOIN api_keys k ON k.account_id = a.id JOIN apps app ON app.account_id = a.id"
-            " JOIN templates t ON t.account_id = a.id WHERE a.system LIMIT 1"
+            " WHERE a.system LIMIT 1"
         )
         if row is None:
             new = await admin.create_account(conn, name="SMS platform", kind="organization")
@@ -118,14 +121,6 @@ async def system_sender(pool: asyncpg.Pool, *, allowlist: frozenset[str]) -> Sen
             app = await admin.create_app(conn, account_id=new.account_id, name="alarms")
             await admin.create_signature(
                 conn, account_id=new.account_id, name=SYSTEM_SIGN, international=False, approve=True
-            )
-            template_id = await admin.create_template(
-                conn,
-                account_id=new.account_id,
-                content=SYSTEM_TEMPLATE,
-                sms_type=2,
-                international=False,
-                approve=True,
             )
             account_id, secret_id, secret_key, sdk_app_id = (
                 new.account_id,
@@ -135,12 +130,22 @@ async def system_sender(pool: asyncpg.Pool, *, allowlist: frozenset[str]) -> Sen
             )
         else:
             account_id, secret_id, secret_key = row["id"], row["secret_id"], row["secret_key"]
-            sdk_app_id, template_id = row["sdk_app_id"], row["template_id"]
+            sdk_app_id = row["sdk_app_id"]
+        template_id = await conn.fetchval(
+            "SELECT id FROM templates WHERE account_id = $1 AND content = $2 AND status = 'approved'"
+            " ORDER BY id LIMIT 1",
+            account_id,
+            template,
+        )
+        if template_id is None:
+            template_id = await admin.create_template(
+                conn, account_id=account_id, content=template, sms_type=2, international=False, approve=True
+            )
     account = Account(account_id, "organization", "active")
     return SendContext(
         key=ApiKey(secret_id, secret_key, True, account),
         app=App(sdk_app_id, account_id, "active"),
         sign=Signature(SYSTEM_SIGN, False, "approved"),
-        template=Template(template_id, SYSTEM_TEMPLATE, 2, False, "approved"),
+        template=Template(template_id, template, 2, False, "approved"),
         allowlist=allowlist,
     )

@@ -18,6 +18,7 @@ from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
+from worker.jobs.billing import arrears_watch, daily_deduction
 from worker.jobs.callbacks import deliver_callbacks, new_session, purge_pull_queue, sweep_callbacks
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import create_partitions, sweep_outbox, update_usual_volumes
@@ -85,6 +86,8 @@ def build_worker(
             ),
             cron(sweep_callbacks, second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=False),
             cron(purge_pull_queue, hour=3, minute=40, second=0, unique=True),  # daily
+            cron(daily_deduction, minute=set(range(0, 60, 10)), second=30, unique=True, run_at_startup=True),
+            cron(arrears_watch, second=45, unique=True),  # every minute
         ]
         if with_cron
         else []

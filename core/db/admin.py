@@ -41,8 +41,11 @@ async def create_account(
     account_id: int = await db.fetchval(
         """
         WITH a AS (INSERT INTO accounts (name, kind, balance_minor, contact_phone) VALUES ($1, $2, $3, $4)
-                   RETURNING id),
-             k AS (INSERT INTO api_keys (secret_id, account_id, secret_key) SELECT $5, id, $6 FROM a)
+                   RETURNING id, created_at),
+             k AS (INSERT INTO api_keys (secret_id, account_id, secret_key) SELECT $5, id, $6 FROM a),
+             -- A starting balance is the ledger's opening entry: balance = sum(ledger) from the start.
+             l AS (INSERT INTO ledger (account_id, kind, amount_minor, created_at, created_by, note)
+                   SELECT id, 'opening', $3, created_at, 'operator', 'starting balance' FROM a WHERE $3 <> 0)
         SELECT id FROM a
         """,
         name,

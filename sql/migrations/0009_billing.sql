@@ -43,6 +43,18 @@ CREATE INDEX ledger_account_time ON ledger (account_id, created_at);
 INSERT INTO ledger (account_id, kind, amount_minor, created_at, note)
 SELECT id, 'opening', balance_minor, created_at, 'balance before the ledger' FROM accounts WHERE balance_minor <> 0;
 
+-- Days the daily deduction has finished (all accounts' charges for the day are in the ledger), so a run only
+-- looks at days still due and catches up, oldest first, on days missed while no worker ran.
+CREATE TABLE billing_days (
+    day        date PRIMARY KEY,
+    charged_at timestamptz NOT NULL,
+    accounts   integer NOT NULL,
+    amount_minor bigint NOT NULL
+);
+
+-- Accounts in arrears or suspended, for the every-minute arrears job.
+CREATE INDEX accounts_not_active ON accounts (status) WHERE status <> 'active';
+
 -- The overdue SMS, once per arrears episode (the episode is named by when it began).
 CREATE TABLE arrears_notices (
     account_id    bigint NOT NULL REFERENCES accounts (id),

@@ -116,8 +116,17 @@ class Platform:
             approve=approve,
         )
 
-    async def add_tenant(self, *, kind: str = "organization", name: str = "Tenant") -> Tenant:
-        acct = await admin.create_account(self.db, name=name, kind=kind, balance_minor=100_000)
+    async def add_tenant(
+        self,
+        *,
+        kind: str = "organization",
+        name: str = "Tenant",
+        balance_minor: int = 100_000,
+        contact_phone: str = "",
+    ) -> Tenant:
+        acct = await admin.create_account(
+            self.db, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
+        )
         app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
         await admin.create_signature(
             self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True

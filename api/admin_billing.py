@@ -1,0 +1,143 @@
+"""The operator's billing endpoints (P1, P2): the price list, recharges and monthly statements. Money goes
+out both as minor units (exact integers) and as a decimal string of the platform currency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from api import admin
+from core.db import billing
+from core.domain.billing import month, recharge_amount
+from core.domain.errors import Code
+from core.domain.money import format_amount
+from core.domain.prices import PriceFileError, parse_price_csv
+
+MAX_PRICE_FILE_BYTES = 256 * 1024
+
+
+def _bad(message: str, code: Code = Code.INVALID_PARAMETER_VALUE) -> admin.AdminError:
+    return admin.AdminError(400, code.value, message)
+
+
+def _money(minor: int, request: web.Request) -> str:
+    return format_amount(minor, admin._state(request).settings.money_exponent)
+
+
+async def prices_get(request: web.Request) -> web.Response:
+    state = admin._state(request)
+    rows = await billing.list_prices(state.pool())
+    return admin._json(
+        {
+            "currency": state.settings.currency,
+            "prices": [
+                {"country": iso, "price": _money(p, request), "price_minor": p, "updated_at": at.isoformat()}
+                for iso, p, at in rows
+            ],
+        }
+    )
+
+
+async def prices_put(request: web.Request) -> web.Response:
+    """A CSV (`country,price[,currency]`) replaces the prices of the countries it names; a file with any bad
+    line changes nothing, and the answer lists every problem by line."""
+    state = admin._state(request)
+    raw = await request.read()
+    if len(raw) > MAX_PRICE_FILE_BYTES:
+        raise _bad(f"a price file is at most {MAX_PRICE_FILE_BYTES} bytes")
+    try:
+        rows = parse_price_csv(
+            raw.decode("utf-8-sig"), exponent=state.settings.money_exponent, currency=state.settings.currency
+        )
+    except UnicodeDecodeError:
+        raise _bad("the price file must be UTF-8 text") from None
+    except PriceFileError as exc:
+        return admin._json(
+            {
+                "error": {
+                    "code": Code.INVALID_PARAMETER_VALUE.value,
+                    "message": str(exc),
+                    "problems": exc.problems,
+                }
+            },
+            400,
+        )
+    now = datetime.fromtimestamp(state.clock(), UTC)
+    await billing.replace_prices(state.pool(), [(r.iso_code, r.price_minor) for r in rows], now=now)
+    return admin._json({"updated": len(rows)})
+
+
+async def recharge_post(request: web.Request) -> web.Response:
+    state = admin._state(request)
+    account_id = admin._id(request.match_info["account_id"], "account id")
+    body = await admin._body(request)
+    try:
+        amount = recharge_amount(
+            body.get("amount"),
+            exponent=state.settings.money_exponent,
+            currency=state.settings.currency,
+            given_currency=body.get("currency"),
+        )
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 500:
+        raise _bad("`note` is a string of at most 500 characters")
+    standing = await billing.recharge(
+        state.pool(),
+        account_id,
+        amount,
+        now=datetime.fromtimestamp(state.clock(), UTC),
+        by=admin._actor(request),
+        note=note,
+    )
+    if standing is None:
+        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+    return admin._json(
+        {
+            "account_id": account_id,
+            "recharged": _money(amount, request),
+            "balance": _money(standing.balance_minor, request),
+            "balance_minor": standing.balance_minor,
+            "status": standing.status,
+        }
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+async def statement_get(request: web.Request) -> web.Response:
+    state = admin._state(request)
+    account_id = admin._id(request.match_info["account_id"], "account id")
+    try:
+        period = month(request.query.get("month", ""), ZoneInfo(state.settings.timezone))
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
+    found = await billing.statement(
+        state.pool(),
+        account_id,
+        since=period.since,
+        until=period.until,
+        first_day=period.first_day,
+        last_day=period.last_day,
+    )
+    if found is None:
+        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+    found["currency"] = state.settings.currency
+    found["month"] = request.query["month"]
+    return admin._json(
+        {k: ([{f: _jsonable(v) for f, v in row.items()} for row in val] if isinstance(val, list) else val)
+         for k, val in found.items()}
+    )  # fmt: skip
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/prices", prices_get)
+    app.router.add_put("/prices", prices_put)
+    app.router.add_post("/accounts/{account_id}/recharge", recharge_post)
+    app.router.add_get("/accounts/{account_id}/statement", statement_get)

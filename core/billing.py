@@ -1,0 +1,111 @@
+"""The billing jobs' steps (P2): the daily deduction for every due day, oldest first; the overdue SMS once per
+arrears episode, sent through the platform's own send path by its system tenant; suspension after the grace
+period. The worker's cron jobs call these; tests call them with a controlled clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from core.alarms import system_sender
+from core.db import billing
+from core.domain.billing import OVERDUE_TEMPLATE, due_days, overdue_params, parse_billing_time
+from core.domain.phone import normalize_phone
+from core.domain.sending import SendRequest
+from core.gate import Gate
+from core.send import accept_send
+from core.settings import Settings
+
+log = structlog.get_logger("core.billing")
+
+
+@dataclass
+class DeductionRun:
+    days: list[billing.DayCharged] = field(default_factory=list)
+    notices: int = 0
+
+
+async def run_daily_deduction(
+    pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
+) -> DeductionRun:
+    """Charge every day that is due and not yet charged, oldest first, each in its own transaction; then send
+    the overdue notices of the accounts that went below zero."""
+    tz = ZoneInfo(settings.timezone)
+    now_local = datetime.fromtimestamp(now, tz)
+    billing_time = parse_billing_time(settings.billing_time)
+    window_start = now_local.date() - timedelta(days=settings.billing_catchup_days + 2)
+    first_usage = await billing.first_usage_day(pool)
+    run = DeductionRun()
+    if first_usage is None:
+        return run  # nothing was ever used
+    done = await billing.charged_days(pool, since=window_start)
+    days = due_days(now_local, billing_time, catchup_days=settings.billing_catchup_days, done=done)
+    for day in (d for d in days if d >= first_usage):
+        charged = await billing.deduct_day(pool, day, now=datetime.fromtimestamp(now, UTC))
+        if charged is not None:
+            run.days.append(charged)
+            log.info(
+                "daily deduction",
+                day=str(day),
+                accounts=charged.accounts,
+                amount_minor=charged.amount_minor,
+                entered_arrears=len(charged.entered_arrears),
+            )
+    if any(d.entered_arrears for d in run.days):
+        run.notices = await send_overdue_notices(pool, redis, settings, now=now)
+    return run
+
+
+async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float) -> int:
+    """The overdue SMS to each account in arrears that has not had one for this episode; returns how many
+    were sent. An account without a usable contact number gets its notice recorded as undeliverable."""
+    at = datetime.fromtimestamp(now, UTC)
+    sent = 0
+    for notice in await billing.claim_overdue_notices(pool, now=at):
+        phone = normalize_phone(notice.contact_phone) if notice.contact_phone else None
+        if phone is None:
+            await billing.record_notice(pool, notice, now=at, serial_no=None, detail="no contact number")
+            continue
+        context = await system_sender(pool, allowlist=frozenset({phone.e164}), template=OVERDUE_TEMPLATE)
+        params = overdue_params(
+            notice.account_id,
+            notice.balance_minor,
+            exponent=settings.money_exponent,
+            currency=settings.currency,
+            grace_s=settings.arrears_grace_s,
+        )
+        outcome = await accept_send(
+            SendRequest(
+                phones=[phone.e164], sign_name=context.sign.name if context.sign else "", params=params
+            ),
+            context,
+            settings=settings,
+            db=pool,
+            redis=redis,
+            gate=Gate(redis, settings.gate_hash_key),
+            now=now,
+        )
+        serial = outcome.serials.get(phone.e164)
+        detail = "sent" if serial else outcome.plan.results[0].code.value
+        await billing.record_notice(pool, notice, now=at, serial_no=serial, detail=detail)
+        sent += 1 if serial else 0
+        log.warning("overdue notice", account_id=notice.account_id, sent=bool(serial), detail=detail)
+    return sent
+
+
+async def run_arrears_watch(
+    pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
+) -> list[int]:
+    """Every minute: overdue notices still owed, then suspension of accounts past the grace period."""
+    await send_overdue_notices(pool, redis, settings, now=now)
+    suspended = await billing.suspend_overdue(
+        pool, now=datetime.fromtimestamp(now, UTC), grace_s=settings.arrears_grace_s
+    )
+    if suspended:
+        log.warning("accounts suspended for arrears", accounts=suspended)
+    return suspended

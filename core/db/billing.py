@@ -1,0 +1,252 @@
+"""The money side in SQL (P2, P3): the daily deduction (set-based, one statement per day), arrears standing,
+suspension, recharges, overdue-notice bookkeeping and statements. Every balance change writes a ledger entry
+in the same statement, so a balance always equals the sum of its ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+Db = asyncpg.Connection | asyncpg.Pool
+
+# Serializes deduction runs: a second run waits, then finds the day done.
+_DEDUCTION_LOCK = 7310442101
+
+# An account's standing after its balance changed to {new}: non-negative ends arrears (and a suspension) at
+# once; negative starts arrears now unless it already began. Used by every statement that moves a balance.
+_STANDING = """
+    status = CASE WHEN {new} >= 0 THEN 'active' WHEN a.status = 'active' THEN 'arrears' ELSE a.status END,
+    arrears_since = CASE WHEN {new} >= 0 THEN NULL ELSE COALESCE(a.arrears_since, {now}) END,
+    suspended_at = CASE WHEN {new} >= 0 THEN NULL ELSE a.suspended_at END"""
+
+
+@dataclass(frozen=True)
+class DayCharged:
+    day: date
+    accounts: int
+    amount_minor: int  # total charged, positive
+    entered_arrears: list[int]
+
+
+async def first_usage_day(db: Db) -> date | None:
+    """The first day anything was used: the deduction never looks further back (an index probe)."""
+    first: date | None = await db.fetchval("SELECT min(day) FROM usage_daily")
+    return first
+
+
+async def charged_days(db: Db, *, since: date) -> set[date]:
+    rows = await db.fetch("SELECT day FROM billing_days WHERE day >= $1", since)
+    return {r["day"] for r in rows}
+
+
+async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayCharged | None:
+    """Charge every account its usage of `day` (daily-settled usage: all of it, or only the mainland part for
+    accounts that settle international usage monthly), in ONE transaction: a ledger entry per account (the
+    unique key makes a repeat a no-op), the balances and standings, and the day marked done. None when the
+    day was already done. A run killed midway rolls back whole; the next run does it all."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _DEDUCTION_LOCK)
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM billing_days WHERE day = $1)", day):
+            return None
+        rows = await conn.fetch(
+            f"""
+            WITH due AS (
+                SELECT u.account_id, sum(u.amount_minor) AS amount
+                FROM usage_daily u JOIN accounts a ON a.id = u.account_id
+                WHERE u.day = $1 AND NOT a.system AND (NOT u.international OR a.intl_settlement = 'daily')
+                GROUP BY u.account_id HAVING sum(u.amount_minor) <> 0
+            ), charged AS (
+                INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
+                SELECT account_id, 'daily_charge', -amount, $1, $2, 'usage of ' || $1::text FROM due
+                ORDER BY account_id
+                ON CONFLICT (account_id, kind, day) WHERE kind IN ('daily_charge', 'monthly_charge') DO NOTHING
+                RETURNING account_id, amount_minor
+            )
+            UPDATE accounts a SET balance_minor = a.balance_minor + c.amount_minor,
+                {_STANDING.format(new="a.balance_minor + c.amount_minor", now="$2::timestamptz")}
+            FROM charged c WHERE a.id = c.account_id
+            RETURNING a.id, c.amount_minor, a.status, a.arrears_since = $2 AS entered_arrears
+            """,  # noqa: S608 - a fixed fragment, values are parameters
+            day,
+            now,
+        )
+        total = -sum(int(r["amount_minor"]) for r in rows)
+        await conn.execute(
+            "INSERT INTO billing_days (day, charged_at, accounts, amount_minor) VALUES ($1, $2, $3, $4)",
+            day,
+            now,
+            len(rows),
+            total,
+        )
+    return DayCharged(day, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
+
+
+async def suspend_overdue(db: Db, *, now: datetime, grace_s: int) -> list[int]:
+    """Suspend accounts still below zero `grace_s` after they entered arrears (P2)."""
+    rows = await db.fetch(
+        """
+        UPDATE accounts SET status = 'suspended', suspended_at = $1::timestamptz
+        WHERE status = 'arrears' AND balance_minor < 0 AND arrears_since <= $1::timestamptz - make_interval(secs => $2::int)
+        RETURNING id
+        """,
+        now,
+        grace_s,
+    )
+    return [r["id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class Standing:
+    account_id: int
+    balance_minor: int
+    status: str
+
+
+async def recharge(
+    db: Db, account_id: int, amount_minor: int, *, now: datetime, by: str, note: str = ""
+) -> Standing | None:
+    """Add money (a ledger entry and the balance in ONE statement); a balance back at zero or above ends
+    arrears and any suspension at once. None when the account does not exist."""
+    row = await db.fetchrow(
+        f"""
+        WITH entry AS (
+            INSERT INTO ledger (account_id, kind, amount_minor, created_at, created_by, note)
+            SELECT id, 'recharge', $2, $3, $4, $5 FROM accounts WHERE id = $1
+            RETURNING account_id
+        )
+        UPDATE accounts a SET balance_minor = a.balance_minor + $2,
+            {_STANDING.format(new="a.balance_minor + $2", now="$3::timestamptz")}
+        FROM entry WHERE a.id = entry.account_id
+        RETURNING a.id, a.balance_minor, a.status
+        """,  # noqa: S608 - a fixed fragment, values are parameters
+        account_id,
+        amount_minor,
+        now,
+        by,
+        note,
+    )
+    return Standing(row["id"], row["balance_minor"], row["status"]) if row else None
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    account_id: int
+    arrears_since: datetime
+    contact_phone: str
+    balance_minor: int
+
+
+async def claim_overdue_notices(db: Db, *, now: datetime, retry_after_s: int = 300) -> list[DueNotice]:
+    """Accounts in arrears whose episode has no overdue notice yet (or whose claim went stale without being
+    sent, its sender having died): claimed now, so one episode gets one notice."""
+    rows = await db.fetch(
+        """
+        WITH claimed AS (
+            INSERT INTO arrears_notices (account_id, arrears_since, claimed_at)
+            SELECT id, arrears_since, $1 FROM accounts
+            WHERE status <> 'active' AND arrears_since IS NOT NULL AND NOT system
+            ON CONFLICT (account_id, arrears_since) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+                WHERE arrears_notices.sent_at IS NULL
+                  AND arrears_notices.claimed_at < $1::timestamptz - make_interval(secs => $2::int)
+            RETURNING account_id, arrears_since
+        )
+        SELECT c.account_id, c.arrears_since, a.contact_phone, a.balance_minor
+        FROM claimed c JOIN accounts a ON a.id = c.account_id ORDER BY c.account_id
+        """,
+        now,
+        retry_after_s,
+    )
+    return [
+        DueNotice(r["account_id"], r["arrears_since"], r["contact_phone"], r["balance_minor"]) for r in rows
+    ]
+
+
+async def record_notice(
+    db: Db, notice: DueNotice, *, now: datetime, serial_no: str | None, detail: str
+) -> None:
+    await db.execute(
+        "UPDATE arrears_notices SET sent_at = $3, serial_no = $4, detail = $5"
+        " WHERE account_id = $1 AND arrears_since = $2",
+        notice.account_id,
+        notice.arrears_since,
+        now,
+        serial_no,
+        detail,
+    )
+
+
+async def statement(
+    db: Db, account_id: int, *, since: datetime, until: datetime, first_day: date, last_day: date
+) -> dict[str, Any] | None:
+    """An account's ledger entries in [since, until), its usage per day in [first_day, last_day], and its
+    balance before and after; None for an unknown account."""
+    if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id):
+        return None
+    opening = await db.fetchval(
+        "SELECT COALESCE(sum(amount_minor), 0) FROM ledger WHERE account_id = $1 AND created_at < $2",
+        account_id,
+        since,
+    )
+    entries = await db.fetch(
+        "SELECT id, kind, amount_minor, day, created_at, created_by, note FROM ledger"
+        " WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id",
+        account_id,
+        since,
+        until,
+    )
+    usage = await db.fetch(
+        """
+        SELECT day, international, sum(messages)::bigint AS messages, sum(parts)::bigint AS parts,
+               sum(amount_minor)::bigint AS amount_minor
+        FROM usage_daily WHERE account_id = $1 AND day BETWEEN $2 AND $3
+        GROUP BY day, international ORDER BY day, international
+        """,
+        account_id,
+        first_day,
+        last_day,
+    )
+    ledger = [dict(r) for r in entries]
+    return {
+        "account_id": account_id,
+        "opening_balance_minor": int(opening),
+        "closing_balance_minor": int(opening) + sum(int(e["amount_minor"]) for e in ledger),
+        "ledger": ledger,
+        "usage": [dict(r) for r in usage],
+    }
+
+
+async def unreconciled(db: Db) -> list[tuple[int, int, int]]:
+    """Accounts whose balance is not the sum of their ledger: (account, balance, ledger sum). Always empty."""
+    rows = await db.fetch(
+        """
+        SELECT a.id, a.balance_minor, COALESCE(l.total, 0) AS total FROM accounts a
+        LEFT JOIN (SELECT account_id, sum(amount_minor) AS total FROM ledger GROUP BY account_id) l
+               ON l.account_id = a.id
+        WHERE a.balance_minor <> COALESCE(l.total, 0)
+        """
+    )
+    return [(r["id"], r["balance_minor"], r["total"]) for r in rows]
+
+
+async def replace_prices(db: Db, rows: list[tuple[str, int]], *, now: datetime) -> int:
+    """Set these countries' prices in ONE statement (others keep theirs): all or nothing. A message keeps
+    the price stored on it at acceptance."""
+    result: str = await db.execute(
+        """
+        INSERT INTO prices (iso_code, price_minor, updated_at)
+        SELECT * FROM unnest($1::text[], $2::bigint[], array_fill($3::timestamptz, ARRAY[cardinality($1)]))
+        ON CONFLICT (iso_code) DO UPDATE SET price_minor = EXCLUDED.price_minor, updated_at = EXCLUDED.updated_at
+        """,
+        [iso for iso, _ in rows],
+        [price for _, price in rows],
+        now,
+    )
+    return int(result.split()[-1])
+
+
+async def list_prices(db: Db) -> list[tuple[str, int, datetime]]:
+    rows = await db.fetch("SELECT iso_code, price_minor, updated_at FROM prices ORDER BY iso_code")
+    return [(r["iso_code"], r["price_minor"], r["updated_at"]) for r in rows]
