@@ -136,8 +136,21 @@ async def statement_get(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
+async def settlement_put(request: web.Request) -> web.Response:
+    """P3: how the account's international usage is settled from now on, `daily` or `monthly`."""
+    state = admin._state(request)
+    account_id = admin._id(request.match_info["account_id"], "account id")
+    choice = (await admin._body(request)).get("international")
+    if choice not in ("daily", "monthly"):
+        raise _bad("`international` must be daily or monthly")
+    if not await billing.set_intl_settlement(state.pool(), account_id, choice):
+        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+    return admin._json({"account_id": account_id, "international": choice})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/prices", prices_get)
     app.router.add_put("/prices", prices_put)
     app.router.add_post("/accounts/{account_id}/recharge", recharge_post)
     app.router.add_get("/accounts/{account_id}/statement", statement_get)
+    app.router.add_put("/accounts/{account_id}/settlement", settlement_put)

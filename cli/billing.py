@@ -118,3 +118,18 @@ def statement(settings: Settings, account_id: int, month_text: str) -> None:
     if found is None:
         raise click.ClickException(f"account {account_id} does not exist")
     emit({**found, "currency": settings.currency, "month": month_text})
+
+
+@click.command("settlement")
+@click.option("--account", "account_id", type=click.IntRange(1), required=True)
+@click.option("--international", type=click.Choice(["daily", "monthly"]), required=True)
+@click.pass_obj
+def settlement(settings: Settings, account_id: int, international: str) -> None:
+    """P3: settle the account's international usage daily or monthly (on the 1st, for the month before)."""
+
+    async def apply(db: asyncpg.Connection) -> bool:
+        return await billing.set_intl_settlement(db, account_id, international)
+
+    if not with_db(settings, apply):
+        raise click.ClickException(f"account {account_id} does not exist")
+    emit({"account_id": account_id, "international": international})

@@ -14,7 +14,7 @@ import asyncpg
 import click
 
 from cli.apps import APP_COMMANDS
-from cli.billing import prices, recharge, statement
+from cli.billing import prices, recharge, settlement, statement
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
@@ -436,6 +436,7 @@ main.add_command(stats)
 main.add_command(prices)
 account.add_command(recharge)
 account.add_command(statement)
+account.add_command(settlement)
 for _command in APP_COMMANDS:
     app.add_command(_command)
 

@@ -14,7 +14,14 @@ from arq.connections import ArqRedis
 
 from core.alarms import system_sender
 from core.db import billing
-from core.domain.billing import OVERDUE_TEMPLATE, due_days, overdue_params, parse_billing_time
+from core.domain.billing import (
+    OVERDUE_TEMPLATE,
+    due_days,
+    due_months,
+    month_start,
+    overdue_params,
+    parse_billing_time,
+)
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendRequest
 from core.gate import Gate
@@ -27,14 +34,16 @@ log = structlog.get_logger("core.billing")
 @dataclass
 class DeductionRun:
     days: list[billing.DayCharged] = field(default_factory=list)
+    months: list[billing.DayCharged] = field(default_factory=list)  # `day` is the month's first day
     notices: int = 0
 
 
 async def run_daily_deduction(
     pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
 ) -> DeductionRun:
-    """Charge every day that is due and not yet charged, oldest first, each in its own transaction; then send
-    the overdue notices of the accounts that went below zero."""
+    """Charge every day that is due and not yet charged, oldest first, each in its own transaction, and every
+    month of monthly-settled international usage (P3) from its next month's 1st; then send the overdue
+    notices of the accounts that went below zero."""
     tz = ZoneInfo(settings.timezone)
     now_local = datetime.fromtimestamp(now, tz)
     billing_time = parse_billing_time(settings.billing_time)
@@ -45,20 +54,31 @@ async def run_daily_deduction(
         return run  # nothing was ever used
     done = await billing.charged_days(pool, since=window_start)
     days = due_days(now_local, billing_time, catchup_days=settings.billing_catchup_days, done=done)
+    at = datetime.fromtimestamp(now, UTC)
     for day in (d for d in days if d >= first_usage):
-        charged = await billing.deduct_day(pool, day, now=datetime.fromtimestamp(now, UTC))
+        charged = await billing.deduct_day(pool, day, now=at)
         if charged is not None:
             run.days.append(charged)
-            log.info(
-                "daily deduction",
-                day=str(day),
-                accounts=charged.accounts,
-                amount_minor=charged.amount_minor,
-                entered_arrears=len(charged.entered_arrears),
-            )
-    if any(d.entered_arrears for d in run.days):
+            _log_charge("daily deduction", charged)
+    months_done = await billing.charged_months(pool, since=month_start(first_usage))
+    for first, last in due_months(now_local, billing_time, since=first_usage, done=months_done):
+        charged = await billing.deduct_month(pool, first, last, now=at)
+        if charged is not None:
+            run.months.append(charged)
+            _log_charge("monthly deduction", charged)
+    if any(d.entered_arrears for d in run.days + run.months):
         run.notices = await send_overdue_notices(pool, redis, settings, now=now)
     return run
+
+
+def _log_charge(event: str, charged: billing.DayCharged) -> None:
+    log.info(
+        event,
+        day=str(charged.day),
+        accounts=charged.accounts,
+        amount_minor=charged.amount_minor,
+        entered_arrears=len(charged.entered_arrears),
+    )
 
 
 async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float) -> int:

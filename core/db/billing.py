@@ -43,8 +43,8 @@ async def charged_days(db: Db, *, since: date) -> set[date]:
 
 
 async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayCharged | None:
-    """Charge every account its usage of `day` (daily-settled usage: all of it, or only the mainland part for
-    accounts that settle international usage monthly), in ONE transaction: a ledger entry per account (the
+    """Charge every account its daily-settled usage of `day` (all but the international usage of accounts that
+    settle it monthly), in ONE transaction: a ledger entry per account (the
     unique key makes a repeat a no-op), the balances and standings, and the day marked done. None when the
     day was already done. A run killed midway rolls back whole; the next run does it all."""
     async with pool.acquire() as conn, conn.transaction():
@@ -56,7 +56,7 @@ async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayChar
             WITH due AS (
                 SELECT u.account_id, sum(u.amount_minor) AS amount
                 FROM usage_daily u JOIN accounts a ON a.id = u.account_id
-                WHERE u.day = $1 AND NOT a.system AND (NOT u.international OR a.intl_settlement = 'daily')
+                WHERE u.day = $1 AND NOT u.monthly AND NOT a.system
                 GROUP BY u.account_id HAVING sum(u.amount_minor) <> 0
             ), charged AS (
                 INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
@@ -82,6 +82,62 @@ async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayChar
             total,
         )
     return DayCharged(day, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
+
+
+async def charged_months(db: Db, *, since: date) -> set[date]:
+    rows = await db.fetch("SELECT month FROM billing_months WHERE month >= $1", since)
+    return {r["month"] for r in rows}
+
+
+async def deduct_month(pool: asyncpg.Pool, first: date, last: date, *, now: datetime) -> DayCharged | None:
+    """Charge the month [first, last] of international usage settled monthly (P3): one `monthly_charge` per
+    account (day = the month's first day), the same standing rules as the daily deduction, in ONE
+    transaction; None when the month was done already."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _DEDUCTION_LOCK)
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM billing_months WHERE month = $1)", first):
+            return None
+        rows = await conn.fetch(
+            f"""
+            WITH due AS (
+                SELECT u.account_id, sum(u.amount_minor) AS amount
+                FROM usage_daily u JOIN accounts a ON a.id = u.account_id
+                WHERE u.day BETWEEN $1 AND $3 AND u.monthly AND NOT a.system
+                GROUP BY u.account_id HAVING sum(u.amount_minor) <> 0
+            ), charged AS (
+                INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
+                SELECT account_id, 'monthly_charge', -amount, $1, $2, 'international usage of '
+                       || to_char($1::date, 'YYYY-MM') FROM due
+                ORDER BY account_id
+                ON CONFLICT (account_id, kind, day) WHERE kind IN ('daily_charge', 'monthly_charge') DO NOTHING
+                RETURNING account_id, amount_minor
+            )
+            UPDATE accounts a SET balance_minor = a.balance_minor + c.amount_minor,
+                {_STANDING.format(new="a.balance_minor + c.amount_minor", now="$2::timestamptz")}
+            FROM charged c WHERE a.id = c.account_id
+            RETURNING a.id, c.amount_minor, a.status, a.arrears_since = $2 AS entered_arrears
+            """,  # noqa: S608 - a fixed fragment, values are parameters
+            first,
+            now,
+            last,
+        )
+        total = -sum(int(r["amount_minor"]) for r in rows)
+        await conn.execute(
+            "INSERT INTO billing_months (month, charged_at, accounts, amount_minor) VALUES ($1, $2, $3, $4)",
+            first,
+            now,
+            len(rows),
+            total,
+        )
+    return DayCharged(first, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
+
+
+async def set_intl_settlement(db: Db, account_id: int, settlement: str) -> bool:
+    """P3: from now on, the account's international usage is settled `daily` or `monthly`."""
+    result: str = await db.execute(
+        "UPDATE accounts SET intl_settlement = $2 WHERE id = $1", account_id, settlement
+    )
+    return result.endswith(" 1")
 
 
 async def suspend_overdue(db: Db, *, now: datetime, grace_s: int) -> list[int]:

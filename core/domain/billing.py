@@ -37,6 +37,29 @@ def due_days(now_local: datetime, billing_time: time, *, catchup_days: int, done
     return [d for d in (first + timedelta(days=i) for i in range(catchup_days)) if d not in done]
 
 
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def due_months(
+    now_local: datetime, billing_time: time, *, since: date, done: set[date]
+) -> list[tuple[date, date]]:
+    """Months of monthly-settled international usage to charge now (P3), oldest first, as (first, last day):
+    a month is due from its next month's 1st at the billing time; months from `since` on not yet `done`."""
+    last_due = month_start(last_due_day(now_local, billing_time) + timedelta(days=1)) - timedelta(days=1)
+    months = []
+    first = month_start(since)
+    while next_month(first) - timedelta(days=1) <= last_due:
+        if first not in done:
+            months.append((first, next_month(first) - timedelta(days=1)))
+        first = next_month(first)
+    return months
+
+
 def overdue_params(
     account_id: int, balance_minor: int, *, exponent: int, currency: str, grace_s: int
 ) -> list[str]:

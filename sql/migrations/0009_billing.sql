@@ -9,15 +9,19 @@ ALTER TABLE accounts
 -- What accepted messages cost, per account and platform day (the platform's time zone), written by the same
 -- statement that records them; a submit failure subtracts its messages again on the day it is known. Writers
 -- add to a shard chosen by their backend, so one account's concurrent requests do not queue on one row.
+-- `monthly` marks international usage of an account that settles it monthly (P3) when it was written: the
+-- daily deduction charges the other rows, the monthly one these, so every row is charged exactly once even
+-- when an account changes its choice mid-month.
 CREATE TABLE usage_daily (
     account_id    bigint NOT NULL,
     day           date NOT NULL,
     international boolean NOT NULL,
+    monthly       boolean NOT NULL,
     shard         smallint NOT NULL,
     messages      bigint NOT NULL DEFAULT 0,
     parts         bigint NOT NULL DEFAULT 0,
     amount_minor  bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (account_id, day, international, shard)
+    PRIMARY KEY (account_id, day, international, monthly, shard)
 );
 CREATE INDEX usage_daily_day ON usage_daily (day);
 
@@ -49,6 +53,14 @@ CREATE TABLE billing_days (
     day        date PRIMARY KEY,
     charged_at timestamptz NOT NULL,
     accounts   integer NOT NULL,
+    amount_minor bigint NOT NULL
+);
+
+-- Months whose international usage of monthly-settled accounts has been charged (on the 1st of the next).
+CREATE TABLE billing_months (
+    month        date PRIMARY KEY,  -- the first day of the month
+    charged_at   timestamptz NOT NULL,
+    accounts     integer NOT NULL,
     amount_minor bigint NOT NULL
 );
 

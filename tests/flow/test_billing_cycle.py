@@ -243,3 +243,49 @@ def test_the_clock_helper_moves_in_whole_hours() -> None:
     clock.at(day_one() + timedelta(hours=16))
     assert datetime.fromtimestamp(clock(), SHANGHAI).hour == 2
     assert abs(clock() - time.time()) < 2 * 86400
+
+
+async def test_monthly_settled_international_usage_is_charged_on_the_first(
+    database_url: str, redis_url: str
+) -> None:
+    """P3: an account that settles international usage monthly pays its mainland usage the next morning and
+    its international usage on the 1st of the next month, once."""
+    start = day_one()
+    clock = Clock(start)
+    async with running_platform(database_url, redis_url, clock=clock, signature_max_skew_s=10**8) as platform:
+        tenant = await platform.add_tenant()
+        async with platform.http.put(
+            f"{platform.api_url}/admin/v1/accounts/{tenant.account_id}/settlement",
+            json={"international": "monthly"},
+            headers=ADMIN,
+        ) as reply:
+            assert reply.status == 200
+        await platform.send_sms(tenant, PHONES[:1], ["1234", "5"])
+        intl = await platform.send_sms(
+            tenant, ["+14155550123"], ["1234", "5"], TemplateId=str(tenant.intl_template_id), SignName=""
+        )
+        intl_fee = intl.SendStatusSet[0].Fee * 500  # the DEF price per part
+
+        clock.at(start + timedelta(hours=16))  # day 2, 02:00: only the mainland message is charged
+        run = await deduct(platform)
+        assert [d.amount_minor for d in run.days if d.accounts] == [CN_PRICE] and run.months == []
+
+        first = (start.date().replace(day=1) + timedelta(days=32)).replace(day=1)  # the 1st of next month
+        clock.at(datetime(first.year, first.month, 1, 1, 59, tzinfo=SHANGHAI))
+        assert (await deduct(platform)).months == []  # not before the billing time
+        clock.at(datetime(first.year, first.month, 1, 2, 0, tzinfo=SHANGHAI))
+        run = await deduct(platform)
+        assert [(m.day, m.accounts, m.amount_minor) for m in run.months] == [
+            (start.date().replace(day=1), 1, intl_fee)
+        ]
+        assert (await deduct(platform)).months == []
+        kinds = await platform.db.fetch(
+            "SELECT kind, amount_minor FROM ledger WHERE account_id = $1 AND kind <> 'opening' ORDER BY id",
+            tenant.account_id,
+        )
+        assert [(r["kind"], r["amount_minor"]) for r in kinds] == [
+            ("daily_charge", -CN_PRICE),
+            ("monthly_charge", -intl_fee),
+        ]
+        assert (await account(platform, tenant.account_id))["balance_minor"] == 100_000 - CN_PRICE - intl_fee
+        assert await unreconciled(platform.db) == []
