@@ -11,7 +11,7 @@ from aiohttp import web
 
 from api import admin
 from core.db import billing
-from core.domain.billing import month, recharge_amount
+from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.errors import Code
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
@@ -148,9 +148,79 @@ async def settlement_put(request: web.Request) -> web.Response:
     return admin._json({"account_id": account_id, "international": choice})
 
 
+def _instant(raw: object, name: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 date or time; a date means its start in the platform's time zone."""
+    try:
+        parsed = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _bad(f"`{name}` must be an ISO 8601 date or time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _package_json(package: billing.Package) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in package.__dict__.items()}
+
+
+async def package_post(request: web.Request) -> web.Response:
+    """Grant (no price) or sell (`price` charged to the balance) a package of mainland parts."""
+    state = admin._state(request)
+    tz = ZoneInfo(state.settings.timezone)
+    account_id = admin._id(request.match_info["account_id"], "account id")
+    body = await admin._body(request)
+    valid_from = _instant(body.get("valid_from"), "valid_from", tz)
+    valid_until = _instant(body.get("valid_until"), "valid_until", tz)
+    try:
+        parts = package_terms(body.get("parts"), valid_from, valid_until)
+        price = 0
+        if body.get("price") not in (None, "0", 0):
+            price = recharge_amount(
+                body.get("price"), exponent=state.settings.money_exponent, currency=state.settings.currency
+            )
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
+    granted = await billing.grant_package(
+        state.pool(),
+        account_id,
+        parts=parts,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        price_minor=price,
+        now=datetime.fromtimestamp(state.clock(), UTC),
+        by=admin._actor(request),
+    )
+    if granted is None:
+        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+    package, standing = granted
+    return admin._json(
+        {
+            "package": _package_json(package),
+            "balance_minor": standing.balance_minor,
+            "status": standing.status,
+        }
+    )
+
+
+async def packages_get(request: web.Request) -> web.Response:
+    state = admin._state(request)
+    account_id = admin._id(request.match_info["account_id"], "account id")
+    packages = await billing.list_packages(
+        state.pool(),
+        account_id,
+        created_since=datetime.min.replace(tzinfo=UTC),
+        created_until=datetime.max.replace(tzinfo=UTC),
+        limit=500,
+        offset=0,
+    )
+    return admin._json({"account_id": account_id, "packages": [_package_json(p) for p in packages]})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/prices", prices_get)
     app.router.add_put("/prices", prices_put)
     app.router.add_post("/accounts/{account_id}/recharge", recharge_post)
     app.router.add_get("/accounts/{account_id}/statement", statement_get)
     app.router.add_put("/accounts/{account_id}/settlement", settlement_put)
+    app.router.add_post("/accounts/{account_id}/packages", package_post)
+    app.router.add_get("/accounts/{account_id}/packages", packages_get)

@@ -280,6 +280,6 @@ ACTIONS: dict[str, ActionHandler] = {
 # The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
 PLANNED_ACTIONS = frozenset(
     {
-        "ReportConversion", "SendMultiGlobalSms", "SmsPackagesStatistics",
+        "ReportConversion", "SendMultiGlobalSms",
     }
 )  # fmt: skip

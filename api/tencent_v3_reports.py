@@ -3,7 +3,7 @@ action names an SmsSdkAppId, which must belong to the caller's account."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,14 +11,23 @@ from aiohttp import web
 
 from api.tencent_v3_wire import ActionHandler, Call, envelope
 from core.db import report_feed
+from core.db.billing import list_packages
 from core.db.stats import app_totals
 from core.domain.errors import Code, PlatformError
 from core.domain.masking import mask_content
 from core.domain.phone import normalize_phone
 from core.domain.reports import pull_reply, pull_status
-from core.domain.time_ranges import RECORDS_LOOKBACK, page_limit, page_offset, pull_window, statistics_window
+from core.domain.time_ranges import (
+    RECORDS_LOOKBACK,
+    page_limit,
+    page_offset,
+    parse_hour,
+    pull_window,
+    statistics_window,
+)
 
 Result = tuple[web.Response, dict[str, Any]]
+MAX_PACKAGES_PAGE = 500
 
 
 async def _owned_app(call: Call) -> str:
@@ -174,7 +183,51 @@ async def callback_status_statistics(call: Call, request_id: str) -> Result:
     return envelope(request_id, {"CallbackStatusStatistics": fields}), {"app": app, "code": "Ok"}
 
 
+async def sms_packages_statistics(call: Call, request_id: str) -> Result:
+    """Spec 6.9: the packages of the application's account created between BeginTime and EndTime."""
+    limit = call.integer("Limit")
+    if not 0 <= limit <= MAX_PACKAGES_PAGE:
+        raise PlatformError(Code.LIMIT_VERIFY_FAIL, f"Limit must be between 0 and {MAX_PACKAGES_PAGE}.")
+    offset = page_offset(call.integer("Offset"))
+    tz = ZoneInfo(call.state.settings.timezone)
+    first = parse_hour(call.text("BeginTime"), tz)
+    if first is None:
+        raise PlatformError(Code.BEGIN_TIME_VERIFY_FAIL, "BeginTime must be an hour as yyyymmddhh.")
+    last = parse_hour(call.text("EndTime"), tz)
+    if last is None or last < first:
+        raise PlatformError(
+            Code.END_TIME_VERIFY_FAIL, "EndTime must be an hour as yyyymmddhh, not before BeginTime."
+        )
+    app = await _owned_app(call)
+    packages = await list_packages(
+        call.state.pool(),
+        call.key.account.id,
+        created_since=first.astimezone(UTC),
+        created_until=(last + timedelta(hours=1)).astimezone(UTC),
+        limit=limit,
+        offset=offset,
+    )
+    out = [
+        {
+            "PackageCreateTime": _seconds(p.created_at),
+            "PackageEffectiveTime": _seconds(p.valid_from),
+            "PackageExpiredTime": _seconds(p.valid_until),
+            "PackageAmount": p.parts_total,
+            "PackageType": p.package_type,
+            "PackageId": p.id,
+            "CurrentUsage": p.parts_used,
+        }
+        for p in packages
+    ]
+    return envelope(request_id, {"SmsPackagesStatisticsSet": out}), {
+        "app": app,
+        "code": "Ok",
+        "items": len(out),
+    }
+
+
 ACTIONS: dict[str, ActionHandler] = {
+    "SmsPackagesStatistics": sms_packages_statistics,
     "PullSmsSendStatus": pull_send_status,
     "PullSmsReplyStatus": pull_reply_status,
     "PullSmsSendStatusByPhoneNumber": pull_send_status_by_number,

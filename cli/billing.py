@@ -14,7 +14,7 @@ import click
 
 from cli.runtime import emit, with_db
 from core.db import billing
-from core.domain.billing import month, recharge_amount
+from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
 from core.settings import Settings
@@ -133,3 +133,61 @@ def settlement(settings: Settings, account_id: int, international: str) -> None:
     if not with_db(settings, apply):
         raise click.ClickException(f"account {account_id} does not exist")
     emit({"account_id": account_id, "international": international})
+
+
+@click.command("package")
+@click.option("--account", "account_id", type=click.IntRange(1), required=True)
+@click.option("--parts", type=click.IntRange(1), required=True, help="Mainland parts in the package.")
+@click.option(
+    "--from", "valid_from", type=click.DateTime(), required=True, help="Valid from (platform time)."
+)
+@click.option(
+    "--until", "valid_until", type=click.DateTime(), required=True, help="Valid until (platform time)."
+)
+@click.option(
+    "--price", default=None, help="Sell it for this amount (charged to the balance); omit for a gift."
+)
+@click.pass_obj
+def package(
+    settings: Settings,
+    account_id: int,
+    parts: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    price: str | None,
+) -> None:
+    """Grant or sell a package of mainland parts; usage draws from packages before the balance."""
+    tz = ZoneInfo(settings.timezone)
+    start, end = valid_from.replace(tzinfo=tz), valid_until.replace(tzinfo=tz)
+    try:
+        package_terms(parts, start, end)
+        price_minor = (
+            recharge_amount(price, exponent=settings.money_exponent, currency=settings.currency)
+            if price
+            else 0
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+    async def apply(db: asyncpg.Connection) -> tuple[billing.Package, billing.Standing] | None:
+        return await billing.grant_package(
+            db,
+            account_id,
+            parts=parts,
+            valid_from=start,
+            valid_until=end,
+            price_minor=price_minor,
+            now=datetime.now(UTC),
+            by="operator:cli",
+        )
+
+    granted = with_db(settings, apply)
+    if granted is None:
+        raise click.ClickException(f"account {account_id} does not exist")
+    emit(
+        {
+            "package": granted[0].__dict__,
+            "balance_minor": granted[1].balance_minor,
+            "status": granted[1].status,
+        }
+    )

@@ -14,7 +14,7 @@ import asyncpg
 import click
 
 from cli.apps import APP_COMMANDS
-from cli.billing import prices, recharge, settlement, statement
+from cli.billing import package, prices, recharge, settlement, statement
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
@@ -437,6 +437,7 @@ main.add_command(prices)
 account.add_command(recharge)
 account.add_command(statement)
 account.add_command(settlement)
+account.add_command(package)
 for _command in APP_COMMANDS:
     app.add_command(_command)
 

@@ -56,7 +56,7 @@ async def run_daily_deduction(
     days = due_days(now_local, billing_time, catchup_days=settings.billing_catchup_days, done=done)
     at = datetime.fromtimestamp(now, UTC)
     for day in (d for d in days if d >= first_usage):
-        charged = await billing.deduct_day(pool, day, now=at)
+        charged = await billing.deduct_day(pool, day, now=at, timezone=settings.timezone)
         if charged is not None:
             run.days.append(charged)
             _log_charge("daily deduction", charged)

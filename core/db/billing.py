@@ -42,9 +42,13 @@ async def charged_days(db: Db, *, since: date) -> set[date]:
     return {r["day"] for r in rows}
 
 
-async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayCharged | None:
+async def deduct_day(
+    pool: asyncpg.Pool, day: date, *, now: datetime, timezone: str = "Asia/Shanghai"
+) -> DayCharged | None:
     """Charge every account its daily-settled usage of `day` (all but the international usage of accounts that
-    settle it monthly), in ONE transaction: a ledger entry per account (the
+    settle it monthly), in ONE transaction. Mainland parts are drawn first from the account's packages valid
+    that day, the one expiring first first; the rest is charged at the day's mainland price per part (the
+    value of package parts is rounded down, never in the platform's favour). A ledger entry per account (the
     unique key makes a repeat a no-op), the balances and standings, and the day marked done. None when the
     day was already done. A run killed midway rolls back whole; the next run does it all."""
     async with pool.acquire() as conn, conn.transaction():
@@ -53,14 +57,41 @@ async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayChar
             return None
         rows = await conn.fetch(
             f"""
-            WITH due AS (
-                SELECT u.account_id, sum(u.amount_minor) AS amount
+            WITH used AS (
+                SELECT u.account_id, sum(u.amount_minor) AS amount,
+                       COALESCE(sum(u.parts) FILTER (WHERE NOT u.international), 0) AS cn_parts,
+                       COALESCE(sum(u.amount_minor) FILTER (WHERE NOT u.international), 0) AS cn_amount
                 FROM usage_daily u JOIN accounts a ON a.id = u.account_id
                 WHERE u.day = $1 AND NOT u.monthly AND NOT a.system
-                GROUP BY u.account_id HAVING sum(u.amount_minor) <> 0
+                GROUP BY u.account_id
+            ), available AS (
+                -- Deductions are serialized by the advisory lock; nothing else changes parts_used.
+                SELECT p.id, p.account_id, p.parts_total - p.parts_used AS remaining,
+                       COALESCE(sum(p.parts_total - p.parts_used) OVER (
+                           PARTITION BY p.account_id ORDER BY p.valid_until, p.id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                FROM sms_packages p JOIN used n ON n.account_id = p.account_id AND n.cn_parts > 0
+                WHERE p.parts_used < p.parts_total
+                  AND p.valid_from < (($1::date + 1)::timestamp AT TIME ZONE $3)
+                  AND p.valid_until > ($1::date::timestamp AT TIME ZONE $3)
+            ), drawn AS (
+                UPDATE sms_packages p SET parts_used = p.parts_used + d.take
+                FROM (SELECT a.id, LEAST(a.remaining, GREATEST(n.cn_parts - a.before, 0)) AS take
+                      FROM available a JOIN used n USING (account_id)) d
+                WHERE p.id = d.id AND d.take > 0
+                RETURNING p.account_id, d.take
+            ), due AS (
+                SELECT n.account_id, COALESCE(c.parts, 0) AS package_parts,
+                       n.amount - COALESCE(n.cn_amount * c.parts / NULLIF(n.cn_parts, 0), 0) AS amount
+                FROM used n
+                LEFT JOIN (SELECT account_id, sum(take) AS parts FROM drawn GROUP BY account_id) c
+                       USING (account_id)
             ), charged AS (
                 INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
-                SELECT account_id, 'daily_charge', -amount, $1, $2, 'usage of ' || $1::text FROM due
+                SELECT account_id, 'daily_charge', -amount, $1, $2,
+                       'usage of ' || $1::text
+                       || CASE WHEN package_parts > 0 THEN ', ' || package_parts || ' parts from packages' ELSE '' END
+                FROM due WHERE amount <> 0
                 ORDER BY account_id
                 ON CONFLICT (account_id, kind, day) WHERE kind IN ('daily_charge', 'monthly_charge') DO NOTHING
                 RETURNING account_id, amount_minor
@@ -72,6 +103,7 @@ async def deduct_day(pool: asyncpg.Pool, day: date, *, now: datetime) -> DayChar
             """,  # noqa: S608 - a fixed fragment, values are parameters
             day,
             now,
+            timezone,
         )
         total = -sum(int(r["amount_minor"]) for r in rows)
         await conn.execute(
@@ -138,6 +170,82 @@ async def set_intl_settlement(db: Db, account_id: int, settlement: str) -> bool:
         "UPDATE accounts SET intl_settlement = $2 WHERE id = $1", account_id, settlement
     )
     return result.endswith(" 1")
+
+
+@dataclass(frozen=True)
+class Package:
+    id: int
+    account_id: int
+    package_type: int  # 0 gift, 1 purchased
+    parts_total: int
+    parts_used: int
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+
+
+async def grant_package(
+    db: Db,
+    account_id: int,
+    *,
+    parts: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    price_minor: int,
+    now: datetime,
+    by: str,
+) -> tuple[Package, Standing] | None:
+    """Give (price 0: a gift, type 0) or sell (type 1, the price charged to the balance) a package of `parts`
+    mainland parts, in ONE statement with its ledger entry. None when the account does not exist."""
+    row = await db.fetchrow(
+        f"""
+        WITH pkg AS (
+            INSERT INTO sms_packages (account_id, package_type, parts_total, valid_from, valid_until,
+                                      created_at, created_by)
+            SELECT id, CASE WHEN $2 > 0 THEN 1 ELSE 0 END, $3, $4, $5, $6, $7 FROM accounts WHERE id = $1
+            RETURNING *
+        ), entry AS (
+            INSERT INTO ledger (account_id, kind, amount_minor, created_at, created_by, note)
+            SELECT account_id, 'package', -$2, $6, $7,
+                   'package ' || id || ': ' || parts_total || ' parts, '
+                   || to_char(valid_from, 'YYYY-MM-DD') || ' to ' || to_char(valid_until, 'YYYY-MM-DD')
+            FROM pkg
+        ), standing AS (
+            UPDATE accounts a SET balance_minor = a.balance_minor - $2,
+                {_STANDING.format(new="a.balance_minor - $2", now="$6::timestamptz")}
+            FROM pkg WHERE a.id = pkg.account_id
+            RETURNING a.balance_minor, a.status
+        )
+        SELECT pkg.*, standing.balance_minor, standing.status FROM pkg, standing
+        """,  # noqa: S608 - a fixed fragment, values are parameters
+        account_id,
+        price_minor,
+        parts,
+        valid_from,
+        valid_until,
+        now,
+        by,
+    )
+    if row is None:
+        return None
+    package = Package(*(row[f] for f in Package.__dataclass_fields__))
+    return package, Standing(account_id, row["balance_minor"], row["status"])
+
+
+async def list_packages(
+    db: Db, account_id: int, *, created_since: datetime, created_until: datetime, limit: int, offset: int
+) -> list[Package]:
+    rows = await db.fetch(
+        "SELECT id, account_id, package_type, parts_total, parts_used, valid_from, valid_until, created_at"
+        " FROM sms_packages WHERE account_id = $1 AND created_at >= $2 AND created_at < $3"
+        " ORDER BY created_at, id LIMIT $4 OFFSET $5",
+        account_id,
+        created_since,
+        created_until,
+        limit,
+        offset,
+    )
+    return [Package(*r) for r in rows]
 
 
 async def suspend_overdue(db: Db, *, now: datetime, grace_s: int) -> list[int]:

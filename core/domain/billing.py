@@ -112,3 +112,15 @@ def month(text: str, tz: ZoneInfo) -> Month:
         datetime.combine(first, time(), tz).astimezone(UTC),
         datetime.combine(following, time(), tz).astimezone(UTC),
     )
+
+
+MAX_PACKAGE_PARTS = 10**9
+
+
+def package_terms(parts: object, valid_from: datetime, valid_until: datetime) -> int:
+    """A package's part count, checked with its validity; ValueError with the reason otherwise."""
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 0 < parts <= MAX_PACKAGE_PARTS:
+        raise ValueError(f"`parts` must be a whole number from 1 to {MAX_PACKAGE_PARTS}")
+    if valid_until <= valid_from:
+        raise ValueError("a package must end after it starts")
+    return parts

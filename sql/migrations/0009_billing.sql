@@ -30,7 +30,7 @@ CREATE TABLE ledger (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account_id   bigint NOT NULL REFERENCES accounts (id),
     kind         text NOT NULL
-                 CHECK (kind IN ('opening', 'recharge', 'daily_charge', 'monthly_charge', 'adjustment')),
+                 CHECK (kind IN ('opening', 'recharge', 'daily_charge', 'monthly_charge', 'package', 'adjustment')),
     amount_minor bigint NOT NULL,
     -- The usage day a daily charge is for (the first of the month for a monthly charge).
     day          date,
@@ -55,6 +55,22 @@ CREATE TABLE billing_days (
     accounts   integer NOT NULL,
     amount_minor bigint NOT NULL
 );
+
+-- SMS packages (SmsPackagesStatistics): parts an operator granted (type 0) or sold (type 1) to an account,
+-- valid between two instants. The daily deduction draws mainland parts from them first, the package that
+-- expires first first, then charges the balance for the rest.
+CREATE TABLE sms_packages (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   bigint NOT NULL REFERENCES accounts (id),
+    package_type smallint NOT NULL CHECK (package_type IN (0, 1)),
+    parts_total  bigint NOT NULL CHECK (parts_total > 0),
+    parts_used   bigint NOT NULL DEFAULT 0 CHECK (parts_used BETWEEN 0 AND parts_total),
+    valid_from   timestamptz NOT NULL,
+    valid_until  timestamptz NOT NULL CHECK (valid_until > valid_from),
+    created_at   timestamptz NOT NULL,
+    created_by   text NOT NULL
+);
+CREATE INDEX sms_packages_account ON sms_packages (account_id, valid_until);
 
 -- Months whose international usage of monthly-settled accounts has been charged (on the 1st of the next).
 CREATE TABLE billing_months (

@@ -517,7 +517,7 @@ async def test_the_openapi_document_is_served_and_lists_every_route(env: Env) ->
         assert needle in text
     served = served_routes()
     assert (
-        len(served) == 32
+        len(served) == 34
     )  # review, documents, words, openapi; apps: policy, allowlist, enable/disable, callbacks; blocklist; messages; stats; prices, recharge, statement
     assert documented_routes(text) == served
     for schema in ("QueueItem", "SignatureDetail", "TemplateDetail", "Event", "Error", "WordList"):

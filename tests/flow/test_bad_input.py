@@ -213,7 +213,7 @@ async def test_unknown_action(env: Env) -> None:
 async def test_a_real_action_not_served_yet_says_so(env: Env) -> None:
     """Distinct from a typo: the action exists in API 3.0 but this platform does not serve it yet."""
     reply = await env.client.call(
-        {"SmsSdkAppId": "1400000001", "Limit": 10}, timestamp=NOW, action="SmsPackagesStatistics"
+        {"SmsSdkAppId": "1400000001", "MultiSmsInfoSet": []}, timestamp=NOW, action="SendMultiGlobalSms"
     )
     assert_error(reply, "UnsupportedOperation")
 

@@ -289,3 +289,71 @@ async def test_monthly_settled_international_usage_is_charged_on_the_first(
         ]
         assert (await account(platform, tenant.account_id))["balance_minor"] == 100_000 - CN_PRICE - intl_fee
         assert await unreconciled(platform.db) == []
+
+
+async def test_usage_draws_from_packages_first_oldest_expiring_first(
+    database_url: str, redis_url: str
+) -> None:
+    """SMS packages: the day's mainland parts come from the packages valid that day, the one expiring first
+    first, then from the balance; SmsPackagesStatistics reports them through the SDK."""
+    from tencentcloud.sms.v20210111 import models
+
+    start = day_one()
+    clock = Clock(start)
+    async with running_platform(database_url, redis_url, clock=clock, signature_max_skew_s=10**7) as platform:
+        tenant = await platform.add_tenant()
+        url = f"{platform.api_url}/admin/v1/accounts/{tenant.account_id}/packages"
+        later = {
+            "parts": 5,
+            "valid_from": f"{start:%Y-%m-%d}",
+            "valid_until": f"{start + timedelta(days=30):%Y-%m-%d}",
+        }
+        sooner = {
+            "parts": 2,
+            "valid_from": f"{start:%Y-%m-%d}",
+            "valid_until": f"{start + timedelta(days=3):%Y-%m-%d}",
+            "price": "0.080",
+        }
+        for body in (later, sooner):
+            async with platform.http.post(url, json=body, headers=ADMIN) as reply:
+                assert reply.status == 200, await reply.text()
+        for bad in (
+            {**later, "parts": 0},
+            {**later, "valid_until": later["valid_from"]},
+            {**later, "valid_from": "soon"},
+        ):
+            async with platform.http.post(url, json=bad, headers=ADMIN) as reply:
+                assert reply.status == 400
+        assert (await account(platform, tenant.account_id))["balance_minor"] == 100_000 - 80  # the sold one
+
+        await platform.send_sms(tenant, PHONES, ["1234", "5"])  # 3 mainland parts
+        clock.at(start + timedelta(hours=16))
+        run = await deduct(platform)
+        assert [d.accounts for d in run.days] == [0]  # all 3 parts came from packages: nothing to charge
+        assert (await account(platform, tenant.account_id))["balance_minor"] == 100_000 - 80
+
+        clock.at(start + timedelta(hours=20))
+        await platform.send_sms(
+            tenant,
+            ["+8613600136000", "+8613500135000", "+8613400134000", "+8613300133000", "+8613200132000"],
+            ["1234", "5"],
+        )
+        clock.at(start + timedelta(days=1, hours=16))
+        run = await deduct(platform)
+        assert [d.amount_minor for d in run.days if d.accounts] == [
+            CN_PRICE
+        ]  # 4 of 5 parts from the packages
+        assert await unreconciled(platform.db) == []
+
+        request = models.SmsPackagesStatisticsRequest()
+        request.SmsSdkAppId = tenant.sdk_app_id
+        request.Limit, request.Offset = 10, 0
+        request.BeginTime = f"{start - timedelta(days=1):%Y%m%d%H}"
+        request.EndTime = f"{start + timedelta(days=2):%Y%m%d%H}"
+        import asyncio
+
+        answer = await asyncio.to_thread(platform.sdk(tenant).SmsPackagesStatistics, request)
+        got = sorted(
+            (p.PackageAmount, p.CurrentUsage, p.PackageType) for p in answer.SmsPackagesStatisticsSet
+        )
+        assert got == [(2, 2, 1), (5, 5, 0)]  # the one expiring first was used first
