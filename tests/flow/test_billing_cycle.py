@@ -357,3 +357,31 @@ async def test_usage_draws_from_packages_first_oldest_expiring_first(
             (p.PackageAmount, p.CurrentUsage, p.PackageType) for p in answer.SmsPackagesStatisticsSet
         )
         assert got == [(2, 2, 1), (5, 5, 0)]  # the one expiring first was used first
+
+
+async def test_a_clock_jump_back_charges_nothing_twice_and_a_jump_forward_catches_up(
+    database_url: str, redis_url: str
+) -> None:
+    start = day_one()
+    clock = Clock(start)
+    async with running_platform(database_url, redis_url, clock=clock, signature_max_skew_s=10**7) as platform:
+        tenant = await platform.add_tenant()
+        await platform.send_sms(tenant, PHONES[:1], ["1234", "5"])
+        clock.at(start + timedelta(hours=16))
+        assert [d.amount_minor for d in (await deduct(platform)).days] == [CN_PRICE]
+        clock.at(start - timedelta(days=2))  # the clock jumps back two days: a send lands on that day
+        await platform.send_sms(tenant, PHONES[1:2], ["1234", "5"])
+        clock.at(start + timedelta(hours=17))
+        run = await deduct(platform)  # that day's usage is charged once; day 1 is not charged again
+        assert [(d.day, d.amount_minor) for d in run.days if d.accounts] == [
+            ((start - timedelta(days=2)).date(), CN_PRICE)
+        ]
+        assert start.date() not in [d.day for d in run.days]
+        clock.at(start + timedelta(days=5))  # a jump forward: days 2 to 5 are due, charged once each
+        run = await deduct(platform)
+        assert [d.day for d in run.days] == sorted(d.day for d in run.days)
+        charges = await platform.db.fetch(
+            "SELECT day, count(*) AS n FROM ledger WHERE kind = 'daily_charge' GROUP BY day"
+        )
+        assert all(r["n"] == 1 for r in charges)
+        assert await unreconciled(platform.db) == []
