@@ -116,6 +116,32 @@ def _kv(mapping: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def billing_line(figures: dict[str, Any]) -> str:
+    """The daily deduction's figures (bench/billing.py) as one sentence."""
+    seconds, repeat = figures.get("seconds"), figures.get("repeat_seconds")
+    line = (
+        f"Daily deduction: {fmt_num(figures.get('accounts'))} accounts charged in {_duration(seconds)} "
+        f"({fmt_num(figures.get('accounts_per_s'))} accounts/s); a repeat run: {_duration(repeat)}, charges nothing"
+    )
+    extras = []
+    if figures.get("seed_seconds") is not None:
+        extras.append(f"seeding {fmt_num(figures['seed_seconds'], 1)} s")
+    if figures.get("cleanup_seconds") is not None:
+        extras.append(f"clean-up {fmt_num(figures['cleanup_seconds'], 1)} s")
+    return line + (f" ({', '.join(extras)})" if extras else "") + "."
+
+
+def _duration(value: float | int | None) -> str:
+    """Seconds with one decimal, or milliseconds below 0.1 s (a no-op run takes milliseconds)."""
+    if value is None or isinstance(value, bool) or not math.isfinite(float(value)):
+        return NOT_MEASURED
+    number = float(value)
+    if number >= 0.1:
+        return f"{fmt_num(number, 1)} s"
+    ms = number * 1000
+    return f"{fmt_num(ms, 0 if ms >= 10 else 1)} ms"
+
+
 # --- results JSON ------------------------------------------------------------------------------------
 
 
@@ -249,7 +275,9 @@ def summary_markdown(results: dict[str, Any], chart_rel: str | None = None) -> s
     lines.append(f"- Scheduled work: {scheduled.get('note') or 'no note'}")
     for job in ("billing", "gate"):
         figures = scheduled.get(job)
-        if figures:
+        if job == "billing" and isinstance(figures, dict) and figures.get("accounts") is not None:
+            lines.append(f"  - {billing_line(figures)}")
+        elif figures:
             shown = _kv(figures) if isinstance(figures, dict) else str(figures)
             lines.append(f"  - {job}: {shown}")
     lines.append("")

@@ -48,7 +48,7 @@ async def deduct_day(
     """Charge every account its daily-settled usage of `day` (all but the international usage of accounts that
     settle it monthly), in ONE transaction. Mainland parts are drawn first from the account's packages valid
     that day, the one expiring first first; the rest is charged at the day's mainland price per part (the
-    value of package parts is rounded down, never in the platform's favour). A ledger entry per account (the
+    value of the package parts is rounded up: a fraction of a minor unit goes to the customer). A ledger entry per account (the
     unique key makes a repeat a no-op), the balances and standings, and the day marked done. None when the
     day was already done. A run killed midway rolls back whole; the next run does it all."""
     async with pool.acquire() as conn, conn.transaction():
@@ -82,7 +82,7 @@ async def deduct_day(
                 RETURNING p.account_id, d.take
             ), due AS (
                 SELECT n.account_id, COALESCE(c.parts, 0) AS package_parts,
-                       n.amount - COALESCE(n.cn_amount * c.parts / NULLIF(n.cn_parts, 0), 0) AS amount
+                       (n.amount - COALESCE(ceil(n.cn_amount * c.parts / NULLIF(n.cn_parts, 0)), 0))::bigint AS amount
                 FROM used n
                 LEFT JOIN (SELECT account_id, sum(take) AS parts FROM drawn GROUP BY account_id) c
                        USING (account_id)

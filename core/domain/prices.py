@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from core.domain.money import parse_amount
 from core.domain.phone import UNKNOWN_ISO
 
-MAX_ROWS = 1000
-
 
 @dataclass(frozen=True)
 class PriceRow:
@@ -30,7 +28,7 @@ class PriceFileError(ValueError):
 def parse_price_csv(text: str, *, exponent: int, currency: str) -> list[PriceRow]:
     """A CSV with a header `country,price[,currency]`: `CN,0.045`. The price is per part in the platform's
     currency (a `currency` column, if present, must name it). Duplicate countries, unknown columns, negative
-    or malformed prices and more than MAX_ROWS rows are refused."""
+    or malformed prices are refused, each reported with the line of the file it starts on."""
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if header[:2] != ["country", "price"] or not set(header) <= {"country", "price", "currency"}:
@@ -39,37 +37,39 @@ def parse_price_csv(text: str, *, exponent: int, currency: str) -> list[PriceRow
     problems: list[str] = []
     rows: list[PriceRow] = []
     seen: dict[str, int] = {}
-    for line, fields in enumerate(reader, start=2):
+    line = reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
+    for fields in reader:
+        record_line, line = line, reader.line_num + 1
         if not any(f.strip() for f in fields):
             continue
         if len(fields) != len(header):
-            problems.append(f"line {line}: expected {len(header)} fields, found {len(fields)}")
+            problems.append(f"line {record_line}: expected {len(header)} fields, found {len(fields)}")
             continue
         values = dict(zip(header, (f.strip() for f in fields), strict=True))
         iso = values["country"].upper()
         if not (iso == UNKNOWN_ISO or (len(iso) == 2 and iso.isascii() and iso.isalpha())):
-            problems.append(f"line {line}: {values['country']!r} is not a country code (ISO 3166, or DEF)")
+            problems.append(
+                f"line {record_line}: {values['country']!r} is not a country code (ISO 3166, or DEF)"
+            )
             continue
         if has_currency and values["currency"].upper() != currency:
             problems.append(
-                f"line {line}: currency {values['currency']!r}; this platform bills in {currency}"
+                f"line {record_line}: currency {values['currency']!r}; this platform bills in {currency}"
             )
             continue
         try:
             price = parse_amount(values["price"], exponent)
         except ValueError as exc:
-            problems.append(f"line {line}: {exc}")
+            problems.append(f"line {record_line}: {exc}")
             continue
         if price < 0:
-            problems.append(f"line {line}: a price cannot be negative")
+            problems.append(f"line {record_line}: a price cannot be negative")
             continue
         if iso in seen:
-            problems.append(f"line {line}: {iso} is already priced on line {seen[iso]}")
+            problems.append(f"line {record_line}: {iso} is already priced on line {seen[iso]}")
             continue
-        seen[iso] = line
+        seen[iso] = record_line
         rows.append(PriceRow(iso, price))
-    if len(rows) > MAX_ROWS:
-        problems.append(f"at most {MAX_ROWS} countries per file")
     if problems:
         raise PriceFileError(problems)
     if not rows:
