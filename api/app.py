@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from arq import create_pool
 
-from api import carrier_webhook, tencent_v3
+from api import carrier_webhook, health, tencent_v3
 from api.admin import setup_admin
 from api.context import STATE, ApiState
 from core.db.pool import create_pool as create_db_pool
@@ -33,10 +33,6 @@ async def _open_pools(app: web.Application) -> AsyncIterator[None]:
         await state.db.close()
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
     # Oversized bodies surface as HTTPRequestEntityTooLarge, answered in each dialect's own shape.
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -46,6 +42,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_get("/", tencent_v3.handle)
     app.router.add_post("/carrier/reports", carrier_webhook.reports)
     app.router.add_post("/carrier/replies", carrier_webhook.replies)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
     setup_admin(app)
     return app
