@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import cron
+from arq.cron import CronJob
 from arq.worker import Worker, func
 
 from core.db.pool import create_pool
@@ -20,8 +21,9 @@ from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
 from worker.jobs.billing import arrears_watch, daily_deduction
 from worker.jobs.callbacks import deliver_callbacks, new_session, purge_pull_queue, sweep_callbacks
+from worker.jobs.recorded import recorded
 from worker.jobs.send import send_batch
-from worker.jobs.upkeep import create_partitions, sweep_outbox, update_usual_volumes
+from worker.jobs.upkeep import create_partitions, purge_history, sweep_outbox, update_usual_volumes
 
 
 def http_connector(settings: Settings) -> Connector:
@@ -37,7 +39,7 @@ def http_connector(settings: Settings) -> Connector:
 Lifecycle = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _lifecycle(
+def lifecycle(
     settings: Settings, clock: Callable[[], float], connector_factory: Callable[[Settings], Connector]
 ) -> tuple[Lifecycle, Lifecycle]:
     async def on_startup(ctx: dict[str, Any]) -> None:
@@ -57,6 +59,35 @@ def _lifecycle(
     return on_startup, on_shutdown
 
 
+def cron_jobs() -> list[CronJob]:
+    """Every scheduled job, each recording its runs in cron_runs. All are idempotent and look at what is not
+    done yet, so a missed run catches up and `smsctl cron run NAME` may run one at any time."""
+    return [
+        cron(recorded(sweep_outbox), second=7, unique=True, run_at_startup=False),  # every minute
+        cron(recorded(create_partitions), hour={0, 12}, minute=5, second=0, unique=True),
+        cron(
+            recorded(update_usual_volumes),
+            hour={0, 6, 12, 18},
+            minute=20,
+            second=0,
+            unique=True,
+            run_at_startup=True,
+        ),
+        cron(recorded(sweep_callbacks), second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=False),
+        cron(recorded(purge_pull_queue), hour=3, minute=40, second=0, unique=True),  # daily
+        cron(recorded(purge_history), hour=3, minute=50, second=0, unique=True),  # daily
+        # Every 10 minutes: charges whatever days are due (the billing time, catch-up).
+        cron(
+            recorded(daily_deduction),
+            minute=set(range(0, 60, 10)),
+            second=30,
+            unique=True,
+            run_at_startup=True,
+        ),
+        cron(recorded(arrears_watch), second=45, unique=True),  # every minute
+    ]
+
+
 def build_worker(
     settings: Settings,
     *,
@@ -66,35 +97,16 @@ def build_worker(
     with_cron: bool = True,
     **overrides: Any,
 ) -> Worker:
-    startup, on_shutdown = _lifecycle(settings, clock, connector_factory)
+    startup, on_shutdown = lifecycle(settings, clock, connector_factory)
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         await startup(ctx)
         await create_partitions(ctx)
 
-    cron_jobs = (
-        [
-            cron(sweep_outbox, second=7, unique=True, run_at_startup=False),  # every minute
-            cron(create_partitions, hour={0, 12}, minute=5, second=0, unique=True),
-            cron(
-                update_usual_volumes,
-                hour={0, 6, 12, 18},
-                minute=20,
-                second=0,
-                unique=True,
-                run_at_startup=True,
-            ),
-            cron(sweep_callbacks, second={0, 10, 20, 30, 40, 50}, unique=True, run_at_startup=False),
-            cron(purge_pull_queue, hour=3, minute=40, second=0, unique=True),  # daily
-            cron(daily_deduction, minute=set(range(0, 60, 10)), second=30, unique=True, run_at_startup=True),
-            cron(arrears_watch, second=45, unique=True),  # every minute
-        ]
-        if with_cron
-        else []
-    )
+    jobs = cron_jobs() if with_cron else []
     options: dict[str, Any] = {
         "functions": [send_batch, raise_alarm],
-        "cron_jobs": cron_jobs,
+        "cron_jobs": jobs,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
@@ -122,7 +134,7 @@ def build_callback_worker(
 ) -> Worker:
     """The worker of the callback queue: at most callback_max_jobs deliveries at a time, each one
     application's queue in order. It does not handle signals: its process stops it with the main worker."""
-    on_startup, on_shutdown = _lifecycle(settings, clock, http_connector)
+    on_startup, on_shutdown = lifecycle(settings, clock, http_connector)
     options: dict[str, Any] = {
         # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
         # application is not dropped for an hour.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from core.db.cron_runs import purge_runs
 from core.db.intake import ensure_partitions
 from core.db.messages import find_stale_batches
 from core.db.messages import update_usual_volumes as update_usual_volumes_in_db
@@ -51,3 +52,12 @@ async def update_usual_volumes(ctx: dict[str, Any]) -> int:
     )
     log.info("usual daily volumes updated", apps=updated)
     return updated
+
+
+CRON_RUNS_RETENTION_DAYS = 14
+
+
+async def purge_history(ctx: dict[str, Any]) -> int:
+    """Daily: drop the record of scheduled-job runs older than two weeks."""
+    deps = get_deps(ctx)
+    return await purge_runs(deps.db, before=deps.now() - timedelta(days=CRON_RUNS_RETENTION_DAYS))

@@ -1,0 +1,77 @@
+"""Scheduled jobs are visible and safe (operations): `smsctl cron list` shows each job's schedule, next run
+and last run; `smsctl cron run NAME` runs one now, recorded as manual; every run, failed ones included, is
+recorded with its start, end and result."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from core.settings import Settings, environment_with
+from worker.carriers.http import HttpConnector
+from worker.deps import Deps
+from worker.jobs.recorded import recorded
+
+JOBS = {
+    "sweep_outbox", "create_partitions", "update_usual_volumes", "sweep_callbacks", "purge_pull_queue",
+    "purge_history", "daily_deduction", "arrears_watch",
+}  # fmt: skip
+
+
+async def smsctl(database_url: str, redis_url: str, *args: str) -> tuple[int, Any, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", *args,
+        env=environment_with(DATABASE_URL=database_url, REDIS_URL=redis_url, SMS_LOG_JSON="1"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, json.loads(out) if proc.returncode == 0 else None, err.decode()
+
+
+async def test_list_then_run_one_now_and_see_it_recorded(database_url: str, redis_url: str) -> None:
+    code, listed, _ = await smsctl(database_url, redis_url, "cron", "list")
+    assert code == 0
+    assert {j["job"] for j in listed} == JOBS
+    for job in listed:
+        assert job["last_run"] is None
+        assert datetime.fromisoformat(job["next_run"]) > datetime.now(UTC)
+    by_name = {j["job"]: j for j in listed}
+    assert by_name["arrears_watch"]["schedule"] == {"second": 45}
+
+    code, ran, _ = await smsctl(database_url, redis_url, "cron", "run", "sweep_outbox")
+    assert (code, ran) == (0, {"job": "sweep_outbox", "result": 0})
+    code, listed, _ = await smsctl(database_url, redis_url, "cron", "list")
+    last = {j["job"]: j["last_run"] for j in listed}["sweep_outbox"]
+    assert (last["trigger"], last["ok"], last["result"], last["error"]) == ("manual", True, 0, "")
+    assert last["finished_at"] >= last["started_at"]
+
+    code, _, err = await smsctl(database_url, redis_url, "cron", "run", "no_such_job")
+    assert code != 0 and "no such job" in err and "Traceback" not in err
+
+
+async def test_a_failing_run_is_recorded_with_its_error_and_still_raises(db: asyncpg.Pool) -> None:
+    async def broken_job(ctx: dict[str, Any]) -> int:
+        raise RuntimeError("disk on fire")
+
+    settings = Settings(database_url="unused", redis_url="unused")
+    deps = Deps(
+        settings=settings,
+        db=db,
+        connector=HttpConnector("http://127.0.0.1:9", "t", pool_size=1),
+        clock=time.time,
+    )
+    job = recorded(broken_job)
+    assert job.__qualname__.endswith("broken_job")  # arq names the cron job after it
+    with pytest.raises(RuntimeError):
+        await job({"deps": deps})
+    row = await db.fetchrow("SELECT job, trigger, ok, error, finished_at FROM cron_runs")
+    assert (row["job"], row["trigger"], row["ok"]) == ("broken_job", "schedule", False)
+    assert row["error"] == "RuntimeError: disk on fire" and row["finished_at"] is not None
