@@ -3,6 +3,7 @@ action names an SmsSdkAppId, which must belong to the caller's account."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,36 +73,37 @@ class _ByNumber:
         self.phone = phone.e164
 
 
-async def pull_send_status_by_number(call: Call, request_id: str) -> Result:
-    q = _ByNumber(call)
-    app = await _owned_app(call)
-    rows = await report_feed.statuses_by_phone(
-        call.state.pool(),
-        app,
-        q.phone,
-        begin=q.window.begin,
-        end=q.window.end,
-        limit=q.limit,
-        offset=q.offset,
-    )
-    out = [pull_status(r) for r in rows]
-    return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+def _pull_by_number(
+    lookup: Callable[..., Awaitable[list[dict[str, Any]]]],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+    field: str,
+) -> ActionHandler:
+    """PullSmsSendStatusByPhoneNumber / PullSmsReplyStatusByPhoneNumber: the same parameters, one lookup."""
+
+    async def handle(call: Call, request_id: str) -> Result:
+        q = _ByNumber(call)
+        app = await _owned_app(call)
+        rows = await lookup(
+            call.state.pool(),
+            app,
+            q.phone,
+            begin=q.window.begin,
+            end=q.window.end,
+            limit=q.limit,
+            offset=q.offset,
+        )
+        out = [render(r) for r in rows]
+        return envelope(request_id, {field: out}), {"app": app, "code": "Ok", "items": len(out)}
+
+    return handle
 
 
-async def pull_reply_status_by_number(call: Call, request_id: str) -> Result:
-    q = _ByNumber(call)
-    app = await _owned_app(call)
-    rows = await report_feed.replies_by_phone(
-        call.state.pool(),
-        app,
-        q.phone,
-        begin=q.window.begin,
-        end=q.window.end,
-        limit=q.limit,
-        offset=q.offset,
-    )
-    out = [pull_reply(r) for r in rows]
-    return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+pull_send_status_by_number = _pull_by_number(
+    report_feed.statuses_by_phone, pull_status, "PullSmsSendStatusSet"
+)
+pull_reply_status_by_number = _pull_by_number(
+    report_feed.replies_by_phone, pull_reply, "PullSmsReplyStatusSet"
+)
 
 
 # SendRecord.SendStatus (spec 6.21): 1 submit failed, 2 delivered, 3 sending, 4 delivery failed.

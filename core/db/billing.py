@@ -48,72 +48,43 @@ async def deduct_day(
     """Charge every account its daily-settled usage of `day` (all but the international usage of accounts that
     settle it monthly), in ONE transaction. Mainland parts are drawn first from the account's packages valid
     that day, the one expiring first first; the rest is charged at the day's mainland price per part (the
-    value of the package parts is rounded up: a fraction of a minor unit goes to the customer). A ledger entry per account (the
-    unique key makes a repeat a no-op), the balances and standings, and the day marked done. None when the
-    day was already done. A run killed midway rolls back whole; the next run does it all."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _DEDUCTION_LOCK)
-        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM billing_days WHERE day = $1)", day):
-            return None
-        rows = await conn.fetch(
-            f"""
-            WITH used AS (
-                SELECT u.account_id, sum(u.amount_minor) AS amount,
-                       COALESCE(sum(u.parts) FILTER (WHERE NOT u.international), 0) AS cn_parts,
-                       COALESCE(sum(u.amount_minor) FILTER (WHERE NOT u.international), 0) AS cn_amount
-                FROM usage_daily u JOIN accounts a ON a.id = u.account_id
-                WHERE u.day = $1 AND NOT u.monthly AND NOT a.system
-                GROUP BY u.account_id
-            ), available AS (
-                -- Deductions are serialized by the advisory lock; nothing else changes parts_used.
-                SELECT p.id, p.account_id, p.parts_total - p.parts_used AS remaining,
-                       COALESCE(sum(p.parts_total - p.parts_used) OVER (
-                           PARTITION BY p.account_id ORDER BY p.valid_until, p.id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-                FROM sms_packages p JOIN used n ON n.account_id = p.account_id AND n.cn_parts > 0
-                WHERE p.parts_used < p.parts_total
-                  AND p.valid_from < (($1::date + 1)::timestamp AT TIME ZONE $3)
-                  AND p.valid_until > ($1::date::timestamp AT TIME ZONE $3)
-            ), drawn AS (
-                UPDATE sms_packages p SET parts_used = p.parts_used + d.take
-                FROM (SELECT a.id, LEAST(a.remaining, GREATEST(n.cn_parts - a.before, 0)) AS take
-                      FROM available a JOIN used n USING (account_id)) d
-                WHERE p.id = d.id AND d.take > 0
-                RETURNING p.account_id, d.take
-            ), due AS (
-                SELECT n.account_id, COALESCE(c.parts, 0) AS package_parts,
-                       (n.amount - COALESCE(ceil(n.cn_amount * c.parts / NULLIF(n.cn_parts, 0)), 0))::bigint AS amount
-                FROM used n
-                LEFT JOIN (SELECT account_id, sum(take) AS parts FROM drawn GROUP BY account_id) c
-                       USING (account_id)
-            ), charged AS (
-                INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
-                SELECT account_id, 'daily_charge', -amount, $1, $2,
-                       'usage of ' || $1::text
-                       || CASE WHEN package_parts > 0 THEN ', ' || package_parts || ' parts from packages' ELSE '' END
-                FROM due WHERE amount <> 0
-                ORDER BY account_id
-                ON CONFLICT (account_id, kind, day) WHERE kind IN ('daily_charge', 'monthly_charge') DO NOTHING
-                RETURNING account_id, amount_minor
-            )
-            UPDATE accounts a SET balance_minor = a.balance_minor + c.amount_minor,
-                {_STANDING.format(new="a.balance_minor + c.amount_minor", now="$2::timestamptz")}
-            FROM charged c WHERE a.id = c.account_id
-            RETURNING a.id, c.amount_minor, a.status, a.arrears_since = $2 AS entered_arrears
-            """,  # noqa: S608 - a fixed fragment, values are parameters
-            day,
-            now,
-            timezone,
-        )
-        total = -sum(int(r["amount_minor"]) for r in rows)
-        await conn.execute(
-            "INSERT INTO billing_days (day, charged_at, accounts, amount_minor) VALUES ($1, $2, $3, $4)",
-            day,
-            now,
-            len(rows),
-            total,
-        )
-    return DayCharged(day, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
+    value of the package parts is rounded up: a fraction of a minor unit goes to the customer). A ledger
+    entry per account (the unique key makes a repeat a no-op), the balances and standings, and the day
+    marked done. None when the day was already done. A run killed midway rolls back whole; the next run does
+    it all."""
+    due = """
+        WITH used AS (
+            SELECT u.account_id, sum(u.amount_minor) AS amount,
+                   COALESCE(sum(u.parts) FILTER (WHERE NOT u.international), 0) AS cn_parts,
+                   COALESCE(sum(u.amount_minor) FILTER (WHERE NOT u.international), 0) AS cn_amount
+            FROM usage_daily u JOIN accounts a ON a.id = u.account_id
+            WHERE u.day = $1 AND NOT u.monthly AND NOT a.system
+            GROUP BY u.account_id
+        ), available AS (
+            -- Deductions are serialized by the advisory lock; nothing else changes parts_used.
+            SELECT p.id, p.account_id, p.parts_total - p.parts_used AS remaining,
+                   COALESCE(sum(p.parts_total - p.parts_used) OVER (
+                       PARTITION BY p.account_id ORDER BY p.valid_until, p.id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM sms_packages p JOIN used n ON n.account_id = p.account_id AND n.cn_parts > 0
+            WHERE p.parts_used < p.parts_total
+              AND p.valid_from < (($1::date + 1)::timestamp AT TIME ZONE $3)
+              AND p.valid_until > ($1::date::timestamp AT TIME ZONE $3)
+        ), drawn AS (
+            UPDATE sms_packages p SET parts_used = p.parts_used + d.take
+            FROM (SELECT a.id, LEAST(a.remaining, GREATEST(n.cn_parts - a.before, 0)) AS take
+                  FROM available a JOIN used n USING (account_id)) d
+            WHERE p.id = d.id AND d.take > 0
+            RETURNING p.account_id, d.take
+        ), due AS (
+            SELECT n.account_id,
+                   (n.amount - COALESCE(ceil(n.cn_amount * c.parts / NULLIF(n.cn_parts, 0)), 0))::bigint AS amount,
+                   'usage of ' || $1::text || CASE WHEN c.parts > 0
+                       THEN ', ' || c.parts || ' parts from packages' ELSE '' END AS note
+            FROM used n
+            LEFT JOIN (SELECT account_id, sum(take) AS parts FROM drawn GROUP BY account_id) c
+                   USING (account_id)"""
+    return await _charge(pool, "daily_charge", "billing_days", "day", due, day, now, timezone)
 
 
 async def charged_months(db: Db, *, since: date) -> set[date]:
@@ -125,21 +96,38 @@ async def deduct_month(pool: asyncpg.Pool, first: date, last: date, *, now: date
     """Charge the month [first, last] of international usage settled monthly (P3): one `monthly_charge` per
     account (day = the month's first day), the same standing rules as the daily deduction, in ONE
     transaction; None when the month was done already."""
+    due = """
+        WITH due AS (
+            SELECT u.account_id, sum(u.amount_minor) AS amount,
+                   'international usage of ' || to_char($1::date, 'YYYY-MM') AS note
+            FROM usage_daily u JOIN accounts a ON a.id = u.account_id
+            WHERE u.day BETWEEN $1 AND $3 AND u.monthly AND NOT a.system
+            GROUP BY u.account_id"""
+    return await _charge(pool, "monthly_charge", "billing_months", "month", due, first, now, last)
+
+
+async def _charge(
+    pool: asyncpg.Pool,
+    kind: str,
+    done_table: str,
+    done_key: str,
+    due: str,
+    key: date,
+    now: datetime,
+    extra: Any,
+) -> DayCharged | None:
+    """The common tail of the deductions: under the deduction lock, unless `key` is done already, charge
+    what the CTE `due` (account_id, amount, note; parameters $1 key, $2 now, $3 extra) says, one ledger entry
+    per account, the balances and standings, and mark `key` done, in ONE transaction."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _DEDUCTION_LOCK)
-        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM billing_months WHERE month = $1)", first):
+        if await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {done_table} WHERE {done_key} = $1)", key):  # noqa: S608 - fixed names
             return None
         rows = await conn.fetch(
-            f"""
-            WITH due AS (
-                SELECT u.account_id, sum(u.amount_minor) AS amount
-                FROM usage_daily u JOIN accounts a ON a.id = u.account_id
-                WHERE u.day BETWEEN $1 AND $3 AND u.monthly AND NOT a.system
-                GROUP BY u.account_id HAVING sum(u.amount_minor) <> 0
+            f"""{due}
             ), charged AS (
                 INSERT INTO ledger (account_id, kind, amount_minor, day, created_at, note)
-                SELECT account_id, 'monthly_charge', -amount, $1, $2, 'international usage of '
-                       || to_char($1::date, 'YYYY-MM') FROM due
+                SELECT account_id, '{kind}', -amount, $1, $2, note FROM due WHERE amount <> 0
                 ORDER BY account_id
                 ON CONFLICT (account_id, kind, day) WHERE kind IN ('daily_charge', 'monthly_charge') DO NOTHING
                 RETURNING account_id, amount_minor
@@ -148,20 +136,20 @@ async def deduct_month(pool: asyncpg.Pool, first: date, last: date, *, now: date
                 {_STANDING.format(new="a.balance_minor + c.amount_minor", now="$2::timestamptz")}
             FROM charged c WHERE a.id = c.account_id
             RETURNING a.id, c.amount_minor, a.status, a.arrears_since = $2 AS entered_arrears
-            """,  # noqa: S608 - a fixed fragment, values are parameters
-            first,
+            """,  # noqa: S608 - fixed fragments and names, values are parameters
+            key,
             now,
-            last,
+            extra,
         )
         total = -sum(int(r["amount_minor"]) for r in rows)
         await conn.execute(
-            "INSERT INTO billing_months (month, charged_at, accounts, amount_minor) VALUES ($1, $2, $3, $4)",
-            first,
+            f"INSERT INTO {done_table} ({done_key}, charged_at, accounts, amount_minor) VALUES ($1, $2, $3, $4)",  # noqa: S608 - fixed names
+            key,
             now,
             len(rows),
             total,
         )
-    return DayCharged(first, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
+    return DayCharged(key, len(rows), total, [r["id"] for r in rows if r["entered_arrears"]])
 
 
 async def set_intl_settlement(db: Db, account_id: int, settlement: str) -> bool:
