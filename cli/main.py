@@ -15,6 +15,7 @@ import click
 
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
+from cli.cron import cron
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
@@ -59,9 +60,16 @@ def migrate(settings: Settings) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
+@click.option(
+    "--processes", type=click.IntRange(1), default=1, help="API processes sharing the port (SO_REUSEPORT)."
+)
 @click.pass_obj
-def api(settings: Settings, host: str | None, port: int | None) -> None:
+def api(settings: Settings, host: str | None, port: int | None, processes: int) -> None:
     """Serve the customer APIs and the carrier webhook."""
+    if processes > 1:
+        from cli.processes import supervise_api
+
+        sys.exit(supervise_api(settings, processes, host=host, port=port))
     from aiohttp import web
 
     from api.app import create_app
@@ -73,6 +81,7 @@ def api(settings: Settings, host: str | None, port: int | None) -> None:
         host=host or s.api_host,
         port=port or s.api_port,
         reuse_port=s.api_reuse_port or None,
+        shutdown_timeout=s.shutdown_grace_s,  # requests in flight get the grace period to finish
         print=None,
         access_log=None,
     )
@@ -80,16 +89,37 @@ def api(settings: Settings, host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
+@click.option("--processes", type=click.IntRange(1), default=1, help="Worker processes under one supervisor.")
+@click.option("--check", is_flag=True, help="Exit 0 if live workers keep their health keys, else 1.")
 @click.pass_obj
-def worker(settings: Settings, burst: bool) -> None:
+def worker(settings: Settings, burst: bool, processes: int, check: bool) -> None:
     """Run the arq workers: send batches and the scheduled jobs, and, on their own queue, customer callbacks."""
+    if check:
+        from cli.processes import live_workers
+
+        live = asyncio.run(live_workers(resolve(settings).settings.redis_url))
+        emit({"live": live, "interval_s": settings.worker_health_interval_s})
+        sys.exit(0 if live["main"] and live["callbacks"] else 1)
+    if processes > 1:
+        if burst:
+            raise click.UsageError("--burst runs one process (a supervisor would restart a finished worker)")
+        from cli.processes import supervise_workers
+
+        sys.exit(supervise_workers(settings, processes))
+    from cli.processes import GracefulStop
     from worker.main import build_callback_worker, build_worker
 
     runtime = resolve(settings)
 
     async def run() -> None:
-        main_worker = build_worker(runtime.settings, burst=burst)
+        # On SIGTERM/SIGINT both workers stop taking jobs and running ones get shutdown_grace_s to finish; one
+        # still running then is cancelled, and retried whole later (its claim keeps it from a double send).
+        grace_s = runtime.settings.shutdown_grace_s
+        main_worker = build_worker(runtime.settings, burst=burst, job_completion_wait=grace_s)
         callback_worker = build_callback_worker(runtime.settings, burst=burst)
+        stop = GracefulStop(main_worker, callback_worker, grace_s)
+        if not burst:
+            stop.install()
         # In burst mode the callbacks go last, so they include those queued by the send jobs.
         callbacks = None if burst else asyncio.create_task(callback_worker.async_run())
         try:
@@ -100,6 +130,7 @@ def worker(settings: Settings, burst: bool) -> None:
             pass  # arq's own SIGINT/SIGTERM handler cancels the main task: a normal stop
         finally:
             if callbacks is not None:
+                await stop.drain_callbacks()
                 callbacks.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await callbacks
@@ -434,6 +465,7 @@ main.add_command(review)
 main.add_command(words)
 main.add_command(stats)
 main.add_command(prices)
+main.add_command(cron)
 account.add_command(recharge)
 account.add_command(statement)
 account.add_command(settlement)

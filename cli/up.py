@@ -1,15 +1,12 @@
 """`smsctl up` / `make run`: the whole platform on one machine for development. Starts (or reuses) embedded
 Postgres and Redis, migrates, seeds a demo tenant, then runs the simulator, the API and a worker as child
-processes until Ctrl-C, when it stops them all."""
+processes under the supervisor of `smsctl worker --processes` (a child that crashes is restarted) until Ctrl-C,
+when it stops them all."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ import asyncpg
 import click
 
 from cli.runtime import resolve
+from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
 from core.db import admin
 from core.db.migrate import migrate
 from core.settings import Settings, environment_with
@@ -86,46 +84,31 @@ def run_stack(settings: Settings) -> int:
     simulator_url = f"http://{s.simulator_host}:{s.simulator_port}"
     # The worker sends to the simulator started here, wherever its port is.
     env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SMS_CARRIER_URL=simulator_url)
-    smsctl = [sys.executable, "-m", "cli"]
-    children = {
-        "simulator": subprocess.Popen([*smsctl, "simulator"], env=env),  # noqa: S603 - our own CLI
-        "api": subprocess.Popen([*smsctl, "api"], env=env),  # noqa: S603
-        "worker": subprocess.Popen([*smsctl, "worker"], env=env),  # noqa: S603
-    }
-    stopping = False
-
-    def stop(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = 0
-    announced = False
+    children = [ChildSpec.smsctl(name, name, env=env) for name in ("simulator", "api", "worker")]
+    supervisor = Supervisor(children, grace_s=s.shutdown_grace_s + STOP_MARGIN_S)
     try:
-        while not stopping:
-            if not announced and _answers(s.api_url + "/healthz"):
-                _banner(demo, s)  # only once the API answers, so the first request does not hit a closed port
-                announced = True
-            for name, proc in children.items():
-                if proc.poll() is not None:
-                    click.echo(f"smsctl up: {name} exited with {proc.returncode}; stopping", err=True)
-                    stopping, code = True, 1
-            time.sleep(0.2)
+        return asyncio.run(_serve_with_banner(supervisor, demo, s))
     finally:
-        for proc in children.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in children.values():
-            try:
-                proc.wait(max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
         runtime.stop()
         click.echo("smsctl up: stopped", err=True)
-    return code
+
+
+async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], s: Settings) -> int:
+    """The supervisor runs the children (restarting one that crashes); the banner is printed once the API
+    answers, so the first request does not hit a closed port."""
+
+    async def announce() -> None:
+        while True:
+            if await asyncio.to_thread(_answers, s.api_url + "/healthz"):
+                _banner(demo, s)
+                return
+            await asyncio.sleep(0.2)
+
+    banner = asyncio.create_task(announce())
+    try:
+        return await supervisor.serve()
+    finally:
+        banner.cancel()
 
 
 def _answers(url: str) -> bool:

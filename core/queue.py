@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,6 +16,15 @@ DELIVER_CALLBACKS = "deliver_callbacks"
 # Customer callbacks have a queue (and worker) of their own: a slow customer endpoint must never hold the
 # job slots that send batches need.
 CALLBACK_QUEUE = "arq:callbacks"
+
+
+HEALTH_PREFIX = "arq:health-check"
+
+
+def health_check_key(role: str) -> str:
+    """Each worker process keeps its own health key alive (`role` main or callbacks), so `smsctl worker
+    --check` and `smsctl status` can count the live ones."""
+    return f"{HEALTH_PREFIX}:{role}:{socket.gethostname()}:{os.getpid()}"
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -78,7 +78,14 @@ class Settings:
     outbox_stale_after_s: int = 60
     # A claim (`sending`) older than this is considered abandoned by a dead worker.
     claim_lease_s: int = 180
+    # Each worker process refreshes its health key this often (it expires a second later): `smsctl worker
+    # --check` fails within this many seconds of a worker dying or hanging.
+    worker_health_interval_s: int = 10
     partitions_ahead_days: int = 3
+    # Shutdown (SIGTERM/SIGINT): a worker stops taking jobs and lets running ones finish for this long (an API
+    # process its requests in flight) before cancelling them; a job cancelled so is retried whole later.
+    # `--processes N` supervisors SIGKILL a child still running a few seconds after that; 0 means no wait.
+    shutdown_grace_s: float = 30.0
 
     # Customer callbacks (B2, B3): status reports and replies POSTed to the application's URLs.
     # One request may take this long (connect to answer) before it counts as failed.

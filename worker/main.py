@@ -13,7 +13,7 @@ from arq.cron import CronJob
 from arq.worker import Worker, func
 
 from core.db.pool import create_pool
-from core.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, redis_settings
+from core.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
 from core.settings import Settings
 from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
@@ -118,7 +118,8 @@ def build_worker(
         "keep_result": 3600,
         "burst": burst,
         "handle_signals": not burst,
-        "health_check_interval": 10,
+        "health_check_interval": settings.worker_health_interval_s,
+        "health_check_key": health_check_key("main"),
         **overrides,
     }
     assert send_batch.__name__ == SEND_BATCH
@@ -150,7 +151,8 @@ def build_callback_worker(
         "keep_result": 0,
         "burst": burst,
         "handle_signals": False,
-        "health_check_interval": 10,
+        "health_check_interval": settings.worker_health_interval_s,
+        "health_check_key": health_check_key("callbacks"),
         **overrides,
     }
     assert deliver_callbacks.__name__ == DELIVER_CALLBACKS
