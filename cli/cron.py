@@ -39,27 +39,30 @@ def cron() -> None:
     """The scheduled jobs the workers run."""
 
 
+async def cron_overview(db: Any) -> list[dict[str, Any]]:
+    """Each scheduled job: its schedule (worker local time), next run, and its last run."""
+    jobs = _jobs()
+    runs = await last_runs(db, [_name(j) for j in jobs])
+    now = datetime.now().astimezone()
+    return [
+        {
+            "job": _name(job),
+            "schedule": _schedule(job),
+            "next_run": next_cron(
+                now.replace(tzinfo=None), month=job.month, day=job.day, weekday=job.weekday,
+                hour=job.hour, minute=job.minute, second=job.second, microsecond=job.microsecond,
+            ).replace(tzinfo=now.tzinfo).isoformat(),
+            "last_run": runs[_name(job)].to_json() if _name(job) in runs else None,
+        }
+        for job in jobs
+    ]  # fmt: skip
+
+
 @cron.command("list")
 @click.pass_obj
 def cron_list(settings: Settings) -> None:
     """Each job: its schedule (worker local time), next run, and its last run's start, end, result."""
-    jobs = _jobs()
-    runs = with_db(settings, lambda db: last_runs(db, [_name(j) for j in jobs]))
-    now = datetime.now().astimezone()
-    emit(
-        [
-            {
-                "job": _name(job),
-                "schedule": _schedule(job),
-                "next_run": next_cron(
-                    now.replace(tzinfo=None), month=job.month, day=job.day, weekday=job.weekday,
-                    hour=job.hour, minute=job.minute, second=job.second, microsecond=job.microsecond,
-                ).replace(tzinfo=now.tzinfo).isoformat(),
-                "last_run": runs[_name(job)].to_json() if _name(job) in runs else None,
-            }
-            for job in jobs
-        ]
-    )  # fmt: skip
+    emit(with_db(settings, cron_overview))
 
 
 @cron.command("run")

@@ -19,6 +19,7 @@ from cli.cron import cron
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
+from cli.status import status
 from core.db import admin
 from core.db.migrate import migrate as apply_migrations
 from core.db.records import export_csv, search_records
@@ -466,6 +467,7 @@ main.add_command(words)
 main.add_command(stats)
 main.add_command(prices)
 main.add_command(cron)
+main.add_command(status)
 account.add_command(recharge)
 account.add_command(statement)
 account.add_command(settlement)

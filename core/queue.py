@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
 
@@ -71,3 +72,25 @@ async def enqueue_callbacks(redis: ArqRedis, sdk_app_ids: Iterable[str]) -> None
 
 def callbacks_job_id(sdk_app_id: str) -> str:
     return f"callbacks:{sdk_app_id}"
+
+
+IN_PROGRESS_PREFIX = "arq:in-progress:"
+
+
+async def queue_overview(redis: Any, *, now_ms: float) -> dict[str, Any]:
+    """Depth and oldest due job's age of the send and callback queues, and jobs running now."""
+    queues = {"send": "arq:queue", "callbacks": CALLBACK_QUEUE}
+    async with redis.pipeline(transaction=False) as pipe:
+        for name in queues.values():
+            pipe.zcard(name)
+            pipe.zrange(name, 0, 0, withscores=True)
+        answers = await pipe.execute()
+    overview: dict[str, Any] = {}
+    for i, label in enumerate(queues):
+        depth, oldest = answers[2 * i], answers[2 * i + 1]
+        overview[label] = {
+            "depth": int(depth),
+            "oldest_age_s": round(max(0.0, (now_ms - float(oldest[0][1])) / 1000), 1) if oldest else None,
+        }
+    overview["in_progress"] = len([k async for k in redis.scan_iter(f"{IN_PROGRESS_PREFIX}*", count=1000)])
+    return overview
