@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from arq import create_pool
 
-from api import carrier_webhook, health, tencent_v3
+from api import carrier_webhook, health, metrics, tencent_v3
 from api.admin import setup_admin
 from api.context import STATE, ApiState
 from core.db.pool import create_pool as create_db_pool
@@ -44,5 +44,6 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_post("/carrier/replies", carrier_webhook.replies)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics.metrics)
     setup_admin(app)
     return app

@@ -15,6 +15,7 @@ from core.db.messages import DeliveryReport, apply_reports
 from core.db.replies import IncomingReply, record_replies
 from core.domain.phone import normalize_phone
 from core.domain.replies import ATTRIBUTION_WINDOW, is_unsubscribe, stored_text
+from core.metrics import MESSAGES, country
 from core.queue import enqueue_callbacks
 
 MAX_REPORTS_PER_REQUEST = 5000
@@ -53,6 +54,8 @@ async def reports(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError):
         return _bad("malformed reports batch")
     applied = await apply_reports(state.pool(), parsed)
+    for (iso, delivered), n in applied.outcomes.items():
+        MESSAGES.labels("delivered" if delivered else "failed", country(iso)).inc(n)
     await _start_callbacks(state, applied.callback_apps)
     log.info("carrier reports", received=len(parsed), applied=applied.count)
     return web.json_response({"result": 0, "applied": applied.count})

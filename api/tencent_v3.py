@@ -21,6 +21,7 @@ from core.domain import tc3
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendPlan, SendRequest
+from core.metrics import API_REQUEST_SECONDS, API_REQUESTS
 from core.send import accept_send
 
 VERSION = "2021-01-11"
@@ -46,7 +47,11 @@ async def handle(request: web.Request) -> web.Response:
         bound.exception("request failed")
         response = error_envelope(request_id, Rejection(Code.INTERNAL_ERROR))
         outcome = {"code": Code.INTERNAL_ERROR.value}
-    bound.info("request", ms=round((time.perf_counter() - started) * 1000, 2), **outcome)
+    elapsed = time.perf_counter() - started
+    label = action if action in KNOWN_ACTIONS else "other"  # the header is the client's: bound the label
+    API_REQUESTS.labels(label, str(outcome.get("code", "Ok"))).inc()
+    API_REQUEST_SECONDS.labels(label).observe(elapsed)
+    bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
     return response
 
 
@@ -283,3 +288,4 @@ PLANNED_ACTIONS = frozenset(
         "ReportConversion", "SendMultiGlobalSms",
     }
 )  # fmt: skip
+KNOWN_ACTIONS = frozenset({"SendSms", *ACTIONS, *PLANNED_ACTIONS})

@@ -74,9 +74,11 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
     from aiohttp import web
 
     from api.app import create_app
+    from core.metrics import serve_metrics
 
     runtime = resolve(settings)
     s = runtime.settings
+    serve_metrics(s.api_metrics_port, s.metrics_host)
     web.run_app(
         create_app(s),
         host=host or s.api_host,
@@ -108,9 +110,11 @@ def worker(settings: Settings, burst: bool, processes: int, check: bool) -> None
 
         sys.exit(supervise_workers(settings, processes))
     from cli.processes import GracefulStop
+    from core.metrics import serve_metrics
     from worker.main import build_callback_worker, build_worker
 
     runtime = resolve(settings)
+    serve_metrics(runtime.settings.worker_metrics_port, runtime.settings.metrics_host)
 
     async def run() -> None:
         # On SIGTERM/SIGINT both workers stop taking jobs and running ones get shutdown_grace_s to finish; one

@@ -54,7 +54,14 @@ def supervise_workers(settings: Settings, processes: int) -> int:
     runtime = resolve(settings)  # embedded servers start here once, not racing in N children
     try:
         env = _child_environment(runtime.settings)
-        children = [ChildSpec.smsctl(f"worker-{i}", "worker", env=env) for i in range(1, processes + 1)]
+        children = [
+            ChildSpec.smsctl(
+                f"worker-{i}",
+                "worker",
+                env={**env, **metrics_port_env("WORKER", runtime.settings.worker_metrics_port, i)},
+            )
+            for i in range(1, processes + 1)
+        ]
         return Supervisor(children, grace_s=runtime.settings.shutdown_grace_s + STOP_MARGIN_S).run()
     finally:
         runtime.stop()
@@ -66,10 +73,25 @@ def supervise_api(settings: Settings, processes: int, *, host: str | None, port:
     try:
         env = _child_environment(runtime.settings, SMS_API_REUSE_PORT="1")
         args = ["api", *(["--host", host] if host else []), *(["--port", str(port)] if port else [])]
-        children = [ChildSpec.smsctl(f"api-{i}", *args, env=env) for i in range(1, processes + 1)]
+        children = [
+            ChildSpec.smsctl(
+                f"api-{i}",
+                *args,
+                env={**env, **metrics_port_env("API", runtime.settings.api_metrics_port, i)},
+            )
+            for i in range(1, processes + 1)
+        ]
         return Supervisor(children, grace_s=runtime.settings.shutdown_grace_s + STOP_MARGIN_S).run()
     finally:
         runtime.stop()
+
+
+def metrics_port_env(role: str, base_port: int, index: int) -> dict[str, str]:
+    """Child `index` (1-based) of a role (WORKER, API) serves its metrics on base_port + index - 1, so N
+    children on one host never collide; nothing when that role's metrics port is off (0)."""
+    if base_port <= 0:
+        return {}
+    return {f"SMS_{role}_METRICS_PORT": str(base_port + index - 1)}
 
 
 def _child_environment(settings: Settings, **extra: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from core.domain.billing import (
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendRequest
 from core.gate import Gate
+from core.metrics import billing_run
 from core.send import accept_send
 from core.settings import Settings
 
@@ -38,6 +39,7 @@ class DeductionRun:
     notices: int = 0
 
 
+@billing_run("daily_deduction")
 async def run_daily_deduction(
     pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
 ) -> DeductionRun:
@@ -118,6 +120,7 @@ async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Se
     return sent
 
 
+@billing_run("arrears_watch")
 async def run_arrears_watch(
     pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
 ) -> list[int]:

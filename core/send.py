@@ -18,6 +18,7 @@ from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
 from core.gate import Gate, GateRequest
 from core.limit_alarms import check_volume, count_limit_refusals
+from core.metrics import count_messages, count_refusals
 from core.queue import enqueue_send_batch
 from core.settings import Settings
 
@@ -69,6 +70,7 @@ async def accept_send(
             if p.iso not in context.intl_countries and p.e164 not in refused
         }
     plan = plan.refuse(refused)
+    count_refusals(refused.values())
     assert context.app is not None and context.template is not None  # plan_send refuses otherwise
     if not plan.accepted:
         return await _refused_outright(plan, db, account.id, context.app.sdk_app_id, now)
@@ -86,6 +88,7 @@ async def accept_send(
         )
     )
     plan = plan.refuse(decision.refused)
+    count_refusals(decision.refused.values())
     try:
         if decision.refused:
             await count_limit_refusals(
@@ -128,6 +131,8 @@ async def accept_send(
         await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
     except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
         log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc))
+    count_messages("accepted", (p.iso for p in plan.accepted))
+    count_messages("refused", (r.iso_code for r in plan.results if not r.accepted))
     return SendOutcome(plan, batch.serials)
 
 
@@ -136,4 +141,5 @@ async def _refused_outright(
 ) -> SendOutcome:
     """No number was accepted: nothing to record but the request in the statistics (its one statement)."""
     await count_requests(db, account_id, sdk_app_id, datetime.fromtimestamp(now, UTC), plan.counts())
+    count_messages("refused", (r.iso_code for r in plan.results))
     return SendOutcome(plan, {})

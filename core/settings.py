@@ -81,6 +81,14 @@ class Settings:
     # Each worker process refreshes its health key this often (it expires a second later): `smsctl worker
     # --check` fails within this many seconds of a worker dying or hanging.
     worker_health_interval_s: int = 10
+    # Each worker process serves its Prometheus metrics on this port (0: off); `smsctl worker --processes N`
+    # gives its children this port, the next one, ... (port + i - 1 for child i).
+    worker_metrics_port: int = 0
+    # Each API process answers GET /metrics on the API port; with `smsctl api --processes N` that reaches one
+    # child, so each child can also serve its own metrics on this port + i - 1 (0: off).
+    api_metrics_port: int = 0
+    # Where the per-process metrics ports listen (not the API's /metrics).
+    metrics_host: str = "127.0.0.1"
     partitions_ahead_days: int = 3
     # Shutdown (SIGTERM/SIGINT): a worker stops taking jobs and lets running ones finish for this long (an API
     # process its requests in flight) before cancelling them; a job cancelled so is retried whole later.

@@ -21,6 +21,7 @@ from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
 from worker.jobs.billing import arrears_watch, daily_deduction
 from worker.jobs.callbacks import deliver_callbacks, new_session, purge_pull_queue, sweep_callbacks
+from worker.jobs.measured import measured, measured_cron
 from worker.jobs.recorded import recorded
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import create_partitions, purge_history, sweep_outbox, update_usual_volumes
@@ -103,9 +104,9 @@ def build_worker(
         await startup(ctx)
         await create_partitions(ctx)
 
-    jobs = cron_jobs() if with_cron else []
+    jobs = [measured_cron(job) for job in cron_jobs()] if with_cron else []
     options: dict[str, Any] = {
-        "functions": [send_batch, raise_alarm],
+        "functions": [measured(send_batch), measured(raise_alarm)],
         "cron_jobs": jobs,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
@@ -139,7 +140,7 @@ def build_callback_worker(
     options: dict[str, Any] = {
         # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
         # application is not dropped for an hour.
-        "functions": [func(deliver_callbacks, keep_result=0)],
+        "functions": [func(measured(deliver_callbacks), keep_result=0)],
         "queue_name": CALLBACK_QUEUE,
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,

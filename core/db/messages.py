@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import asyncpg
@@ -29,6 +29,7 @@ class ClaimedMessage:
     phone: str
     content: str
     sdk_app_id: str
+    iso_code: str = ""
 
 
 async def claim_batch(
@@ -51,7 +52,7 @@ async def claim_batch(
         UPDATE messages m SET status = 'sending', claimed_at = $3::timestamptz, attempts = m.attempts + 1
         FROM locked
         WHERE m.id = locked.id AND m.accepted_at = $2
-        RETURNING m.id, m.serial_no, m.phone, m.content, m.sdk_app_id
+        RETURNING m.id, m.serial_no, m.phone, m.content, m.sdk_app_id, m.iso_code
         """,
         batch_id,
         accepted_at,
@@ -59,7 +60,10 @@ async def claim_batch(
         lease_s,
     )
     claimed = (
-        ClaimedMessage(r["id"], r["serial_no"], r["phone"], r["content"], r["sdk_app_id"]) for r in rows
+        ClaimedMessage(
+            r["id"], r["serial_no"], r["phone"], r["content"], r["sdk_app_id"], r["iso_code"] or ""
+        )
+        for r in rows
     )
     return sorted(claimed, key=_id)
 
@@ -189,6 +193,22 @@ async def fail_messages(
     return apps
 
 
+async def close_finished_batch(db: Db, batch_id: uuid.UUID, accepted_at: datetime) -> bool:
+    """Drop the outbox row of a batch none of whose rows is left to send (reports gave them all a final
+    status while the batch waited for a retry), so the sweep stops offering it. A live job's rows are
+    `sending`, so this never closes a batch still being worked on."""
+    result: str = await db.execute(
+        """
+        DELETE FROM send_outbox WHERE batch_id = $1 AND NOT EXISTS (
+            SELECT 1 FROM messages WHERE batch_id = $1 AND accepted_at = $2 AND status IN ('queued', 'sending')
+        )
+        """,
+        batch_id,
+        accepted_at,
+    )
+    return result.endswith(" 1")
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     serial_no: str
@@ -202,6 +222,8 @@ class DeliveryReport:
 class Applied:
     count: int  # reports that gave a message its final status
     callback_apps: list[str]  # applications that now have status callbacks to deliver
+    # (iso_code, delivered) -> messages, for the metrics: the final statuses this batch applied, by country
+    outcomes: dict[tuple[str, bool], int] = field(default_factory=dict)
 
 
 async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
@@ -228,13 +250,16 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
                         $9::text[])
                  AS r(id, serial_no, carrier_id, delivered, error, report_time, outcome) USING (id)
             WHERE m.id = locked.id AND m.accepted_at = locked.accepted_at
-              AND m.serial_no = r.serial_no AND m.status IN ('sending', 'sent')
+              -- 'queued': a batch waiting for its retry after a timeout may already have reached the carrier.
+              AND m.serial_no = r.serial_no AND m.status IN ('queued', 'sending', 'sent')
             RETURNING m.id, m.sdk_app_id, m.account_id, m.iso_code, m.accepted_at, m.phone, m.serial_no,
                       m.session_context, r.delivered, m.error, m.reported_at, r.outcome
         )
         """  # noqa: S608 - fixed SQL fragments, values are parameters
         + publish_statuses("final")
-        + f" SELECT (SELECT count(*) FROM final) AS applied, {CALLBACK_APPS} AS apps",  # noqa: S608 - fixed fragment
+        + f" SELECT (SELECT count(*) FROM final) AS applied, {CALLBACK_APPS} AS apps,"  # noqa: S608 - fixed fragment
+        + " (SELECT array_agg(ARRAY[iso_code, delivered::text, n::text]) FROM"
+        + " (SELECT coalesce(iso_code, '') AS iso_code, delivered, count(*) AS n FROM final GROUP BY 1, 2) o) AS outcomes",
         [ref.message_id for _, ref in refs],
         [r.serial_no for r, _ in refs],
         [r.carrier_id for r, _ in refs],
@@ -246,7 +271,8 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
         [report_outcome(r.delivered, r.error).value for r, _ in refs],
     )
     assert row is not None
-    return Applied(row["applied"], row["apps"])
+    outcomes = {(iso, delivered == "true"): int(n) for iso, delivered, n in row["outcomes"] or []}
+    return Applied(row["applied"], row["apps"], outcomes)
 
 
 def _day(ref: SerialRef) -> date:

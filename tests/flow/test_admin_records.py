@@ -193,6 +193,8 @@ async def test_an_export_cut_off_mid_stream_never_ends_like_a_whole_file(env: En
         assert resp.status == 200
         first = await resp.content.readexactly(len(",".join(CSV_HEADER)) + 2)
         assert first.decode().startswith("serial_no,")
+        # A first record too: the header goes out before the query starts, a record only once it runs.
+        assert (await resp.content.readline())[:8].isdigit()  # a serial number: YYYYMMDD:id
         killed = await env.platform.db.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE query LIKE '%LEFT JOIN templates t%' AND pid <> pg_backend_pid()"

@@ -33,6 +33,7 @@ from core.db.report_feed import (
 )
 from core.db.report_feed import purge_pull_queue as purge_pull_queue_before
 from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
+from core.metrics import CALLBACK_REQUESTS, CALLBACKS
 from core.queue import enqueue_callbacks
 from worker.deps import Deps, get_deps, get_redis
 from worker.jobs.send import retry_delay
@@ -72,7 +73,9 @@ async def deliver_callbacks(ctx: dict[str, Any], sdk_app_id: str) -> dict[str, i
         turned_off = sorted({q.kind for q in queued if not urls.get(q.kind)})
         if turned_off:  # the customer removed the URL since these were queued
             for kind in turned_off:
-                counts["dropped"] += await drop_callbacks(deps.db, sdk_app_id, kind)
+                dropped = await drop_callbacks(deps.db, sdk_app_id, kind)
+                counts["dropped"] += dropped
+                CALLBACKS.labels("dropped").inc(dropped)
             continue
         attempts = {q.id: q.attempts for q in queued}
         requests = build_requests(
@@ -85,6 +88,8 @@ async def deliver_callbacks(ctx: dict[str, Any], sdk_app_id: str) -> dict[str, i
             if error is None:
                 await callbacks_delivered(deps.db, sdk_app_id, request.ids, now=deps.now())
                 counts["delivered"] += len(request.ids)
+                CALLBACK_REQUESTS.labels("ok").inc()
+                CALLBACKS.labels("delivered").inc(len(request.ids))
                 continue
             failed_at = deps.now()
             delay = retry_delay(
@@ -103,6 +108,9 @@ async def deliver_callbacks(ctx: dict[str, Any], sdk_app_id: str) -> dict[str, i
             )
             counts["failed"] += len(request.ids) - given_up
             counts["given_up"] += given_up
+            CALLBACK_REQUESTS.labels("failed").inc()
+            CALLBACKS.labels("failed").inc(len(request.ids) - given_up)
+            CALLBACKS.labels("given_up").inc(given_up)
             bound.warning(
                 "callback failed",
                 kind=request.kind,

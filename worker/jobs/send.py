@@ -3,6 +3,7 @@ Safe to run more than once: only claimed rows are sent, and the carrier dedupes 
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,12 @@ from arq import Retry
 from core.db.messages import (
     ClaimedMessage,
     claim_batch,
+    close_finished_batch,
     fail_messages,
     record_submit_results,
     release_for_retry,
 )
+from core.metrics import CARRIER_CALL_SECONDS, CARRIER_ERRORS, count_messages
 from core.queue import enqueue_callbacks
 from worker.carriers.base import OutboundMessage, PermanentCarrierError, TransientCarrierError
 from worker.deps import Deps, get_deps, get_redis
@@ -39,6 +42,8 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
     claimed = await claim_batch(deps.db, batch, accepted, now=deps.now(), lease_s=deps.settings.claim_lease_s)
     if claimed:
         bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application
+    elif await close_finished_batch(deps.db, batch, accepted):
+        bound.info("batch finished before its retry: outbox row closed")
     counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
     callback_apps: list[str] = []  # final statuses published by this job that have callbacks to deliver
     for start in range(0, len(claimed), CARRIER_BATCH):
@@ -60,6 +65,7 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
                     usage_day=deps.today(),
                 )
                 counts["failed"] += len(rest)
+                count_messages("failed", (m.iso_code for m in claimed[start:]))
                 bound.warning("send gave up", reason=str(exc), **counts)
                 await _start_callbacks(ctx, callback_apps)
                 return counts
@@ -82,6 +88,7 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
                 usage_day=deps.today(),
             )
             counts["failed"] += len(chunk)
+            count_messages("failed", (m.iso_code for m in chunk))
             continue
         counts["sent"] += sent
         counts["refused"] += refused
@@ -102,9 +109,24 @@ async def _start_callbacks(ctx: dict[str, Any], sdk_app_ids: list[str]) -> None:
 async def _submit(
     deps: Deps, batch_id: uuid.UUID, accepted_at: datetime, chunk: list[ClaimedMessage], *, last: bool
 ) -> tuple[int, int, list[str]]:
-    results = await deps.connector.submit(
-        [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
-    )
+    connector = deps.connector.name
+    started = time.perf_counter()
+    try:
+        results = await deps.connector.submit(
+            [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
+        )
+    except Exception as exc:
+        kind = (
+            "transient"
+            if isinstance(exc, TransientCarrierError)
+            else "permanent"
+            if isinstance(exc, PermanentCarrierError)
+            else "other"
+        )
+        CARRIER_ERRORS.labels(connector, kind).inc()
+        raise
+    finally:
+        CARRIER_CALL_SECONDS.labels(connector).observe(time.perf_counter() - started)
     by_ref = {r.ref: r for r in results}
     carrier_ids = [by_ref[m.serial_no].carrier_id if m.serial_no in by_ref else None for m in chunk]
     errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
@@ -120,4 +142,6 @@ async def _submit(
         last=last,
     )
     refused = sum(1 for c in carrier_ids if c is None)
+    count_messages("sent", (m.iso_code for m, c in zip(chunk, carrier_ids, strict=True) if c is not None))
+    count_messages("failed", (m.iso_code for m, c in zip(chunk, carrier_ids, strict=True) if c is None))
     return len(chunk) - refused, refused, apps
