@@ -26,6 +26,7 @@ from bench.billing import measure_deduction
 from bench.floor import run_floor
 from bench.gate import measure_gate
 from bench.report import append_report, draw_chart, write_results
+from bench.scrape import deltas, scrape
 from bench.stack import ProcessUsage, Stack, start_stack
 from core.db import admin
 from core.settings import Settings, environment_with
@@ -84,6 +85,7 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         usage = stack.usage()
         await _reset_statement_stats(db)
         sim_before = await _simulator_stats(http, stack, token_headers)
+        metrics_before = await scrape(http, stack.api_url)
         for group in usage.values():
             group.start()
         timeline: list[dict[str, Any]] = []
@@ -99,6 +101,7 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         for group in usage.values():
             group.stop()
         sim_after = await _simulator_stats(http, stack, token_headers)
+        metrics_moved = deltas(metrics_before, await scrape(http, stack.api_url))
         statements = await _statement_count(db)
         row = await db.fetchrow(E2E_SQL, tenant["sdk_app_id"])
         assert row is not None
@@ -190,6 +193,9 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         "ratio_to_floor": round(floor["msgs_per_s"] / e2e_rate, 2) if e2e_rate else None,
         "processes": processes,
         "cpu_us_per_msg": round(platform_cpu * 1e6 / messages, 1),
+        # The API's /metrics counters over the full-load phase (one API process: with several, a scrape
+        # reaches whichever the kernel picks).
+        "metrics_moved": metrics_moved if options.api_processes == 1 else None,
         "scheduled": {
             "billing": billing,
             "gate": gate,

@@ -22,6 +22,12 @@ async def test_quick_bench_delivers_every_message_and_writes_its_report(tmp_path
     results = await run_bench(Settings(), options)
     assert results["e2e"]["delivered"] == 2000
     assert results["intake"]["accepted_numbers"] == 2000 and not results["intake"]["errors"]
+    # The API's /metrics moved with the load: 10 SendSms calls of 200 numbers, every message delivered.
+    assert results["metrics_moved"] == {
+        "send_sms_ok_requests": 10,
+        "messages_accepted": 2000,
+        "messages_delivered": 2000,
+    }
 
     path = publish(results, options)
     saved = json.loads(path.read_text())
