@@ -51,7 +51,7 @@ async def cron_overview(db: Any) -> list[dict[str, Any]]:
             "next_run": next_cron(
                 now.replace(tzinfo=None), month=job.month, day=job.day, weekday=job.weekday,
                 hour=job.hour, minute=job.minute, second=job.second, microsecond=job.microsecond,
-            ).replace(tzinfo=now.tzinfo).isoformat(),
+            ).replace(tzinfo=now.tzinfo, microsecond=0).isoformat(),
             "last_run": runs[_name(job)].to_json() if _name(job) in runs else None,
         }
         for job in jobs

@@ -74,11 +74,10 @@ def callbacks_job_id(sdk_app_id: str) -> str:
     return f"callbacks:{sdk_app_id}"
 
 
-IN_PROGRESS_PREFIX = "arq:in-progress:"
-
-
 async def queue_overview(redis: Any, *, now_ms: float) -> dict[str, Any]:
-    """Depth and oldest due job's age of the send and callback queues, and jobs running now."""
+    """Depth and oldest due job's age of the send and callback queues, and the jobs running now, as the live
+    workers last reported them in their health keys (`j_ongoing=N`). (arq's in-progress keys cannot be
+    counted instead: a unique cron job's key outlives its run, to keep other workers from repeating it.)"""
     queues = {"send": "arq:queue", "callbacks": CALLBACK_QUEUE}
     async with redis.pipeline(transaction=False) as pipe:
         for name in queues.values():
@@ -92,5 +91,16 @@ async def queue_overview(redis: Any, *, now_ms: float) -> dict[str, Any]:
             "depth": int(depth),
             "oldest_age_s": round(max(0.0, (now_ms - float(oldest[0][1])) / 1000), 1) if oldest else None,
         }
-    overview["in_progress"] = len([k async for k in redis.scan_iter(f"{IN_PROGRESS_PREFIX}*", count=1000)])
+    keys = [k async for k in redis.scan_iter(f"{HEALTH_PREFIX}:*", count=1000)]
+    reports = await redis.mget(keys) if keys else []
+    overview["in_progress"] = sum(_ongoing(r) for r in reports if r)
     return overview
+
+
+def _ongoing(report: bytes) -> int:
+    """`j_ongoing=N` from an arq health report ("Nov-22 08:57:53 j_complete=5 ... j_ongoing=0 queued=0")."""
+    for part in report.decode(errors="replace").split():
+        name, _, value = part.partition("=")
+        if name == "j_ongoing" and value.isdigit():
+            return int(value)
+    return 0
