@@ -71,9 +71,10 @@ async def accept_send(
         }
     plan = plan.refuse(refused)
     count_refusals(refused.values())
-    assert context.app is not None and context.template is not None  # plan_send refuses otherwise
-    if not plan.accepted:
+    assert context.app is not None  # plan_send refuses a request without its account's application
+    if not plan.accepted:  # the template is not checked when no number is valid: it may be None here
         return await _refused_outright(plan, db, account.id, context.app.sdk_app_id, now)
+    assert context.template is not None  # plan_send refuses otherwise
     decision = await gate.check(
         GateRequest(
             sdk_app_id=context.app.sdk_app_id,

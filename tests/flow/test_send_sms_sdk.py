@@ -107,3 +107,18 @@ async def test_wrong_secret_key_is_refused_by_the_sdk(database_url: str, redis_u
         assert err.value.code == "AuthFailure.SignatureFailure"
         assert err.value.requestId
         assert await platform.db.fetchval("SELECT count(*) FROM messages") == 0
+
+
+async def test_only_invalid_numbers_with_an_unknown_template_answers_per_number(
+    database_url: str, redis_url: str
+) -> None:
+    """D1: with no valid number the template is never looked at; each number gets its own code (this once
+    crashed into InternalError when the template was unknown), and the request is still counted."""
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        resp = await platform.send_sms(tenant, ["12", "abc"], ["1234", "5"], TemplateId="999999")
+        assert [s.Code for s in resp.SendStatusSet] == ["InvalidParameterValue.IncorrectPhoneNumber"] * 2
+        requests = await platform.db.fetchval(
+            "SELECT sum(requests) FROM stats_hourly WHERE sdk_app_id = $1", tenant.sdk_app_id
+        )
+        assert requests == 2
