@@ -11,6 +11,7 @@ from arq import create_pool
 from api import carrier_webhook, health, metrics, tencent_v3
 from api.admin import setup_admin
 from api.context import STATE, ApiState
+from api.legacy_v5 import setup_legacy_v5
 from core.db.pool import create_pool as create_db_pool
 from core.gate import Gate
 from core.queue import redis_settings
@@ -46,4 +47,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)
     setup_admin(app)
+    setup_legacy_v5(app)
     return app

@@ -83,7 +83,7 @@ async def load_send_context(
     return SendContext(
         key=ApiKey(secret_id, row["secret_key"], row["enabled"], account),
         app=App(row["sdk_app_id"], account.id, row["app_status"]) if row["sdk_app_id"] else None,
-        policy=_policy(row) if row["sdk_app_id"] else DEFAULT_POLICY,
+        policy=policy_from_row(row) if row["sdk_app_id"] else DEFAULT_POLICY,
         allowlist=frozenset(row["allowlist"] or ()),
         blocked=frozenset(row["blocked"] or ()),
         intl_countries=frozenset(row["intl_countries"]) if row["intl_countries"] is not None else None,
@@ -107,7 +107,7 @@ async def load_send_context(
     )
 
 
-def _policy(row: asyncpg.Record) -> FrequencyPolicy:
+def policy_from_row(row: asyncpg.Record) -> FrequencyPolicy:
     return FrequencyPolicy(
         same_content_30s=row["limit_same_content_30s"],
         one_hour=row["limit_one_hour"],

@@ -1,0 +1,232 @@
+"""The legacy v5 dialect's pure parts: the `sig` (spec A2 test vectors), the code table (A6), the bodies (A3)
+and plain-text messages matched against approved templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.domain import legacy_v5 as v5
+from core.domain.errors import Code, PlatformError
+from core.domain.sending import Template
+
+APPKEY = "5f03a35d00ee52a21327ab048186a2c4"
+RANDOM = "7226249334"
+TIME = 1457336869
+
+
+@pytest.mark.parametrize(
+    ("mobiles", "sig"),
+    [
+        (["13788888888"], "ecab4881ee80ad3d76bb1da68387428ca752eb885e52621a3129dcf4d9bc4fd4"),
+        (
+            ["13788888888", "13788888889"],
+            "be66bb4aeb54701ed0637d0996a0b75111d5b8eda9b3a71bdc579a3d26f3edfb",
+        ),
+        ([], "c13e54f047ed75e821e698730c72d030dc30e5b510b3f8a0fb6fb7605283d7df"),
+    ],
+)
+def test_sig_reproduces_the_documented_vectors(mobiles: list[str], sig: str) -> None:
+    assert v5.compute_sig(APPKEY, RANDOM, TIME, mobiles) == sig
+    assert v5.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig)
+    assert v5.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig.upper())
+    assert not v5.verify_sig(APPKEY, RANDOM, TIME + 1, mobiles, sig)
+    assert not v5.verify_sig("0" * 32, RANDOM, TIME, mobiles, sig)
+
+
+def test_the_captured_single_send_sig_verifies() -> None:
+    sig = "196ee2158d03df178339cd14dc053d10ac062ae4ba0630937f5f79c4002ba385"
+    assert v5.verify_sig(APPKEY, "217887", 1795322929, ["13788888888"], sig)
+
+
+def test_a_sig_that_is_not_ascii_is_simply_wrong() -> None:
+    assert not v5.verify_sig(APPKEY, RANDOM, TIME, [], "\u00e9" * 64)
+
+
+@pytest.mark.parametrize(
+    ("code", "result"),
+    [
+        (Code.OK, 0),
+        (Code.AUTH_SIGNATURE_FAILURE, 1001),
+        (Code.AUTH_INVALID_AUTHORIZATION, 1003),
+        (Code.JSON_PARSE_FAIL, 1004),
+        (Code.INVALID_PARAMETER_VALUE, 1004),
+        (Code.AUTH_UNAUTHORIZED, 1006),
+        (Code.FAILED_OPERATION, 1008),
+        (Code.INVALID_ACTION, 1011),
+        (Code.SIGN_UNAPPROVED, 1012),
+        (Code.IP_LIMIT, 1013),
+        (Code.TEMPLATE_UNAPPROVED, 1014),
+        (Code.PARAMS_MISMATCH, 1014),
+        (Code.GLOBAL_TEMPLATE_TO_MAINLAND, 1014),
+        (Code.PHONE_IN_BLACKLIST, 1015),
+        (Code.INCORRECT_PHONE, 1016),
+        (Code.CONTENT_TOO_LONG, 1017),
+        (Code.APP_VERIFY_FAIL, 1019),
+        (Code.APP_DISABLED, 1020),
+        (Code.AUTH_SIGNATURE_EXPIRE, 1021),
+        (Code.APP_DAILY_LIMIT, 1022),
+        (Code.APP_MAINLAND_DAILY_LIMIT, 1022),
+        (Code.PHONE_30S_LIMIT, 1023),
+        (Code.PHONE_HOUR_LIMIT, 1024),
+        (Code.PHONE_DAILY_LIMIT, 1025),
+        (Code.PHONE_SAME_CONTENT_DAILY_LIMIT, 1026),
+        (Code.MARKETING_TIME, 1029),
+        (Code.UNSUPPORTED_OPERATION, 1030),
+        (Code.INDIVIDUAL_MARKETING, 1032),
+        (Code.SUSPENDED_ARREARS, 1033),
+        (Code.MIXED_REGIONS, 1034),
+        (Code.PARAM_TOO_LONG, 1036),
+        (Code.PARAM_FORMAT, 1038),
+        (Code.APP_COUNTRY_NOT_ALLOWED, 1045),
+        (Code.PHONE_COUNT_LIMIT, 1046),
+        (Code.INTL_DAILY_LIMIT, 1047),
+        (Code.URL_IN_PARAM, 1048),
+        (Code.INTERNAL_ERROR, 60008),
+    ],
+)
+def test_each_platform_outcome_has_its_legacy_code(code: Code, result: int) -> None:
+    assert v5.legacy_code(code) == result
+
+
+def test_every_platform_code_maps_to_a_documented_legacy_code() -> None:
+    documented = {0, 1001, 1003, 1004, 1006, 1007, 1008, 1011, 1012, 1013, 1014, 1015, 1016, 1017}
+    documented |= {1019, 1020, 1021, 1022, 1023, 1024, 1025, 1026, 1029, 1030, 1031, 1032, 1033, 1034}
+    documented |= {1036, 1038, 1045, 1046, 1047, 1048, 60008}
+    assert {v5.legacy_code(c) for c in Code} <= documented
+    # Review-only codes (signature/template submission) fall back by family.
+    assert v5.legacy_code(Code.INVALID_DOCUMENT_TYPE) == 1004
+    assert v5.legacy_code(Code.SIGN_NUMBER_LIMIT) == 1007
+
+
+def test_a_time_more_than_ten_minutes_off_is_refused_with_1021() -> None:
+    v5.check_time(TIME, TIME + 600)
+    v5.check_time(TIME, TIME - 600)
+    for now in (TIME + 601, TIME - 601):
+        with pytest.raises(v5.LegacyError) as caught:
+            v5.check_time(TIME, now)
+        assert caught.value.result == 1021
+
+
+def _code(body: dict[str, Any], **kw: bool) -> int:
+    with pytest.raises((v5.LegacyError, PlatformError)) as caught:
+        v5.parse_send(body, **kw)
+    error = caught.value
+    return error.result if isinstance(error, v5.LegacyError) else v5.legacy_code(error.rejection.code)
+
+
+def test_nationcode_and_mobile_may_be_numbers_or_strings() -> None:
+    multi = v5.parse_send(
+        {"tel": [{"nationcode": 86, "mobile": 13788888888}, {"nationcode": "86", "mobile": "137"}],
+         "tpl_id": 7, "params": ["1"], "sign": "S", "ext": "x"},
+        multi=True,
+    )  # fmt: skip
+    assert [t.phone for t in multi.tels] == ["+8613788888888", "+86137"]
+    assert multi.mobiles == ["13788888888", "137"]
+    assert (multi.tpl_id, multi.params, multi.sign, multi.ext) == (7, ("1",), "S", "x")
+    single = v5.parse_send({"tel": {"nationcode": "86", "mobile": "1"}, "type": 0, "msg": "hi"}, multi=False)
+    assert (single.tpl_id, single.msg, single.sms_type) == (None, "hi", 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "multi", "result"),
+    [
+        ({"tel": {"nationcode": "86", "mobile": True}, "type": 0, "msg": "x"}, False, 1004),
+        ({"tel": {"nationcode": [86], "mobile": "1"}, "type": 0, "msg": "x"}, False, 1004),
+        ({"tel": "13788888888", "type": 0, "msg": "x"}, False, 1004),
+        ({"tel": {"mobile": "1"}, "type": 0, "msg": 5}, False, 1004),
+        ({"tel": {"mobile": "1"}, "type": 2, "msg": "x"}, False, 1004),
+        ({"tel": {"mobile": "1"}, "tpl_id": "abc", "params": []}, False, 1004),
+        ({"tel": {"mobile": "1"}, "tpl_id": 1, "params": "1"}, False, 1004),
+        ({"tel": {"mobile": "1"}, "tpl_id": 1, "params": [{"a": 1}]}, False, 1004),
+        ({"tel": [], "tpl_id": 1, "params": []}, True, 1004),
+        ({"tel": {"mobile": "1"}, "tpl_id": 1, "params": []}, True, 1004),
+        ({"tel": [{"nationcode": 86, "mobile": "1"}] * 201, "tpl_id": 1, "params": []}, True, 1046),
+    ],
+)
+def test_malformed_send_bodies_get_their_legacy_code(body: dict[str, Any], multi: bool, result: int) -> None:
+    assert _code(body, multi=multi) == result
+
+
+def test_envelope_needs_sig_random_and_an_integer_time() -> None:
+    assert v5.parse_envelope("1", {"sig": "ab", "time": 5}) == v5.Envelope("1", "ab", 5)
+    for random, body, result in [
+        ("1", {"time": 5}, 1003),
+        ("1", {"sig": "", "time": 5}, 1003),
+        ("1", {"sig": 7, "time": 5}, 1004),
+        ("1", {"sig": "ab", "time": "soon"}, 1004),
+        (None, {"sig": "ab", "time": 5}, 1004),
+    ]:
+        with pytest.raises(v5.LegacyError) as caught:
+            v5.parse_envelope(random, body)
+        assert caught.value.result == result
+
+
+def test_pull_bodies() -> None:
+    assert v5.parse_pull({"type": 0, "max": 500}, by_mobile=False) == v5.PullBody("status", 100)
+    assert v5.parse_pull({"type": 1, "max": "10"}, by_mobile=False) == v5.PullBody("reply", 10)
+    by_mobile = v5.parse_pull(
+        {"type": 0, "max": 10, "begin_time": 1, "end_time": 2, "nationcode": "86", "mobile": "137"},
+        by_mobile=True,
+    )
+    assert by_mobile == v5.PullBody("status", 10, v5.Tel("86", "137"), 1, 2)
+    for body in ({"type": 2, "max": 1}, {"type": 0, "max": 0}, {"type": 0}, {"type": "x", "max": 1}):
+        with pytest.raises(v5.LegacyError):
+            v5.parse_pull(body, by_mobile=False)
+
+
+T1 = Template(1, "Your code is {1}, valid for {2} minutes.", 0, False, "approved")
+T1_INTL = Template(2, "Your code is {1}, valid for {2} minutes.", 0, True, "approved")
+GENERIC = Template(3, "Your code is {1}", 0, False, "approved")
+PROMO = Template(4, "Sale {1}! Reply TD to unsubscribe", 1, False, "approved")
+PENDING = Template(5, "Hello {1}", 0, False, "pending")
+REPEAT = Template(6, "{1} and {1} again {2}", 0, False, "approved")
+ALL = [T1, T1_INTL, GENERIC, PROMO, PENDING, REPEAT]
+
+
+@pytest.mark.parametrize(
+    ("text", "marketing", "international", "expected"),
+    [
+        ("Your code is 1234, valid for 5 minutes.", False, False, (T1, ("1234", "5"))),
+        ("Your code is 1234, valid for 5 minutes.", False, True, (T1_INTL, ("1234", "5"))),
+        ("Your code is 99", False, False, (GENERIC, ("99",))),
+        ("Sale today! Reply TD to unsubscribe", True, False, (PROMO, ("today",))),
+        ("Sale today! Reply TD to unsubscribe", False, False, None),
+        ("Hello you", False, False, None),
+        ("x and x again y", False, False, (REPEAT, ("x", "y"))),
+        ("x and z again y", False, False, None),
+        (
+            "Your code is 1234, valid for 5 minutes. Extra",
+            False,
+            False,
+            (GENERIC, ("1234, valid for 5 minutes. Extra",)),
+        ),
+    ],
+)
+def test_plain_text_is_matched_against_approved_templates(
+    text: str, marketing: bool, international: bool, expected: tuple[Template, tuple[str, ...]] | None
+) -> None:
+    assert v5.match_template(text, ALL, marketing=marketing, international=international) == expected
+
+
+@pytest.mark.parametrize(
+    ("msg", "mainland", "expected"),
+    [
+        ("【TestCorp】Your code", True, ("TestCorp", "Your code")),
+        ("Your code【TestCorp】", True, ("TestCorp", "Your code")),
+        ("Your code", True, ("", "Your code")),
+        ("[TestCorp] Your code", False, ("TestCorp", "Your code")),
+        ("Your code", False, ("", "Your code")),
+    ],
+)
+def test_the_signature_is_taken_off_a_plain_text_message(
+    msg: str, mainland: bool, expected: tuple[str, str]
+) -> None:
+    assert v5.split_sign(msg, mainland=mainland) == expected
+
+
+def test_storable_refuses_nul_and_lone_surrogates() -> None:
+    assert v5.is_storable({"a": ["b", {"c": "d"}]})
+    assert not v5.is_storable({"a": ["b\x00"]})
+    assert not v5.is_storable({"\ud800": 1})
