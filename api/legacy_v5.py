@@ -17,13 +17,18 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE, ApiState
+from api.limits import limit_source_ip
+from core import catalog
+from core.db import catalog as catalog_db
 from core.db import report_feed
 from core.db.legacy import LegacyApp, load_legacy_app
+from core.db.stats import Totals, app_totals
 from core.domain import legacy_v5 as v5
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import Phone, normalize_phone
+from core.domain.review import Kind
 from core.domain.sending import SendPlan, SendRequest
-from core.domain.time_ranges import pull_window
+from core.domain.time_ranges import pull_window, statistics_window
 from core.metrics import API_REQUEST_SECONDS, API_REQUESTS
 from core.send import accept_send
 
@@ -65,6 +70,7 @@ async def handle(request: web.Request) -> web.Response:
     bound = log.bind(request_id=str(uuid.uuid4()), endpoint=label)
     body: dict[str, Any] = {}
     try:
+        await limit_source_ip(request, state, state.clock())
         if endpoint is None:
             raise v5.LegacyError(v5.NO_SUCH_PATH)
         body = await _read_body(request)
@@ -80,6 +86,8 @@ async def handle(request: web.Request) -> web.Response:
         answer = _refusal(Rejection(Code.INTERNAL_ERROR))
     if isinstance(body.get("ext"), str) and path in SENDS:
         answer.setdefault("ext", body["ext"])
+    if path in MANAGEMENT:
+        answer.setdefault("msg", answer["errmsg"])
     elapsed = time.perf_counter() - started
     API_REQUESTS.labels(label, str(answer["result"])).inc()
     API_REQUEST_SECONDS.labels(label).observe(elapsed)
@@ -247,13 +255,217 @@ def _pulled(call: V5Call, kind: str, items: list[dict[str, Any]]) -> Answer:
     return {"result": v5.OK, "errmsg": "ok", "count": len(data), "data": data}
 
 
+# --- Templates and signatures: core.catalog, the same checks and review as API 3.0 --------------------------
+
+
+async def _app(call: V5Call) -> LegacyApp:
+    """The application the request names, authenticated with the no-mobile sig (A2)."""
+    envelope = call.envelope()
+    return call.authenticate(await load_legacy_app(call.state.pool(), call.sdk_app_id), envelope, [])
+
+
+def _actor(app: LegacyApp) -> str:
+    return f"customer:v5:{app.sdk_app_id}"
+
+
+def _stamp(call: V5Call, at: datetime) -> str:
+    return at.astimezone(ZoneInfo(call.state.settings.timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _template_input(body: v5.TemplateBody) -> catalog.TemplateInput:
+    return catalog.TemplateInput(
+        name=body.title,
+        content=body.text,
+        sms_type=body.sms_type,
+        international=body.international,
+        remark=body.remark,
+    )
+
+
+def _template_status(template_id: int, body: v5.TemplateBody) -> Answer:
+    """add_template / mod_template: a submission always starts waiting for review (status 1)."""
+    data = {"id": template_id, "text": body.text, "status": v5.legacy_status("pending"),
+            "type": body.sms_type, "international": body.international}  # fmt: skip
+    return {"result": v5.OK, "errmsg": "OK", "data": data}
+
+
+async def add_template(call: V5Call) -> Answer:
+    app = await _app(call)
+    body = v5.parse_template(call.body, modify=False)
+    account = app.context.key.account
+    template_id = await catalog.add_template(
+        call.state.pool(), call.state.settings, account, _template_input(body)
+    )
+    return _template_status(template_id, body)
+
+
+async def mod_template(call: V5Call) -> Answer:
+    app = await _app(call)
+    body = v5.parse_template(call.body, modify=True)
+    assert body.tpl_id is not None
+    await catalog.modify_template(
+        call.state.pool(), app.context.key.account, body.tpl_id, _template_input(body), actor=_actor(app)
+    )
+    return _template_status(body.tpl_id, body)
+
+
+async def _delete(call: V5Call, kind: Kind, field: str) -> Answer:
+    """del_template / del_sign: each id in turn; the first refusal (unknown or already deleted) is the answer,
+    the ids before it stay deleted."""
+    app = await _app(call)
+    for item_id in v5.parse_ids(call.body, field):
+        await catalog.delete_item(
+            call.state.pool(), kind, app.context.key.account, item_id, actor=_actor(app)
+        )
+    return {"result": v5.OK, "errmsg": "OK"}
+
+
+async def del_template(call: V5Call) -> Answer:
+    return await _delete(call, Kind.TEMPLATE, "tpl_id")
+
+
+async def del_sign(call: V5Call) -> Answer:
+    return await _delete(call, Kind.SIGNATURE, "sign_id")
+
+
+async def get_template(call: V5Call) -> Answer:
+    app = await _app(call)
+    listing = v5.parse_listing(call.body, "tpl_id", "tpl_page")
+    account_id = app.context.key.account.id
+    rows = await catalog_db.list_templates(
+        call.state.pool(), account_id, international=None, ids=listing.ids,
+        limit=len(listing.ids) or listing.max, offset=listing.offset,
+    )  # fmt: skip
+    total = (
+        len(rows)
+        if listing.ids
+        else await catalog_db.count_live(call.state.pool(), Kind.TEMPLATE, account_id)
+    )
+    data = [
+        {
+            "id": r.id,
+            "international": int(r.international),
+            "reply": r.review_reply,
+            "status": v5.legacy_status(r.status),
+            "text": r.content,
+            "type": r.sms_type,
+            "title": r.name,
+            "apply_time": _stamp(call, r.created_at),
+            "reply_time": "",  # the catalog keeps no decision time on the item
+        }
+        for r in rows
+    ]
+    return {"result": v5.OK, "errmsg": "OK", "total": total, "count": len(data), "data": data}
+
+
+def _sign_input(body: v5.SignBody) -> catalog.SignInput:
+    """The legacy form has only the name, proof image and region: a company (SignType 0) signature for the
+    account's own use (SignPurpose 0), proved by a business licence (DocumentType 1)."""
+    return catalog.SignInput(
+        name=body.text,
+        sign_type=0,
+        document_type=1,
+        sign_purpose=0,
+        international=body.international,
+        proof_image=body.pic,
+        remark=body.remark,
+    )
+
+
+def _sign_status(sign_id: int, body: v5.SignBody) -> Answer:
+    data = {"id": sign_id, "international": body.international, "status": v5.legacy_status("pending"),
+            "text": body.text.strip()}  # fmt: skip
+    return {"result": v5.OK, "errmsg": "OK", "data": data}
+
+
+async def add_sign(call: V5Call) -> Answer:
+    app = await _app(call)
+    body = v5.parse_sign(call.body, modify=False)
+    sign_id = await catalog.add_signature(
+        call.state.pool(), call.state.settings, app.context.key.account, _sign_input(body)
+    )
+    return _sign_status(sign_id, body)
+
+
+async def mod_sign(call: V5Call) -> Answer:
+    app = await _app(call)
+    body = v5.parse_sign(call.body, modify=True)
+    assert body.sign_id is not None
+    await catalog.modify_signature(
+        call.state.pool(), call.state.settings, app.context.key.account, body.sign_id, _sign_input(body),
+        actor=_actor(app),
+    )  # fmt: skip
+    return _sign_status(body.sign_id, body)
+
+
+async def get_sign(call: V5Call) -> Answer:
+    app = await _app(call)
+    listing = v5.parse_listing(call.body, "sign_id", None)
+    rows = await catalog_db.list_signatures(
+        call.state.pool(), app.context.key.account.id, international=None, ids=listing.ids,
+        limit=len(listing.ids), offset=0,
+    )  # fmt: skip
+    data = [
+        {"id": r.id, "international": int(r.international), "reply": r.review_reply,
+         "status": v5.legacy_status(r.status), "text": r.name}
+        for r in rows
+    ]  # fmt: skip
+    return {"result": v5.OK, "errmsg": "OK", "count": len(data), "data": data}
+
+
+# --- pullsendstatus / pullcallbackstatus: the rollups API 3.0's statistics read ----------------------------
+
+
+async def _totals(call: V5Call) -> Totals:
+    app = await _app(call)
+    begin, end = v5.parse_date_span(call.body)
+    window = statistics_window(begin, end, tz=ZoneInfo(call.state.settings.timezone), now=call.now)
+    return await app_totals(call.state.pool(), app.sdk_app_id, since=window.begin, until=window.end)
+
+
+async def pull_send_statistics(call: V5Call) -> Answer:
+    t = await _totals(call)
+    data = {"request": t.requests, "success": t.accepted, "bill_number": t.fee_parts}
+    return {"result": v5.OK, "errmsg": "OK", "data": data}
+
+
+async def pull_callback_statistics(call: V5Call) -> Answer:
+    t = await _totals(call)
+    data = {
+        "success": t.accepted,
+        "status": t.reports,
+        "status_success": t.delivered,
+        "status_fail": t.failed,
+        "status_fail_0": t.internal_error,
+        "status_fail_1": t.invalid_number,
+        "status_fail_2": t.shutdown,
+        "status_fail_3": t.blacklist,
+        "status_fail_4": t.frequency_limit,
+    }
+    return {"result": v5.OK, "errmsg": "OK", "data": data}
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "tlssmssvr/sendsms": send_single,
     "tlssmssvr/sendmultisms2": send_multi,
     "tlssmssvr/pullstatus": pull,
     "tlssmssvr/pullstatus4mobile": pull_by_mobile,
+    "tlssmssvr/add_template": add_template,
+    "tlssmssvr/mod_template": mod_template,
+    "tlssmssvr/del_template": del_template,
+    "tlssmssvr/get_template": get_template,
+    "tlssmssvr/add_sign": add_sign,
+    "tlssmssvr/mod_sign": mod_sign,
+    "tlssmssvr/del_sign": del_sign,
+    "tlssmssvr/get_sign": get_sign,
+    "tlssmssvr/pullsendstatus": pull_send_statistics,
+    "tlssmssvr/pullcallbackstatus": pull_callback_statistics,
 }
 SENDS = frozenset({"tlssmssvr/sendsms", "tlssmssvr/sendmultisms2"})
+# A3: the management endpoints' docs name the message `msg` in one language and `errmsg` in the other.
+MANAGEMENT = frozenset(
+    f"tlssmssvr/{name}_{kind}" for name in ("add", "mod", "del", "get") for kind in ("template", "sign")
+)
 
 
 def setup_legacy_v5(app: web.Application) -> None:

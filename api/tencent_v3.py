@@ -15,6 +15,7 @@ from multidict import CIMultiDict
 
 from api import tencent_v3_catalog, tencent_v3_numbers, tencent_v3_reports
 from api.context import STATE, ApiState
+from api.limits import limit_source_ip
 from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
 from core.db.intake import SendContext, load_api_key, load_send_context
 from core.domain import tc3
@@ -59,7 +60,7 @@ async def _dispatch(
     request: web.Request, state: ApiState, request_id: str, action: str
 ) -> tuple[web.Response, dict[str, Any]]:
     now = state.clock()
-    await _limit_source_ip(request, state, now)
+    await limit_source_ip(request, state, now)
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -123,27 +124,6 @@ async def _dispatch(
     if handler is None:
         raise PlatformError(Code.INVALID_ACTION, f"The action `{action}` does not exist.")
     return await handler(call, request_id)
-
-
-async def _limit_source_ip(request: web.Request, state: ApiState, now: float) -> None:
-    """L4: a per-second request budget per source IP, shared by every API process through Redis."""
-    limit = state.settings.ip_requests_per_second
-    if limit <= 0:
-        return
-    ip = request.remote or ""
-    if state.settings.trust_forwarded_for and request.headers.get("X-Forwarded-For"):
-        ip = request.headers["X-Forwarded-For"].split(",")[0].strip()
-    key = f"ip:{ip}:{int(now)}"
-    try:
-        async with state.queue().pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 2)
-            count, _ = await pipe.execute()
-    except Exception as exc:  # Redis down: the send path refuses anyway; other actions need not
-        log.warning("source IP limit unavailable", error=str(exc))
-        return
-    if int(count) > limit:
-        raise PlatformError(Code.IP_LIMIT)
 
 
 def _parse_params(request: web.Request, body: bytes) -> tuple[dict[str, Any], Code | None]:

@@ -35,6 +35,7 @@ class TemplateRow:
     status: str
     review_reply: str
     created_at: datetime
+    sms_type: int = 0
 
 
 async def count_live(db: Db, kind: Kind, account_id: int) -> int:
@@ -136,12 +137,12 @@ async def insert_template(
 
 
 async def list_signatures(
-    db: Db, account_id: int, *, international: bool, ids: Sequence[int], limit: int, offset: int
+    db: Db, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
 ) -> list[SignRow]:
     rows = await db.fetch(
         """
         SELECT id, name, international, status, review_reply, qualification_id, created_at FROM signatures
-        WHERE account_id = $1 AND international = $2 AND status <> 'deleted'
+        WHERE account_id = $1 AND ($2::boolean IS NULL OR international = $2) AND status <> 'deleted'
           AND (cardinality($3::bigint[]) = 0 OR id = ANY($3::bigint[]))
         ORDER BY id LIMIT $4 OFFSET $5
         """,
@@ -159,12 +160,12 @@ async def list_signatures(
 
 
 async def list_templates(
-    db: Db, account_id: int, *, international: bool, ids: Sequence[int], limit: int, offset: int
+    db: Db, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
 ) -> list[TemplateRow]:
     rows = await db.fetch(
         """
-        SELECT id, name, content, international, status, review_reply, created_at FROM templates
-        WHERE account_id = $1 AND international = $2 AND status <> 'deleted'
+        SELECT id, name, content, international, status, review_reply, created_at, sms_type FROM templates
+        WHERE account_id = $1 AND ($2::boolean IS NULL OR international = $2) AND status <> 'deleted'
           AND (cardinality($3::bigint[]) = 0 OR id = ANY($3::bigint[]))
         ORDER BY id LIMIT $4 OFFSET $5
         """,
@@ -176,6 +177,6 @@ async def list_templates(
     )
     return [
         TemplateRow(r["id"], r["name"], r["content"], r["international"], r["status"], r["review_reply"],
-                    r["created_at"])
+                    r["created_at"], r["sms_type"])
         for r in rows
     ]  # fmt: skip

@@ -80,6 +80,29 @@ LEGACY_CODES: dict[Code, int] = {
     Code.PHONE_COUNT_LIMIT: 1046,
     Code.INTL_DAILY_LIMIT: 1047,
     Code.URL_IN_PARAM: 1048,
+    # Signature and template management (add/mod/del/get_template, add/mod/del/get_sign). A missing item is
+    # answered as a send naming it would be (1012 signature, 1014 template); the rest of the submission rules
+    # are request values (1004) or, where the legacy table has no code for the rule, "other error" (1007).
+    Code.SIGN_NAME_TOO_LONG: 1012,
+    Code.SIGN_ID_NOT_EXIST: 1012,
+    Code.MISSING_SIGN_TO_MODIFY: 1012,
+    Code.TEMPLATE_ID_NOT_EXIST: 1014,
+    Code.MISSING_TEMPLATE_TO_MODIFY: 1014,
+    Code.TEMPLATE_DIRTY_WORDS: 1002,
+    Code.FORBID_MARKETING_TEMPLATES: 1032,
+    Code.INVALID_TEMPLATE_FORMAT: BAD_BODY,
+    Code.MARKETING_WITHOUT_UNSUBSCRIBE: BAD_BODY,
+    Code.INVALID_DOCUMENT_TYPE: BAD_BODY,
+    Code.INVALID_SIGN_PURPOSE: BAD_BODY,
+    Code.INVALID_INTERNATIONAL: BAD_BODY,
+    Code.INVALID_SMS_TYPE: BAD_BODY,
+    Code.IMAGE_INVALID: BAD_BODY,
+    Code.SIGN_EXIST_UNAPPROVED: OTHER_ERROR,
+    Code.SIGN_ALREADY_PASSED: OTHER_ERROR,
+    Code.TEMPLATE_ALREADY_PASSED: OTHER_ERROR,
+    Code.SIGN_NUMBER_LIMIT: OTHER_ERROR,
+    Code.TEMPLATE_NUMBER_LIMIT: OTHER_ERROR,
+    # There is no balance outcome (accounts are postpaid; arrears suspend them: 1033), so 1031 is never sent.
 }
 
 # The envelope's own refusals, in the legacy wording (errmsg).
@@ -283,6 +306,106 @@ def parse_pull(body: dict[str, Any], *, by_mobile: bool) -> PullBody:
     if end < begin:
         raise LegacyError(BAD_BODY, "end_time must not be before begin_time")
     return PullBody(kind, limit, tel, begin, end)
+
+
+# --- Management and statistics bodies (A3: the endpoints the package does not have) ------------------------
+
+MAX_IDS = 100
+TITLE_FROM_TEXT_CHARS = 30
+# A3: the legacy review status: 0 approved, 1 waiting (pending or in review), 2 rejected.
+LEGACY_STATUS = {"approved": 0, "rejected": 2}
+
+
+def legacy_status(status: str) -> int:
+    return LEGACY_STATUS.get(status, 1)
+
+
+def _flag(body: dict[str, Any], field: str) -> int:
+    """`international`: 0 or 1, absent meaning 0 (any other integer is left to the catalog's checks)."""
+    return _integer(body, field, default=0)
+
+
+@dataclass(frozen=True)
+class TemplateBody:
+    title: str
+    text: str
+    sms_type: int
+    international: int
+    remark: str
+    tpl_id: int | None = None  # mod_template only
+
+
+def parse_template(body: dict[str, Any], *, modify: bool) -> TemplateBody:
+    """add_template / mod_template: `text` and `type` required; `title` may be left out (the template is then
+    named after the start of its text), `remark` too."""
+    text = _text(body, "text")
+    title = _text(body, "title", default="") or text[:TITLE_FROM_TEXT_CHARS]
+    return TemplateBody(
+        title=title,
+        text=text,
+        sms_type=_integer(body, "type"),
+        international=_flag(body, "international"),
+        remark=_text(body, "remark", default=""),
+        tpl_id=_integer(body, "tpl_id") if modify else None,
+    )
+
+
+@dataclass(frozen=True)
+class SignBody:
+    text: str
+    pic: str
+    international: int
+    remark: str
+    sign_id: int | None = None  # mod_sign only
+
+
+def parse_sign(body: dict[str, Any], *, modify: bool) -> SignBody:
+    """add_sign / mod_sign: `text` (without 【】) and `pic` (base64 proof image) required."""
+    return SignBody(
+        text=_text(body, "text"),
+        pic=_text(body, "pic"),
+        international=_flag(body, "international"),
+        remark=_text(body, "remark", default=""),
+        sign_id=_integer(body, "sign_id") if modify else None,
+    )
+
+
+def parse_ids(body: dict[str, Any], field: str) -> list[int]:
+    """`tpl_id` / `sign_id` of the del_ and get_ endpoints: a list of ids (a single id is taken as one)."""
+    value = body.get(field)
+    if not isinstance(value, list):
+        value = [value]
+    if not value or len(value) > MAX_IDS:
+        raise LegacyError(BAD_BODY, f"{field} must list 1 to {MAX_IDS} ids")
+    ids = [_integer({field: v}, field) for v in value]
+    return list(dict.fromkeys(ids))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """get_template / get_sign: given ids, or a page of all the account's items."""
+
+    ids: tuple[int, ...] = ()
+    max: int = 0
+    offset: int = 0
+
+
+def parse_listing(body: dict[str, Any], ids_field: str, page_field: str | None) -> Listing:
+    if page_field is not None and ids_field not in body and page_field in body:
+        page = body[page_field]
+        if not isinstance(page, dict):
+            raise LegacyError(BAD_BODY, f"{page_field} must be an object with max and offset")
+        limit, offset = _integer(page, "max"), _integer(page, "offset", default=0)
+        if not 1 <= limit <= MAX_IDS or offset < 0:
+            raise LegacyError(BAD_BODY, f"{page_field}.max must be 1 to {MAX_IDS}, offset not negative")
+        return Listing(max=limit, offset=offset)
+    return Listing(ids=tuple(parse_ids(body, ids_field)))
+
+
+def parse_date_span(body: dict[str, Any]) -> tuple[str, str]:
+    """pullsendstatus / pullcallbackstatus: `begin_date` and `end_date` as yyyymmddhh (ints on the wire),
+    returned as the hour strings the statistics window reads."""
+    return str(_integer(body, "begin_date")), str(_integer(body, "end_date"))
 
 
 def is_storable(value: Any) -> bool:

@@ -84,6 +84,22 @@ def test_a_sig_that_is_not_ascii_is_simply_wrong() -> None:
         (Code.INTL_DAILY_LIMIT, 1047),
         (Code.URL_IN_PARAM, 1048),
         (Code.INTERNAL_ERROR, 60008),
+        # Signature and template management
+        (Code.SIGN_NAME_TOO_LONG, 1012),
+        (Code.SIGN_ID_NOT_EXIST, 1012),
+        (Code.MISSING_SIGN_TO_MODIFY, 1012),
+        (Code.TEMPLATE_ID_NOT_EXIST, 1014),
+        (Code.MISSING_TEMPLATE_TO_MODIFY, 1014),
+        (Code.TEMPLATE_DIRTY_WORDS, 1002),
+        (Code.FORBID_MARKETING_TEMPLATES, 1032),
+        (Code.MARKETING_WITHOUT_UNSUBSCRIBE, 1004),
+        (Code.INVALID_SMS_TYPE, 1004),
+        (Code.IMAGE_INVALID, 1004),
+        (Code.INVALID_INTERNATIONAL, 1004),
+        (Code.SIGN_EXIST_UNAPPROVED, 1007),
+        (Code.SIGN_ALREADY_PASSED, 1007),
+        (Code.TEMPLATE_ALREADY_PASSED, 1007),
+        (Code.TEMPLATE_NUMBER_LIMIT, 1007),
     ],
 )
 def test_each_platform_outcome_has_its_legacy_code(code: Code, result: int) -> None:
@@ -91,7 +107,7 @@ def test_each_platform_outcome_has_its_legacy_code(code: Code, result: int) -> N
 
 
 def test_every_platform_code_maps_to_a_documented_legacy_code() -> None:
-    documented = {0, 1001, 1003, 1004, 1006, 1007, 1008, 1011, 1012, 1013, 1014, 1015, 1016, 1017}
+    documented = {0, 1001, 1002, 1003, 1004, 1006, 1007, 1008, 1011, 1012, 1013, 1014, 1015, 1016, 1017}
     documented |= {1019, 1020, 1021, 1022, 1023, 1024, 1025, 1026, 1029, 1030, 1031, 1032, 1033, 1034}
     documented |= {1036, 1038, 1045, 1046, 1047, 1048, 60008}
     assert {v5.legacy_code(c) for c in Code} <= documented
@@ -230,3 +246,70 @@ def test_storable_refuses_nul_and_lone_surrogates() -> None:
     assert v5.is_storable({"a": ["b", {"c": "d"}]})
     assert not v5.is_storable({"a": ["b\x00"]})
     assert not v5.is_storable({"\ud800": 1})
+
+
+def test_template_bodies() -> None:
+    body = {"title": "T", "text": "Code {1}", "type": 0, "remark": "r"}
+    assert v5.parse_template(body, modify=False) == v5.TemplateBody("T", "Code {1}", 0, 0, "r")
+    untitled = v5.parse_template(
+        {"text": "x" * 40, "type": "1", "international": 1, "tpl_id": 9}, modify=True
+    )
+    assert untitled == v5.TemplateBody("x" * 30, "x" * 40, 1, 1, "", tpl_id=9)
+    for bad, modify in [
+        ({"type": 0}, False),
+        ({"text": 5, "type": 0}, False),
+        ({"text": "x", "type": "x"}, False),
+        ({"text": "x", "type": True}, False),
+        ({"text": "x", "type": 0, "title": 3}, False),
+        ({"text": "x", "type": 0, "international": [1]}, False),
+        ({"text": "x", "type": 0}, True),
+    ]:
+        with pytest.raises(v5.LegacyError) as caught:
+            v5.parse_template(bad, modify=modify)
+        assert caught.value.result == 1004
+
+
+def test_sign_bodies() -> None:
+    assert v5.parse_sign({"text": "Acme", "pic": "AA=="}, modify=False) == v5.SignBody("Acme", "AA==", 0, "")
+    assert v5.parse_sign({"text": "A", "pic": "p", "sign_id": "7", "international": 1}, modify=True) == (
+        v5.SignBody("A", "p", 1, "", sign_id=7)
+    )
+    for bad, modify in [({"text": "A"}, False), ({"pic": "p"}, False), ({"text": "A", "pic": "p"}, True)]:
+        with pytest.raises(v5.LegacyError) as caught:
+            v5.parse_sign(bad, modify=modify)
+        assert caught.value.result == 1004
+
+
+def test_id_lists_and_pages() -> None:
+    assert v5.parse_ids({"tpl_id": [3, "4", 3]}, "tpl_id") == [3, 4]
+    assert v5.parse_ids({"sign_id": 5}, "sign_id") == [5]
+    assert v5.parse_listing({"tpl_page": {"max": 10, "offset": 20}}, "tpl_id", "tpl_page") == v5.Listing(
+        max=10, offset=20
+    )
+    assert v5.parse_listing({"tpl_id": [1]}, "tpl_id", "tpl_page") == v5.Listing(ids=(1,))
+    for body in (
+        {"tpl_id": []},
+        {"tpl_id": ["x"]},
+        {"tpl_id": [True]},
+        {"tpl_id": list(range(101))},
+        {},
+        {"tpl_page": {"max": 0}},
+        {"tpl_page": {"max": 101}},
+        {"tpl_page": {"max": 1, "offset": -1}},
+        {"tpl_page": [1]},
+    ):
+        with pytest.raises(v5.LegacyError) as caught:
+            v5.parse_listing(body, "tpl_id", "tpl_page")
+        assert caught.value.result == 1004
+    with pytest.raises(v5.LegacyError):  # get_sign has no page form
+        v5.parse_listing({"tpl_page": {"max": 1}}, "sign_id", None)
+
+
+def test_statistics_dates_and_review_status() -> None:
+    assert v5.parse_date_span({"begin_date": 2024010100, "end_date": "2024010123"}) == (
+        "2024010100",
+        "2024010123",
+    )
+    with pytest.raises(v5.LegacyError):
+        v5.parse_date_span({"begin_date": 2024010100})
+    assert [v5.legacy_status(s) for s in ("approved", "pending", "reviewing", "rejected")] == [0, 1, 1, 2]
