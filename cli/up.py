@@ -83,7 +83,13 @@ def run_stack(settings: Settings) -> int:
     write_demo_file(demo_file, demo)
     simulator_url = f"http://{s.simulator_host}:{s.simulator_port}"
     # The worker sends to the simulator started here, wherever its port is.
-    env = environment_with(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SMS_CARRIER_URL=simulator_url)
+    env = environment_with(
+        DATABASE_URL=s.database_url,
+        REDIS_URL=s.redis_url,
+        SMS_CARRIER_URL=simulator_url,
+        # A development stack: customers' callback receivers may run on this machine.
+        SMS_CALLBACK_PRIVATE_NETWORKS="1",
+    )
     children = [ChildSpec.smsctl(name, name, env=env) for name in ("simulator", "api", "worker")]
     supervisor = Supervisor(children, grace_s=s.shutdown_grace_s + STOP_MARGIN_S)
     try:

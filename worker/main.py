@@ -46,7 +46,11 @@ def lifecycle(
     async def on_startup(ctx: dict[str, Any]) -> None:
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
         ctx["deps"] = Deps(
-            settings=settings, db=db, connector=connector_factory(settings), clock=clock, http=new_session()
+            settings=settings,
+            db=db,
+            connector=connector_factory(settings),
+            clock=clock,
+            http=new_session(private_networks=settings.callback_private_networks),
         )
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:

@@ -168,3 +168,16 @@ def signed_headers(app_key: str, timestamp: int, body: bytes) -> dict[str, str]:
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign_callback(app_key, timestamp, body),
     }
+
+
+def is_public_address(address: str) -> bool:
+    """Whether a callback may be sent to this IP address: a globally routable unicast one, so not loopback,
+    private, shared (CGNAT), link-local (cloud metadata at 169.254.169.254), reserved or multicast; an
+    IPv4-mapped IPv6 address is judged by its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast

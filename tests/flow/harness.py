@@ -152,7 +152,8 @@ async def running_platform(
         redis_url=redis_url,
         carrier_webhook_token=TOKEN,
         send_retry_base_s=0.0,
-        **settings_overrides,
+        # The tests' callback receivers listen on 127.0.0.1, as on a development machine.
+        **{"callback_private_networks": True, **settings_overrides},
     )
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))

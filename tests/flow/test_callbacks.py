@@ -476,3 +476,31 @@ async def test_the_daily_purge_drops_pull_queue_items_older_than_the_retention(
     deps = Deps(settings=settings, db=db, connector=http_connector(settings), clock=clock)
     assert await purge_pull_queue({"deps": deps}) == 1
     assert await db.fetchval("SELECT count(*) FROM pull_queue") == 2
+
+
+async def test_callbacks_to_private_addresses_are_refused_by_default(
+    database_url: str, redis_url: str
+) -> None:
+    """Secure by default: a customer's URL cannot make the worker call into the platform's own network (here
+    127.0.0.1, by literal and by name); the item fails with the reason and nothing reaches the receiver."""
+    clock = Clock()
+    async with (
+        receiver() as rx,
+        running_platform(database_url, redis_url, callback_private_networks=False) as platform,
+    ):
+        tenant = await platform.add_tenant()
+        port = rx.url.rsplit(":", 1)[1]
+        for host, reason in (
+            ("127.0.0.1", "refused: 127.0.0.1 is a private or reserved address"),
+            ("localhost", "refused: the host resolves only to private or reserved addresses"),
+        ):
+            await platform.db.execute("DELETE FROM callback_queue")
+            url = f"http://{host}:{port}/status"
+            assert (await put_callbacks(platform, tenant.sdk_app_id, {"status_url": url}))[0] == 200
+            await platform.send_sms(tenant, [P1 if host == "localhost" else P2], ["1234", "5"])
+            await platform.run_worker(clock=clock)
+            await platform.simulator("/flush", {})
+            await platform.run_worker(clock=clock)
+            row = await platform.db.fetchrow("SELECT state, attempts, last_error FROM callback_queue")
+            assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 1, reason)
+        assert rx.requests == []

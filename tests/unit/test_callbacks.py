@@ -14,6 +14,7 @@ from core.domain.callbacks import (
     QueuedItem,
     build_requests,
     check_callback_url,
+    is_public_address,
     is_success,
     platform_endpoints,
     sign_callback,
@@ -244,3 +245,28 @@ def test_the_readme_verification_example_accepts_our_signature() -> None:
     timestamp = str(int(time.time()))
     assert verify(KEY, timestamp, BODY, sign_callback(KEY, timestamp, BODY))
     assert not verify(KEY, timestamp, BODY + b"x", sign_callback(KEY, timestamp, BODY))
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True), ("2001:4860:4860::8888", True), ("203.0.113.9", False),  # TEST-NET-3
+        ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
+        ("100.64.0.1", False), ("169.254.169.254", False), ("0.0.0.0", False), ("224.0.0.1", False),  # noqa: S104 - a value, not a bind
+        ("::1", False), ("fe80::1%eth0", False), ("fc00::1", False), ("::ffff:127.0.0.1", False),
+        ("::ffff:8.8.8.8", True), ("not-an-address", False),
+    ],
+)  # fmt: skip
+def test_callbacks_go_to_public_addresses_only(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+async def test_a_name_that_resolves_only_to_private_addresses_is_refused() -> None:
+    from worker.jobs.callbacks import PublicOnlyResolver
+
+    resolver = PublicOnlyResolver()
+    try:
+        with pytest.raises(OSError, match="private or reserved"):
+            await resolver.resolve("localhost", 80)
+    finally:
+        await resolver.close()

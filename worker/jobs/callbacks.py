@@ -14,6 +14,8 @@ Delivery is at least once and in order per application:
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import structlog
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
 
 from core.db.report_feed import (
     apps_with_due_callbacks,
@@ -32,7 +36,7 @@ from core.db.report_feed import (
     next_callbacks,
 )
 from core.db.report_feed import purge_pull_queue as purge_pull_queue_before
-from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
+from core.domain.callbacks import QueuedItem, build_requests, is_public_address, is_success, signed_headers
 from core.metrics import CALLBACK_REQUESTS, CALLBACKS
 from core.queue import enqueue_callbacks
 from worker.deps import Deps, get_deps, get_redis
@@ -44,14 +48,52 @@ MAX_ANSWER_BYTES = 64 * 1024
 log = structlog.get_logger("worker.callbacks")
 
 
-def new_session() -> aiohttp.ClientSession:
+class PublicOnlyResolver(AbstractResolver):
+    """Resolves a customer's host name and keeps only public addresses: a callback URL must not reach the
+    platform's own network (databases, admin endpoints, cloud metadata) through a name that points there."""
+
+    def __init__(self) -> None:
+        self._inner = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        public = [r for r in found if is_public_address(r["host"])]
+        if not public:
+            raise OSError(f"{host} resolves only to private or reserved addresses")
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def new_session(*, private_networks: bool = False) -> aiohttp.ClientSession:
     """The worker's callback client. Environment proxies are ignored (trust_env=False), cookies are not kept
-    between customers, and per-request timeouts come from the settings."""
+    between customers, and per-request timeouts come from the settings. Unless `private_networks` (a
+    development setting), host names resolve to public addresses only."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=256, limit_per_host=8, keepalive_timeout=30),
+        connector=aiohttp.TCPConnector(
+            limit=256,
+            limit_per_host=8,
+            keepalive_timeout=30,
+            resolver=None if private_networks else PublicOnlyResolver(),
+        ),
         cookie_jar=aiohttp.DummyCookieJar(),
         headers={"User-Agent": USER_AGENT},
     )
+
+
+def _refused_address(url: str, private_networks: bool) -> str | None:
+    """A URL whose host is a literal private address (names go through PublicOnlyResolver)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None  # a name: the resolver decides
+    if private_networks or is_public_address(host):
+        return None
+    return f"refused: {host} is a private or reserved address"
 
 
 async def deliver_callbacks(ctx: dict[str, Any], sdk_app_id: str) -> dict[str, int]:
@@ -135,6 +177,9 @@ async def _post(deps: Deps, url: str, app_key: str, body: bytes) -> str | None:
         **signed_headers(app_key, int(deps.clock()), body),
     }
     timeout = aiohttp.ClientTimeout(total=deps.settings.callback_timeout_s)
+    refused = _refused_address(url, deps.settings.callback_private_networks)
+    if refused is not None:
+        return refused
     try:
         # No redirects: a redirect could lead anywhere, including places check_callback_url refuses.
         async with session.post(
@@ -149,6 +194,9 @@ async def _post(deps: Deps, url: str, app_key: str, body: bytes) -> str | None:
     except TimeoutError:
         return f"no answer within {deps.settings.callback_timeout_s:g} s"
     except aiohttp.ClientError as exc:
+        cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+        if "private or reserved" in f"{cause} {cause.__cause__}":
+            return "refused: the host resolves only to private or reserved addresses"
         return f"request failed: {type(exc).__name__}"
 
 
