@@ -80,9 +80,15 @@ async def load_send_context(
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
+    return context_from_row(row, ApiKey(secret_id, row["secret_key"], row["enabled"], account))
+
+
+def context_from_row(row: asyncpg.Record, key: ApiKey) -> SendContext:
+    """A send context from a row of the context query's columns (API 3.0's here, the legacy dialect's in
+    core.db.legacy): the application, its policy and lists, the signature and the template."""
     return SendContext(
-        key=ApiKey(secret_id, row["secret_key"], row["enabled"], account),
-        app=App(row["sdk_app_id"], account.id, row["app_status"]) if row["sdk_app_id"] else None,
+        key=key,
+        app=App(row["sdk_app_id"], key.account.id, row["app_status"]) if row["sdk_app_id"] else None,
         policy=policy_from_row(row) if row["sdk_app_id"] else DEFAULT_POLICY,
         allowlist=frozenset(row["allowlist"] or ()),
         blocked=frozenset(row["blocked"] or ()),

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from core.db.intake import ApiKey, SendContext, policy_from_row
-from core.domain.frequency import DEFAULT_POLICY
-from core.domain.sending import Account, App, Signature, Template
+from core.db.intake import ApiKey, SendContext, context_from_row
+from core.domain.sending import Account, Template
 
 
 @dataclass(frozen=True)
@@ -72,31 +71,8 @@ async def load_legacy_app(
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
-    context = SendContext(
-        key=ApiKey("", "", True, account),  # v5 has no API key: the AppKey signed the request
-        app=App(row["sdk_app_id"], account.id, row["app_status"]),
-        policy=policy_from_row(row) if row["sdk_app_id"] else DEFAULT_POLICY,
-        allowlist=frozenset(row["allowlist"] or ()),
-        blocked=frozenset(row["blocked"] or ()),
-        intl_countries=frozenset(row["intl_countries"]) if row["intl_countries"] is not None else None,
-        usual_daily_volume=row["usual_daily_volume"] or 0,
-        sign=(
-            Signature(row["sign_name"], row["sign_international"], row["sign_status"])
-            if row["sign_name"] is not None
-            else None
-        ),
-        template=(
-            Template(
-                row["template_id"],
-                row["content"],
-                row["sms_type"],
-                row["template_international"],
-                row["template_status"],
-            )
-            if row["template_id"] is not None
-            else None
-        ),
-    )
+    # v5 has no API key: the AppKey signed the request.
+    context = context_from_row(row, ApiKey("", "", True, account))
     templates = tuple(
         Template(t["id"], t["content"], t["sms_type"], t["international"], "approved")
         for t in json.loads(row["templates"] or "[]")
