@@ -56,7 +56,6 @@ def publish_statuses(final: str) -> str:
 
 
 CALLBACK_APPS = "ARRAY(SELECT DISTINCT sdk_app_id FROM called)"
-REPLY_CALLBACK_APPS = "ARRAY(SELECT DISTINCT sdk_app_id FROM reply_called)"
 
 
 def publish_replies(stored: str) -> str:

@@ -13,8 +13,6 @@ from typing import Any
 
 from core.domain.phone import normalize_phone
 
-DELIVERED_STATUS = "DELIVRD"
-
 
 class Outcome(StrEnum):
     """A final status as CallbackStatusStatistics counts it: delivered, or failed of one kind."""

@@ -51,6 +51,21 @@ async def test_status_before_and_after_the_worker_runs(database_url: str, redis_
         assert before["accounts"] == {"arrears": 0, "suspended": 0}
         assert {j["job"] for j in before["cron"]} >= {"daily_deduction", "sweep_outbox", "arrears_watch"}
 
+        # A live worker process's own report (as arq writes it): it counts as alive, its jobs in progress.
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(redis_url)
+        await redis.set(
+            "arq:health-check:main:otherhost:42",
+            "Nov-22 09:00:00 j_complete=7 j_failed=0 j_retried=0 j_ongoing=3 queued=0",
+            ex=30,
+        )
+        busy = await status(platform)
+        await redis.delete("arq:health-check:main:otherhost:42")
+        await redis.aclose()
+        assert busy["processes"]["workers"] == {"main": 1, "callbacks": 0}
+        assert busy["queues"]["in_progress"] == 3
+
         await platform.run_worker()
         await platform.simulator("/flush", {})
         after = await status(platform)
