@@ -193,6 +193,15 @@ async def test_bad_input_gets_its_legacy_code_in_a_200_answer(database_url: str,
             async with platform.http.request(method, platform.api_url + path + query) as resp:
                 assert resp.status == 200
                 assert (await resp.json(content_type=None))["result"] == 1011
+        # Only invalid numbers, in a text send that matches no template: each number gets 1016 (the text is
+        # never looked at without a number to send it to), through the shared send path.
+        bad = [{"nationcode": "86", "mobile": "1"}, {"nationcode": "86", "mobile": "22"}]
+        text = {"tel": bad, "type": 0, "msg": "【TestCorp】no such template"}
+        async with platform.http.post(
+            url(platform, "sendmultisms2") + query, json=signed(key, text, ["1", "22"])
+        ) as resp:
+            answer = await resp.json(content_type=None)
+        assert answer["result"] == 0 and [d["result"] for d in answer["detail"]] == [1016, 1016]
         # The v5 pull queue answers with a valid sig and nothing queued.
         async with platform.http.post(
             url(platform, "pullstatus") + query, json=signed(key, {"type": 0, "max": 10}, [])
