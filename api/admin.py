@@ -21,8 +21,11 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE, ApiState
-from core.db.admin import set_app_status
-from core.db.policy import (
+from core.domain.errors import MESSAGES, Code, Rejection
+from core.domain.phone import normalize_phone
+from core.domain.review import Action, Kind, missing_code
+from core.store.admin import set_app_status
+from core.store.policy import (
     MAX_ALLOWLIST,
     AllowlistFull,
     AppNotFound,
@@ -35,9 +38,9 @@ from core.db.policy import (
     set_intl_countries,
     update_policy,
 )
-from core.db.replies import approve_lift, list_blocklist, request_lift
-from core.db.review import transition, word_list
-from core.db.review_queue import (
+from core.store.replies import approve_lift, list_blocklist, request_lift
+from core.store.review import transition, word_list
+from core.store.review_queue import (
     BadInput,
     check_list_name,
     edit_words,
@@ -47,9 +50,6 @@ from core.db.review_queue import (
     normalize_words,
     operator_actor,
 )
-from core.domain.errors import MESSAGES, Code, Rejection
-from core.domain.phone import normalize_phone
-from core.domain.review import Action, Kind, missing_code
 
 PREFIX = "/admin/v1"
 OPENAPI_FILE = Path(__file__).parent / "openapi" / "admin.yaml"

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from api import admin
-from core.db import billing
 from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.errors import Code
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
+from core.store import billing
 
 MAX_PRICE_FILE_BYTES = 256 * 1024
 

@@ -9,11 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from api.admin import NOT_FOUND, AdminError, _body, _json, _state
-from core.db.callbacks_config import get_callback_config, set_callback_urls
-from core.db.policy import AppNotFound
 from core.domain.callbacks import check_callback_url, platform_endpoints
 from core.domain.errors import Code
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store.callbacks_config import get_callback_config, set_callback_urls
+from core.store.policy import AppNotFound
 
 FIELDS = {"status_url": "status report", "reply_url": "reply"}
 

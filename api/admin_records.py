@@ -13,9 +13,9 @@ import structlog
 from aiohttp import web
 
 from api.admin import MAX_QUEUE_LIMIT, AdminError, _id, _json, _phone, _state
-from core.db.records import export_csv, search_records
 from core.domain.errors import Code
 from core.domain.records import DEFAULT_SPAN, decode_cursor, encode_cursor, masked_row, parse_time
+from core.store.records import export_csv, search_records
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = MAX_QUEUE_LIMIT

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from api import admin
-from core.db.stats import daily_rows
 from core.domain.errors import Code
 from core.domain.time_ranges import day_bounds, report_days
+from core.store.stats import daily_rows
 
 
 def _bad(message: str) -> admin.AdminError:

@@ -12,10 +12,10 @@ from api import carrier_webhook, health, metrics, tencent_v3
 from api.admin import setup_admin
 from api.context import STATE, ApiState
 from api.legacy_v5 import setup_legacy_v5
-from core.db.pool import create_pool as create_db_pool
-from core.gate import Gate
-from core.queue import redis_settings
-from core.settings import Settings
+from core.infra.gate import Gate
+from core.infra.postgres import create_pool as create_db_pool
+from core.infra.queue import redis_settings
+from core.infra.settings import Settings
 
 
 async def _open_pools(app: web.Application) -> AsyncIterator[None]:

@@ -11,12 +11,12 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE, ApiState
-from core.db.messages import DeliveryReport, apply_reports
-from core.db.replies import IncomingReply, record_replies
 from core.domain.phone import normalize_phone
 from core.domain.replies import ATTRIBUTION_WINDOW, is_unsubscribe, stored_text
-from core.metrics import MESSAGES, country
-from core.queue import enqueue_callbacks
+from core.infra.metrics import MESSAGES, country
+from core.infra.queue import enqueue_callbacks
+from core.store.messages import DeliveryReport, apply_reports
+from core.store.replies import IncomingReply, record_replies
 
 MAX_REPORTS_PER_REQUEST = 5000
 log = structlog.get_logger("api.carrier_webhook")

@@ -9,8 +9,8 @@ import asyncpg
 from aiohttp import web
 from arq.connections import ArqRedis
 
-from core.gate import Gate
-from core.settings import Settings
+from core.infra.gate import Gate
+from core.infra.settings import Settings
 
 
 @dataclass

@@ -10,7 +10,7 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE
-from core.db.migrate import pending
+from core.infra.migrations import pending
 
 CHECK_TIMEOUT_S = 2.0
 log = structlog.get_logger("api.health")

@@ -18,19 +18,19 @@ from aiohttp import web
 
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
-from core import catalog
-from core.db import catalog as catalog_db
-from core.db import report_feed
-from core.db.legacy import LegacyApp, load_legacy_app
-from core.db.stats import Totals, app_totals
 from core.domain import legacy_v5 as v5
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import Phone, normalize_phone
 from core.domain.review import Kind
 from core.domain.sending import SendPlan, SendRequest
 from core.domain.time_ranges import pull_window, statistics_window
-from core.metrics import API_REQUEST_SECONDS, API_REQUESTS
-from core.send import accept_send
+from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.services import catalog
+from core.services.sending import accept_send
+from core.store import catalog as catalog_db
+from core.store import report_feed
+from core.store.legacy import LegacyApp, load_legacy_app
+from core.store.stats import Totals, app_totals
 
 log = structlog.get_logger("api.legacy_v5")
 
@@ -253,7 +253,7 @@ def _pulled(call: V5Call, kind: str, items: list[dict[str, Any]]) -> Answer:
     return {"result": v5.OK, "errmsg": "ok", "count": len(data), "data": data}
 
 
-# --- Templates and signatures: core.catalog, the same checks and review as API 3.0 --------------------------
+# --- Templates and signatures: core.services.catalog, the same checks and review as API 3.0 --------------------------
 
 
 async def _app(call: V5Call) -> LegacyApp:

@@ -1,4 +1,4 @@
-"""GET /metrics: this API process's Prometheus metrics (core.metrics), with the arq queues' depth and lag read
+"""GET /metrics: this API process's Prometheus metrics (core.infra.metrics), with the arq queues' depth and lag read
 from Redis at scrape time. Not behind the admin token, as Prometheus expects; it holds no secrets and no
 numbers, but it should still not be reachable from the internet."""
 
@@ -8,7 +8,7 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE
-from core.metrics import exposition, read_queues
+from core.infra.metrics import exposition, read_queues
 
 log = structlog.get_logger("api.metrics")
 

@@ -17,13 +17,13 @@ from api import tencent_v3_catalog, tencent_v3_numbers, tencent_v3_reports
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
-from core.db.intake import SendContext, load_api_key, load_send_context
 from core.domain import tc3
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendPlan, SendRequest
-from core.metrics import API_REQUEST_SECONDS, API_REQUESTS
-from core.send import accept_send
+from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.services.sending import accept_send
+from core.store.intake import SendContext, load_api_key, load_send_context
 
 VERSION = "2021-01-11"
 MAX_LOOKUP_NUMBERS = 1000  # beyond 200 the request is refused anyway; this only bounds the lookup

@@ -1,4 +1,4 @@
-"""API 3.0 actions for signatures and templates (spec 6.10-6.17): wire in, core.catalog, wire out. JSON types
+"""API 3.0 actions for signatures and templates (spec 6.10-6.17): wire in, core.services.catalog, wire out. JSON types
 exactly as the SDK models them: SignId is an integer everywhere; TemplateId is a string in AddSmsTemplate's
 answer and an integer in Modify/Delete/Describe."""
 
@@ -9,10 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from api.tencent_v3_wire import ActionHandler, Call, envelope
-from core import catalog
-from core.db import catalog as catalog_db
 from core.domain.errors import Code, PlatformError
 from core.domain.review import Kind, status_code
+from core.services import catalog
+from core.store import catalog as catalog_db
 
 DELETED = "return successfully!"
 MAX_LIST = 100

@@ -11,9 +11,6 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from api.tencent_v3_wire import ActionHandler, Call, envelope
-from core.db import report_feed
-from core.db.billing import list_packages
-from core.db.stats import app_totals
 from core.domain.errors import Code, PlatformError
 from core.domain.masking import mask_content
 from core.domain.phone import normalize_phone
@@ -26,6 +23,9 @@ from core.domain.time_ranges import (
     pull_window,
     statistics_window,
 )
+from core.store import report_feed
+from core.store.billing import list_packages
+from core.store.stats import app_totals
 
 Result = tuple[web.Response, dict[str, Any]]
 MAX_PACKAGES_PAGE = 500

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from api.context import ApiState
-from core.db.intake import ApiKey
 from core.domain.errors import Code, PlatformError, Rejection
+from core.store.intake import ApiKey
 
 
 def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:

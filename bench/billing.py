@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from core.db.billing import deduct_day
+from core.store.billing import deduct_day
 
 DAY = date(2000, 1, 1)
 NAME_PREFIX = "bench-billing "

@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
-from core.db.pool import create_pool
+from core.infra.postgres import create_pool
 
 COLUMNS = (
     "id", "accepted_at", "serial_no", "batch_id", "account_id", "sdk_app_id", "phone", "iso_code", "sign_name",

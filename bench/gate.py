@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from core.domain.frequency import FrequencyPolicy
 from core.domain.phone import Phone
-from core.gate import Gate, GateRequest
+from core.infra.gate import Gate, GateRequest
 
 
 async def measure_gate(redis_url: str, *, requests: int = 500, numbers: int = 200) -> dict[str, float]:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import asyncpg
 
-from core.db import admin
-from core.db.intake import ensure_partitions, insert_batch
-from core.db.messages import DeliveryReport, apply_reports
-from core.db.migrate import migrate
 from core.domain.phone import Phone
 from core.domain.sending import RequestCounts
-from core.embedded import EmbeddedPostgres
+from core.infra.embedded import EmbeddedPostgres
+from core.infra.migrations import migrate
+from core.store import admin
+from core.store.intake import ensure_partitions, insert_batch
+from core.store.messages import DeliveryReport, apply_reports
 
 REPORT_BATCH = 1000
 NUMBERS = 200

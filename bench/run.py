@@ -28,8 +28,8 @@ from bench.gate import measure_gate
 from bench.report import append_report, draw_chart, write_results
 from bench.scrape import deltas, scrape
 from bench.stack import ProcessUsage, Stack, start_stack
-from core.db import admin
-from core.settings import Settings, environment_with
+from core.infra.settings import Settings, environment_with
+from core.store import admin
 
 BENCH_DIR = Path(__file__).resolve().parent
 TEMPLATE = "Your code is {1}, valid for {2} minutes."

@@ -18,9 +18,9 @@ import aiohttp
 import asyncpg
 import psutil
 
-from core.db.migrate import migrate
-from core.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
-from core.settings import Settings, environment_with
+from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
+from core.infra.migrations import migrate
+from core.infra.settings import Settings, environment_with
 
 BENCH_DB = "sms_bench"
 

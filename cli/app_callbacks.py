@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import click
 
 from cli.runtime import emit, with_db
-from core.db.callbacks_config import get_callback_config, set_callback_urls
-from core.db.policy import AppNotFound
 from core.domain.callbacks import check_callback_url, platform_endpoints
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store.callbacks_config import get_callback_config, set_callback_urls
+from core.store.policy import AppNotFound
 
 NOT_FOUND = "ResourceNotFound"  # as the admin API answers an unknown application
 

@@ -12,8 +12,11 @@ import click
 
 from cli.app_callbacks import app_callbacks
 from cli.runtime import emit, with_db
-from core.db.admin import set_app_status
-from core.db.policy import (
+from core.domain.errors import Rejection
+from core.domain.phone import normalize_phone
+from core.infra.settings import Settings
+from core.store.admin import set_app_status
+from core.store.policy import (
     MAX_ALLOWLIST,
     AllowlistFull,
     AppNotFound,
@@ -25,10 +28,7 @@ from core.db.policy import (
     remove_allowlist,
     update_policy,
 )
-from core.db.review_queue import BadInput, operator_actor
-from core.domain.errors import Rejection
-from core.domain.phone import normalize_phone
-from core.settings import Settings
+from core.store.review_queue import BadInput, operator_actor
 
 T = TypeVar("T")
 NOT_FOUND = "ResourceNotFound"  # as the admin API answers an unknown application

@@ -13,11 +13,11 @@ import asyncpg
 import click
 
 from cli.runtime import emit, with_db
-from core.db import billing
 from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store import billing
 
 
 @click.group()

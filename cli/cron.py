@@ -13,9 +13,9 @@ from arq.connections import create_pool as create_redis
 from arq.cron import CronJob, next_cron
 
 from cli.runtime import emit, resolve, with_db
-from core.db.cron_runs import last_runs
-from core.queue import redis_settings
-from core.settings import Settings
+from core.infra.queue import redis_settings
+from core.infra.settings import Settings
+from core.store.cron_runs import last_runs
 
 
 def _jobs() -> list[CronJob]:

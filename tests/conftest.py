@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from core.db.migrate import migrate
-from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.infra.migrations import migrate
 
 TEMPLATE_DB = "sms_test_template"
 _counter = itertools.count()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from core.db import admin
+from core.store import admin
 
 SIGN = "Bank"
 TEMPLATE = "Dear customer, your top-up payment of {1} USD has been credited"

@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 from arq.connections import ArqRedis
 
-from core.settings import Settings
+from core.infra.settings import Settings
 from worker.carriers.base import Connector
 
 

@@ -12,9 +12,9 @@ from arq import cron
 from arq.cron import CronJob
 from arq.worker import Worker, func
 
-from core.db.pool import create_pool
-from core.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
-from core.settings import Settings
+from core.infra.postgres import create_pool
+from core.infra.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
+from core.infra.settings import Settings
 from worker.carriers.base import Connector
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps

@@ -1,7 +1,7 @@
 """Delivery reports and replies on their way out to the customer (B2, B3): what a carrier's status means for
 the statistics, and the exact shapes of the pull answers (spec 6.21) and callback bodies (spec 9).
 
-Queued items (pull queue, callback queue) are JSON objects written by SQL in core.db.report_feed:
+Queued items (pull queue, callback queue) are JSON objects written by SQL in core.store.report_feed:
 a status is {serial_no, phone, delivered, error, report_time (Unix s), session_context};
 a reply is {phone, text, sign, extend, time (Unix s)}."""
 

@@ -17,8 +17,8 @@ from typing import Any
 from arq import Retry
 from arq import create_pool as create_arq_pool
 
-from core.db.pool import create_pool
-from core.queue import redis_settings
+from core.infra.postgres import create_pool
+from core.infra.queue import redis_settings
 from tests.flow.harness import Platform, Tenant, running_platform
 from worker.deps import Deps
 from worker.jobs.send import send_batch

@@ -19,10 +19,10 @@ from arq import create_pool as create_arq_pool
 from redis.asyncio import Redis
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from core.db.migrate import migrate
-from core.db.pool import create_pool
-from core.embedded import EmbeddedPostgres, EmbeddedRedis
-from core.queue import redis_settings
+from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.infra.migrations import migrate
+from core.infra.postgres import create_pool
+from core.infra.queue import redis_settings
 from tests.flow.harness import Platform, Tenant, running_platform
 from worker.deps import Deps
 from worker.jobs.upkeep import sweep_outbox

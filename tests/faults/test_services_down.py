@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from core.db.migrate import migrate
-from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.infra.migrations import migrate
 from tests.flow.harness import running_platform
 
 PHONE = "+8613800138000"

@@ -24,8 +24,8 @@ import psutil
 import pytest
 from redis.asyncio import Redis
 
-from core.queue import HEALTH_PREFIX
-from core.settings import environment_with
+from core.infra.queue import HEALTH_PREFIX
+from core.infra.settings import environment_with
 from tests.flow.harness import running_platform
 
 # A child that stops on SIGTERM/SIGINT (exit 0). Given a second argument, its first run crashes with exit 3.
@@ -56,7 +56,7 @@ while True:
 SUPERVISOR = """
 import json, sys
 from cli.supervisor import ChildSpec, RestartBackoff, Supervisor
-from core.logging import configure_logging
+from core.infra.logging import configure_logging
 configure_logging("INFO", json=True)
 config = json.loads(sys.argv[1])
 children = [ChildSpec(name, tuple(argv)) for name, argv in config["children"].items()]

@@ -15,9 +15,9 @@ from typing import Any
 from arq import create_pool as create_arq_pool
 from redis.asyncio import Redis
 
-from core.db.pool import create_pool
-from core.queue import redis_settings
-from core.settings import environment_with
+from core.infra.postgres import create_pool
+from core.infra.queue import redis_settings
+from core.infra.settings import environment_with
 from tests.flow.harness import Platform, running_platform
 from worker.deps import Deps
 from worker.jobs.send import send_batch

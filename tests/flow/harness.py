@@ -19,8 +19,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from api.app import create_app
-from core.db import admin
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store import admin
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 

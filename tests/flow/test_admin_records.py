@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from core.db.intake import ensure_partitions
 from core.domain.records import CSV_HEADER
+from core.store.intake import ensure_partitions
 from tests.flow.harness import Platform, running_platform
 from tests.records_seed import SeedTenant, insert_bulk, insert_message, seed_tenant
 

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 
 from api.app import create_app
-from core.db import admin
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store import admin
 from tests.flow.harness import Platform, running_platform
 
 ADMIN_TOKEN = "test-admin-token"

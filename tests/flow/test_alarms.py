@@ -112,8 +112,8 @@ async def test_the_usual_volume_is_the_mean_of_the_last_seven_full_days(
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from core.db.intake import ensure_partitions
-    from core.settings import Settings
+    from core.infra.settings import Settings
+    from core.store.intake import ensure_partitions
     from worker.deps import Deps
     from worker.jobs.upkeep import update_usual_volumes
     from worker.main import http_connector

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from core.db import admin
+from core.store import admin
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
 from tests.flow.tc3_client import Reply, Tc3Client, encode
 

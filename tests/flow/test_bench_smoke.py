@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bench.run import BenchOptions, publish, run_bench
-from core.settings import Settings
+from core.infra.settings import Settings
 
 
 async def test_quick_bench_delivers_every_message_and_writes_its_report(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 from redis.asyncio import Redis
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from core.billing import run_arrears_watch, run_daily_deduction
-from core.db.billing import unreconciled
+from core.services.billing import run_arrears_watch, run_daily_deduction
+from core.store.billing import unreconciled
 from tests.flow.harness import Platform, running_platform
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,8 @@ from aiohttp import web
 from arq.connections import create_pool
 
 from core.domain.callbacks import verify_callback
-from core.queue import redis_settings
-from core.settings import Settings
+from core.infra.queue import redis_settings
+from core.infra.settings import Settings
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
 from worker.carriers.base import OutboundMessage, SubmitResult
 from worker.carriers.http import HttpConnector

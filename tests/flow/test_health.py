@@ -8,7 +8,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from core.embedded import EmbeddedRedis
+from core.infra.embedded import EmbeddedRedis
 from tests.flow.harness import running_platform
 
 

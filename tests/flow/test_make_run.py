@@ -19,7 +19,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from core.settings import environment_with
+from core.infra.settings import environment_with
 
 
 def _free_port() -> int:

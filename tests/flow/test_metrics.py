@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.metrics import serve_metrics
+from core.infra.metrics import serve_metrics
 from tests.flow.harness import Platform, running_platform
 from tests.flow.test_callbacks import Clock, deliver_everything, put_callbacks, receiver, reply_with
 

@@ -125,7 +125,7 @@ async def test_smsctl_simulator_reply_delivers_a_reply(database_url: str, redis_
     import asyncio
     import sys
 
-    from core.settings import environment_with
+    from core.infra.settings import environment_with
     from tests.flow.harness import TOKEN
 
     async with running_platform(database_url, redis_url) as platform:

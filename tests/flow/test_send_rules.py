@@ -19,7 +19,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from core.db import admin
+from core.store import admin
 from tests.flow.harness import SIGN, TEMPLATE, Platform, Tenant, running_platform
 from tests.flow.tc3_client import Tc3Client
 

@@ -10,8 +10,8 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.sms.v20210111 import models
 
-from core.db.review import transition
 from core.domain.review import Action, Kind
+from core.store.review import transition
 from tests.flow.harness import Platform, Tenant, running_platform
 from tests.flow.images import png_b64
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.db.review import history, transition
 from core.domain.review import Action, Kind
+from core.store.review import history, transition
 from tests.flow.harness import Platform, Tenant, running_platform
 from tests.flow.test_sign_template_lifecycle import call, refused, sign_fields
 

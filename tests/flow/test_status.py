@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from core.settings import environment_with
+from core.infra.settings import environment_with
 from tests.flow.harness import Platform, running_platform
 
 PHONES = ["+8613800138000", "+8613900139000", "+8615800158000"]

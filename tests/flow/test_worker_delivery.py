@@ -8,8 +8,8 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from core.db.messages import record_submit_results
-from core.queue import enqueue_send_batch
+from core.infra.queue import enqueue_send_batch
+from core.store.messages import record_submit_results
 from tests.flow.harness import running_platform
 from worker.carriers.simulator import SimulatorConfig
 

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from core.db import billing
-from core.db.admin import create_account, create_app
-from core.db.intake import Batch, insert_batch
-from core.db.messages import claim_batch, fail_messages, record_submit_results
 from core.domain.billing import month
 from core.domain.phone import Phone
 from core.domain.sending import RequestCounts
+from core.store import billing
+from core.store.admin import create_account, create_app
+from core.store.intake import Batch, insert_batch
+from core.store.messages import claim_batch, fail_messages, record_submit_results
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRACE_S = 12 * 3600
@@ -76,7 +76,7 @@ async def set_prices(db: asyncpg.Pool) -> None:
 async def send(
     db: asyncpg.Pool, who: Tenant, phones: Sequence[Phone], *, parts: int, day: date, hh: int = 12
 ) -> Batch:
-    """Record an accepted request the way core.send.accept_send does: one insert_batch, usage on `day`."""
+    """Record an accepted request the way core.services.sending.accept_send does: one insert_batch, usage on `day`."""
     by_iso: dict[str, int] = defaultdict(int)
     for p in phones:
         by_iso[p.iso] += 1

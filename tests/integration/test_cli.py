@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from core.settings import environment_with
+from core.infra.settings import environment_with
 
 
 async def smsctl(database_url: str, *args: str) -> tuple[int, Any, str]:

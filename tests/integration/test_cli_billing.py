@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from core.db.admin import create_account
+from core.store.admin import create_account
 from tests.integration.test_cli import smsctl
 
 

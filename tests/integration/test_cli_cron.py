@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from core.settings import Settings, environment_with
+from core.infra.settings import Settings, environment_with
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps
 from worker.jobs.recorded import recorded

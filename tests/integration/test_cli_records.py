@@ -12,9 +12,9 @@ from pathlib import Path
 
 import asyncpg
 
-from core.db.intake import ensure_partitions
 from core.domain.records import CSV_HEADER
-from core.settings import environment_with
+from core.infra.settings import environment_with
+from core.store.intake import ensure_partitions
 from tests.integration.test_cli import smsctl
 from tests.records_seed import SeedTenant, insert_message, seed_tenant
 

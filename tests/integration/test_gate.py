@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from core.domain.errors import Code
 from core.domain.frequency import FrequencyPolicy
 from core.domain.phone import Phone, normalize_phone
-from core.gate import Gate, GateRequest
+from core.infra.gate import Gate, GateRequest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

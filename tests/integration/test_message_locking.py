@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from core.db.messages import DeliveryReport, apply_reports, record_submit_results
 from core.domain.serial import format_serial
+from core.store.messages import DeliveryReport, apply_reports, record_submit_results
 
 BATCHES = 6
 SIZE = 200

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from core.db.migrate import load_migrations, migrate, pending
+from core.infra.migrations import load_migrations, migrate, pending
 
 
 async def test_all_migrations_apply_to_an_empty_database_once(database_url: str) -> None:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from core.db.intake import ensure_partitions
-from core.db.records import export_csv, search_records, stream_records
 from core.domain.records import masked_row
+from core.store.intake import ensure_partitions
+from core.store.records import export_csv, search_records, stream_records
 from tests.records_seed import SeedTenant, insert_bulk, insert_message, seed_tenant
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -8,7 +8,7 @@ import logging
 import pytest
 import structlog
 
-from core.logging import configure_logging, redact
+from core.infra.logging import configure_logging, redact
 
 
 def test_secrets_are_redacted_phones_masked_and_identifiers_kept() -> None:

@@ -13,8 +13,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from cli.processes import metrics_port_env
-from core.metrics import billing_run, count_messages, count_refusals, country, exposition
-from core.settings import Settings
+from core.infra.metrics import billing_run, count_messages, count_refusals, country, exposition
+from core.infra.settings import Settings
 from worker.jobs.measured import measured
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Settings
+from core.infra.settings import Settings
 
 
 def test_environment_values_are_parsed_to_their_types() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.alarms import raise_alarm as raise_alarm_now
-from core.gate import Gate
+from core.infra.gate import Gate
+from core.services.alarms import raise_alarm as raise_alarm_now
 from worker.deps import get_deps, get_redis
 
 

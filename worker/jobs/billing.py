@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.billing import run_arrears_watch, run_daily_deduction
+from core.services.billing import run_arrears_watch, run_daily_deduction
 from worker.deps import get_deps, get_redis
 
 

@@ -3,11 +3,11 @@ its URLs, in queue order, signed with its AppKey; the sweep restarts delivery wh
 cron purges pull-queue items nobody pulled.
 
 Delivery is at least once and in order per application:
-- one job per application at a time (its job id, core.queue.enqueue_callbacks), reading the head of the
+- one job per application at a time (its job id, core.infra.queue.enqueue_callbacks), reading the head of the
   queue and deleting items only after the customer answered {"result": 0};
 - a failed request (non-2xx, an answer other than {"result": 0}, a timeout, a connection error) puts its
   items back with an exponential backoff and ends the job, so nothing behind them overtakes them; the queue
-  head's retry time holds back the whole application (core.db.report_feed.next_callbacks), and the sweep
+  head's retry time holds back the whole application (core.store.report_feed.next_callbacks), and the sweep
   starts the job again when it is due. No arq retry: the wait is in Postgres, on the worker's clock, and a
   lost job loses nothing.
 - items still failing callback_give_up_s after they were queued are given up (kept, counted)."""
@@ -27,7 +27,10 @@ import structlog
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from core.db.report_feed import (
+from core.domain.callbacks import QueuedItem, build_requests, is_public_address, is_success, signed_headers
+from core.infra.metrics import CALLBACK_REQUESTS, CALLBACKS
+from core.infra.queue import enqueue_callbacks
+from core.store.report_feed import (
     apps_with_due_callbacks,
     callback_target,
     callbacks_delivered,
@@ -35,10 +38,7 @@ from core.db.report_feed import (
     drop_callbacks,
     next_callbacks,
 )
-from core.db.report_feed import purge_pull_queue as purge_pull_queue_before
-from core.domain.callbacks import QueuedItem, build_requests, is_public_address, is_success, signed_headers
-from core.metrics import CALLBACK_REQUESTS, CALLBACKS
-from core.queue import enqueue_callbacks
+from core.store.report_feed import purge_pull_queue as purge_pull_queue_before
 from worker.deps import Deps, get_deps, get_redis
 from worker.jobs.send import retry_delay
 

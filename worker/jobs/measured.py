@@ -1,5 +1,5 @@
 """Job metrics: every job the workers run is wrapped once, in worker.main, to count its runs by result and
-time them (core.metrics JOBS, JOB_SECONDS). Only in-process counters: nothing is added to the job's I/O."""
+time them (core.infra.metrics JOBS, JOB_SECONDS). Only in-process counters: nothing is added to the job's I/O."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 from arq.worker import RetryJob
 
-from core.metrics import JOB_SECONDS, JOBS
+from core.infra.metrics import JOB_SECONDS, JOBS
 
 
 def measured(job: WorkerCoroutine) -> WorkerCoroutine:

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from arq.typing import WorkerCoroutine
 
-from core.db.cron_runs import finish_run, start_run
+from core.store.cron_runs import finish_run, start_run
 from worker.deps import get_deps
 
 CronFunction = Callable[[dict[str, Any]], Awaitable[Any]]

@@ -11,7 +11,9 @@ from typing import Any
 import structlog
 from arq import Retry
 
-from core.db.messages import (
+from core.infra.metrics import CARRIER_CALL_SECONDS, CARRIER_ERRORS, count_messages
+from core.infra.queue import enqueue_callbacks
+from core.store.messages import (
     ClaimedMessage,
     claim_batch,
     close_finished_batch,
@@ -19,8 +21,6 @@ from core.db.messages import (
     record_submit_results,
     release_for_retry,
 )
-from core.metrics import CARRIER_CALL_SECONDS, CARRIER_ERRORS, count_messages
-from core.queue import enqueue_callbacks
 from worker.carriers.base import OutboundMessage, PermanentCarrierError, TransientCarrierError
 from worker.deps import Deps, get_deps, get_redis
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from core.db.cron_runs import purge_runs
-from core.db.intake import ensure_partitions
-from core.db.messages import find_stale_batches
-from core.db.messages import update_usual_volumes as update_usual_volumes_in_db
-from core.queue import enqueue_send_batch
+from core.infra.queue import enqueue_send_batch
+from core.store.cron_runs import purge_runs
+from core.store.intake import ensure_partitions
+from core.store.messages import find_stale_batches
+from core.store.messages import update_usual_volumes as update_usual_volumes_in_db
 from worker.deps import get_deps, get_redis
 
 log = structlog.get_logger("worker.upkeep")

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from core.db.stats import shard_sql
+from core.store.stats import shard_sql
 
 Db = asyncpg.Connection | asyncpg.Pool
 

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from core.db.stats import count_requests_sql, request_count_args
-from core.db.usage import add_usage_sql
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, App, RequestCounts, Signature, Template
+from core.store.stats import count_requests_sql, request_count_args
+from core.store.usage import add_usage_sql
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ async def load_send_context(
 
 def context_from_row(row: asyncpg.Record, key: ApiKey) -> SendContext:
     """A send context from a row of the context query's columns (API 3.0's here, the legacy dialect's in
-    core.db.legacy): the application, its policy and lists, the signature and the template."""
+    core.store.legacy): the application, its policy and lists, the signature and the template."""
     return SendContext(
         key=key,
         app=App(row["sdk_app_id"], key.account.id, row["app_status"]) if row["sdk_app_id"] else None,

@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from core.db import catalog
-from core.db.review import load_item, record_change, transition, word_list
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.images import Image, decode_image
 from core.domain.review import Action, Kind, decide, missing_code
 from core.domain.sending import Account
 from core.domain.signatures import check_sign_fields, check_sign_name, sign_name_key
 from core.domain.templates import check_template_submission
-from core.settings import Settings
+from core.infra.settings import Settings
+from core.store import catalog
+from core.store.review import load_item, record_change, transition, word_list
 
 MAX_NAME_CHARS = 100
 MAX_REMARK_CHARS = 500

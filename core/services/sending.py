@@ -11,18 +11,18 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from core.db.intake import SendContext, insert_batch
-from core.db.stats import count_requests
 from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
-from core.gate import Gate, GateRequest
-from core.limit_alarms import check_volume, count_limit_refusals
-from core.metrics import count_messages, count_refusals
-from core.queue import enqueue_send_batch
-from core.settings import Settings
+from core.infra.gate import Gate, GateRequest
+from core.infra.metrics import count_messages, count_refusals
+from core.infra.queue import enqueue_send_batch
+from core.infra.settings import Settings
+from core.services.limit_alarms import check_volume, count_limit_refusals
+from core.store.intake import SendContext, insert_batch
+from core.store.stats import count_requests
 
-log = structlog.get_logger("core.send")
+log = structlog.get_logger("core.services.sending")
 
 
 @dataclass(frozen=True)

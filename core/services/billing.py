@@ -12,8 +12,6 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from core.alarms import system_sender
-from core.db import billing
 from core.domain.billing import (
     OVERDUE_TEMPLATE,
     due_days,
@@ -24,12 +22,14 @@ from core.domain.billing import (
 )
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendRequest
-from core.gate import Gate
-from core.metrics import billing_run
-from core.send import accept_send
-from core.settings import Settings
+from core.infra.gate import Gate
+from core.infra.metrics import billing_run
+from core.infra.settings import Settings
+from core.services.alarms import system_sender
+from core.services.sending import accept_send
+from core.store import billing
 
-log = structlog.get_logger("core.billing")
+log = structlog.get_logger("core.services.billing")
 
 
 @dataclass

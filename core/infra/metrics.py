@@ -30,9 +30,9 @@ from prometheus_client.exposition import choose_encoder
 from redis.asyncio import Redis
 
 from core.domain.phone import UNKNOWN_ISO
-from core.queue import CALLBACK_QUEUE
+from core.infra.queue import CALLBACK_QUEUE
 
-log = structlog.get_logger("core.metrics")
+log = structlog.get_logger("core.infra.metrics")
 SEND_QUEUE = "arq:queue"  # arq's default queue: send batches, alarms, cron jobs
 QUEUES = (SEND_QUEUE, CALLBACK_QUEUE)
 

@@ -1,5 +1,5 @@
 """Counting an application's per-number limit refusals at intake (rule L4, anti-bombing): when they cross the
-threshold within a window, ONE alarm job is enqueued for that window (core.alarms raises it)."""
+threshold within a window, ONE alarm job is enqueued for that window (core.services.alarms raises it)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from arq.connections import ArqRedis
 
 from core.domain.errors import Code
-from core.queue import enqueue_alarm
-from core.settings import Settings
+from core.infra.queue import enqueue_alarm
+from core.infra.settings import Settings
 
 LIMIT_CODES = frozenset(
     {Code.PHONE_30S_LIMIT, Code.PHONE_HOUR_LIMIT, Code.PHONE_DAILY_LIMIT, Code.PHONE_SAME_CONTENT_DAILY_LIMIT}

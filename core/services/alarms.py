@@ -12,16 +12,16 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from core.db import admin
-from core.db.intake import ApiKey, SendContext
 from core.domain.sending import Account, App, SendRequest, Signature, Template
-from core.gate import Gate
-from core.send import accept_send
-from core.settings import Settings
+from core.infra.gate import Gate
+from core.infra.settings import Settings
+from core.services.sending import accept_send
+from core.store import admin
+from core.store.intake import ApiKey, SendContext
 
 SYSTEM_SIGN = "SMSPlatform"
 SYSTEM_TEMPLATE = "Alert for your application {1}: {2}. Please check your sending."
-log = structlog.get_logger("core.alarms")
+log = structlog.get_logger("core.services.alarms")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The operator's side of review (rules S2, S4, S7, T6): the queue of signatures and templates waiting, urgent
 first and then oldest first; one item with its documents and history; the documents themselves; and the word
-lists the automatic pre-checks read. State changes go through `core.db.review.transition`, never here."""
+lists the automatic pre-checks read. State changes go through `core.store.review.transition`, never here."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import asyncpg
 
-from core.db.review import Db as ReviewDb
-from core.db.review import Event, history
 from core.domain.review import Kind
+from core.store.review import Db as ReviewDb
+from core.store.review import Event, history
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 

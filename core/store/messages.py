@@ -14,10 +14,10 @@ from datetime import date, datetime
 
 import asyncpg
 
-from core.db.report_feed import CALLBACK_APPS, publish_statuses
-from core.db.usage import add_usage_sql
 from core.domain.reports import report_outcome, submit_failure_outcome
 from core.domain.serial import SerialRef, parse_serial
+from core.store.report_feed import CALLBACK_APPS, publish_statuses
+from core.store.usage import add_usage_sql
 
 Db = asyncpg.Connection | asyncpg.Pool
 

@@ -3,7 +3,7 @@ statements that record and refund the messages, so usage can never drift from th
 
 from __future__ import annotations
 
-from core.db.stats import shard_sql
+from core.store.stats import shard_sql
 
 
 def add_usage_sql(source: str, *, day_param: str, refund: bool = False) -> str:

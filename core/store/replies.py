@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from core.db.report_feed import publish_replies
+from core.store.report_feed import publish_replies
 
 Db = asyncpg.Connection | asyncpg.Pool
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from core.db.intake import ApiKey, SendContext, context_from_row
 from core.domain.sending import Account, Template
+from core.store.intake import ApiKey, SendContext, context_from_row
 
 
 @dataclass(frozen=True)
