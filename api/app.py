@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from arq import create_pool
 
-from api import carrier_webhook, health, metrics, tencent_v3
+from api import health, metrics
 from api.admin import setup_admin
+from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
-from api.legacy_v5 import setup_legacy_v5
+from api.legacy_v5.handlers import setup_legacy_v5
+from api.tencent_v3 import dispatch as tencent_v3
 from core.infra.gate import Gate
 from core.infra.postgres import create_pool as create_db_pool
 from core.infra.queue import redis_settings
@@ -41,8 +43,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.cleanup_ctx.append(_open_pools)
     app.router.add_post("/", tencent_v3.handle)
     app.router.add_get("/", tencent_v3.handle)
-    app.router.add_post("/carrier/reports", carrier_webhook.reports)
-    app.router.add_post("/carrier/replies", carrier_webhook.replies)
+    app.router.add_post("/carrier/reports", carrier_webhooks.reports)
+    app.router.add_post("/carrier/replies", carrier_webhooks.replies)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)

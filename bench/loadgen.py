@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from core.domain.tc3 import ALGORITHM, SERVICE, tc3_signature, utc_date
+from api.tencent_v3.auth import ALGORITHM, SERVICE, tc3_signature, utc_date
 
 MAX_NUMBERS = 10**8  # "+86138" + 8 digits
 MAX_ERROR_EXAMPLES = 5

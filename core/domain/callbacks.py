@@ -16,11 +16,11 @@ import ipaddress
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.domain.reports import callback_reply, callback_status
+from core.domain.phone import split_phone
 
 TIMESTAMP_HEADER = "X-Sms-Timestamp"
 SIGNATURE_HEADER = "X-Sms-Signature"
@@ -181,3 +181,39 @@ def is_public_address(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+# The bodies (spec 9): the Tencent callback format is the platform's callback format for every dialect so far.
+def _description(item: dict[str, Any]) -> str:
+    if item["delivered"]:
+        return "The SMS message is successfully delivered"
+    return f"The SMS message failed to deliver ({item['error'] or 'unknown'})"
+
+
+def callback_status(item: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """One element of a status-report callback array (spec 9): exactly its 7 documented keys, all strings;
+    the time in the platform's time zone, as the console shows it."""
+    country, national = split_phone(item["phone"])
+    received = datetime.fromtimestamp(item["report_time"], tz)
+    return {
+        "user_receive_time": f"{received:%Y-%m-%d %H:%M:%S}",
+        "nationcode": country,
+        "mobile": national,
+        "report_status": "SUCCESS" if item["delivered"] else "FAIL",
+        "errmsg": item["error"],
+        "description": _description(item),
+        "sid": item["serial_no"],
+    }
+
+
+def callback_reply(item: dict[str, Any]) -> dict[str, Any]:
+    """A reply callback body (spec 9): one object; `time` a number."""
+    country, national = split_phone(item["phone"])
+    return {
+        "extend": item["extend"],
+        "mobile": national,
+        "nationcode": country,
+        "sign": item["sign"],
+        "text": item["text"],
+        "time": item["time"],
+    }

@@ -149,3 +149,9 @@ def describe_number(raw: str) -> NumberInfo:
 
         name = geocoder.country_name_for_number(phonenumbers.parse(phone.e164), "en")
     return NumberInfo(phone.e164, True, phone.country_code, phone.national, phone.iso, name)
+
+
+def split_phone(phone: str) -> tuple[str, str]:
+    """(country calling code, national number) of an E.164 number; ("", digits) when it cannot be parsed."""
+    parsed = normalize_phone(phone)
+    return (parsed.country_code, parsed.national) if parsed else ("", phone.lstrip("+"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.domain import legacy_v5 as v5
+from api.legacy_v5 import wire as v5
 from core.domain.errors import Code, PlatformError
 from core.domain.sending import Template
 

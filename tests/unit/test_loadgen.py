@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from api.tencent_v3.auth import parse_authorization, verify_tc3
 from bench.loadgen import (
     LoadConfig,
     RequestBuilder,
@@ -25,7 +26,6 @@ from bench.loadgen import (
     run_load,
 )
 from core.domain.phone import normalize_phone
-from core.domain.tc3 import parse_authorization, verify_tc3
 
 SECRET_ID = "AKIDloadgen0000000000000000000000000"
 SECRET_KEY = "k" * 32

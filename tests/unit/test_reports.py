@@ -7,15 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.domain.reports import (
-    Outcome,
-    callback_reply,
-    callback_status,
-    pull_reply,
-    pull_status,
-    report_outcome,
-    submit_failure_outcome,
-)
+from api.tencent_v3.report_items import pull_reply, pull_status
+from core.domain.callbacks import callback_reply, callback_status
+from core.domain.reports import Outcome, report_outcome, submit_failure_outcome
 
 STATUS = {
     "serial_no": "20261122:42",

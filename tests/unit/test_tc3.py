@@ -18,7 +18,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.sign import Sign
 from tencentcloud.sms.v20210111 import sms_client
 
-from core.domain.tc3 import (
+from api.tencent_v3.auth import (
     Tc3Authorization,
     check_timestamp,
     parse_authorization,

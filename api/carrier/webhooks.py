@@ -19,7 +19,7 @@ from core.store.messages import DeliveryReport, apply_reports
 from core.store.replies import IncomingReply, record_replies
 
 MAX_REPORTS_PER_REQUEST = 5000
-log = structlog.get_logger("api.carrier_webhook")
+log = structlog.get_logger("api.carrier")
 
 
 def _bad(reason: str, status: int = 400) -> web.Response:

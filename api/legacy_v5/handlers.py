@@ -17,8 +17,8 @@ import structlog
 from aiohttp import web
 
 from api.context import STATE, ApiState
+from api.legacy_v5 import wire as v5
 from api.limits import limit_source_ip
-from core.domain import legacy_v5 as v5
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import Phone, normalize_phone
 from core.domain.review import Kind

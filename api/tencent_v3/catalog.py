@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from api.tencent_v3_wire import ActionHandler, Call, envelope
+from api.tencent_v3.wire import ActionHandler, Call, envelope
 from core.domain.errors import Code, PlatformError
 from core.domain.review import Kind, status_code
 from core.services import catalog

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from api.tencent_v3_wire import ActionHandler, Call, envelope
+from api.tencent_v3.wire import ActionHandler, Call, envelope
 from core.domain.errors import MESSAGES, Code, PlatformError
 from core.domain.phone import describe_number
 

@@ -13,11 +13,11 @@ import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
-from api import tencent_v3_catalog, tencent_v3_numbers, tencent_v3_reports
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
-from api.tencent_v3_wire import ActionHandler, Call, envelope, error_envelope
-from core.domain import tc3
+from api.tencent_v3 import auth as tc3
+from api.tencent_v3 import catalog, numbers, reports
+from api.tencent_v3.wire import ActionHandler, Call, envelope, error_envelope
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendPlan, SendRequest
@@ -258,9 +258,9 @@ def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: s
 
 
 ACTIONS: dict[str, ActionHandler] = {
-    **tencent_v3_catalog.ACTIONS,
-    **tencent_v3_numbers.ACTIONS,
-    **tencent_v3_reports.ACTIONS,
+    **catalog.ACTIONS,
+    **numbers.ACTIONS,
+    **reports.ACTIONS,
 }
 # The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
 PLANNED_ACTIONS = frozenset(

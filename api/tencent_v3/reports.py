@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from api.tencent_v3_wire import ActionHandler, Call, envelope
+from api.tencent_v3.report_items import pull_reply, pull_status
+from api.tencent_v3.wire import ActionHandler, Call, envelope
 from core.domain.errors import Code, PlatformError
 from core.domain.masking import mask_content
 from core.domain.phone import normalize_phone
-from core.domain.reports import pull_reply, pull_status
 from core.domain.time_ranges import (
     RECORDS_LOOKBACK,
     page_limit,

@@ -1,0 +1,1 @@
+"""Webhooks through which HTTP carriers hand back delivery reports and replies."""
