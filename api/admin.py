@@ -234,14 +234,14 @@ async def review_queue(request: web.Request) -> web.Response:
         limit = int(limit_raw)
     state = _state(request)
     now = datetime.fromtimestamp(state.clock(), UTC)
-    items = await list_queue(state.pool(), kind=kind, limit=limit, now=now)
+    items = await list_queue(state.platform.db, kind=kind, limit=limit, now=now)
     return _json({"items": [item.to_json() for item in items]})
 
 
 async def review_item(request: web.Request) -> web.Response:
     kind = _kind(request.match_info["kind"])
     item_id = _id(request.match_info["id"])
-    item = await get_item(_state(request).pool(), kind, item_id)
+    item = await get_item(_state(request).platform.db, kind, item_id)
     if item is None:
         raise AdminError.of(Rejection(missing_code(kind, Action.APPROVE)))
     return _json(item.to_json())
@@ -255,7 +255,9 @@ def _review_action(name: str) -> Handler:
         item_id = _id(request.match_info["id"])
         actor = _actor(request)
         reason = _reason(await _body(request), required=action is Action.REJECT)
-        outcome = await transition(_state(request).pool(), kind, item_id, action, actor=actor, reason=reason)
+        outcome = await transition(
+            _state(request).platform.db, kind, item_id, action, actor=actor, reason=reason
+        )
         if isinstance(outcome, Rejection):
             raise AdminError.of(outcome)
         return _json({"kind": kind.value, "id": item_id, "action": action.value, "status": outcome.to_status})
@@ -266,7 +268,7 @@ def _review_action(name: str) -> Handler:
 
 async def document(request: web.Request) -> web.Response:
     doc_id = _id(request.match_info["id"])
-    found = await get_document(_state(request).pool(), doc_id)
+    found = await get_document(_state(request).platform.db, doc_id)
     if found is None:
         raise AdminError(404, NOT_FOUND, f"Document {doc_id} does not exist.")
     content_type, data = found
@@ -284,7 +286,7 @@ async def document(request: web.Request) -> web.Response:
 
 async def words_get(request: web.Request) -> web.Response:
     name = _list_name(request.match_info["list"])
-    return _json({"list": name, "words": await word_list(_state(request).pool(), name)})
+    return _json({"list": name, "words": await word_list(_state(request).platform.db, name)})
 
 
 def _words_field(body: Mapping[str, Any], key: str) -> list[str]:
@@ -317,7 +319,7 @@ async def words_edit(request: web.Request) -> web.Response:
             Code.INVALID_PARAMETER_VALUE.value,
             f"Words both added and removed: {', '.join(sorted(both))}.",
         )
-    edit = await edit_words(_state(request).pool(), name, add=add, remove=remove)
+    edit = await edit_words(_state(request).platform.db, name, add=add, remove=remove)
     return _json({"list": name, "added": edit.added, "removed": edit.removed, "words": edit.words})
 
 
@@ -327,14 +329,14 @@ async def words_edit(request: web.Request) -> web.Response:
 async def _app_id(request: web.Request) -> str:
     """The path's SDK AppID, answered 404 unless the application exists."""
     sdk_app_id = request.match_info["sdk_app_id"]
-    if not await app_exists(_state(request).pool(), sdk_app_id):
+    if not await app_exists(_state(request).platform.db, sdk_app_id):
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
     return sdk_app_id
 
 
 async def policy_get(request: web.Request) -> web.Response:
     sdk_app_id = request.match_info["sdk_app_id"]
-    found = await load_app_policy(_state(request).pool(), sdk_app_id)
+    found = await load_app_policy(_state(request).platform.db, sdk_app_id)
     if found is None:
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
     return _json(found.to_json())
@@ -346,7 +348,7 @@ async def policy_patch(request: web.Request) -> web.Response:
     if not body:
         raise AdminError(400, Code.MISSING_PARAMETER.value, "Give at least one policy field to change.")
     try:
-        outcome = await update_policy(_state(request).pool(), sdk_app_id, body)
+        outcome = await update_policy(_state(request).platform.db, sdk_app_id, body)
     except AppNotFound as exc:
         raise AdminError(404, NOT_FOUND, str(exc)) from None
     except IndividualPolicy as exc:
@@ -384,7 +386,7 @@ def _phones(body: Mapping[str, Any], allowed: set[str]) -> list[str]:
 
 
 async def _allowlist(request: web.Request, sdk_app_id: str, **extra: Any) -> web.Response:
-    entries = await list_allowlist(_state(request).pool(), sdk_app_id)
+    entries = await list_allowlist(_state(request).platform.db, sdk_app_id)
     return _json(
         {
             "sdk_app_id": sdk_app_id,
@@ -413,7 +415,7 @@ async def allowlist_add(request: web.Request) -> web.Response:
         )
     actor = _actor(request)
     try:
-        added = await add_allowlist(_state(request).pool(), sdk_app_id, phones, note, actor)
+        added = await add_allowlist(_state(request).platform.db, sdk_app_id, phones, note, actor)
     except AllowlistFull as exc:
         raise AdminError(409, exc.code, str(exc)) from None
     except AppNotFound as exc:
@@ -424,7 +426,7 @@ async def allowlist_add(request: web.Request) -> web.Response:
 async def allowlist_remove(request: web.Request) -> web.Response:
     sdk_app_id = await _app_id(request)
     phones = _phones(await _body(request), {"phones"})
-    removed = await remove_allowlist(_state(request).pool(), sdk_app_id, phones)
+    removed = await remove_allowlist(_state(request).platform.db, sdk_app_id, phones)
     return await _allowlist(request, sdk_app_id, removed=removed)
 
 
@@ -432,7 +434,7 @@ def _app_status(status: str) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         sdk_app_id = request.match_info["sdk_app_id"]
         actor = _actor(request)
-        if not await set_app_status(_state(request).pool(), sdk_app_id, status):
+        if not await set_app_status(_state(request).platform.db, sdk_app_id, status):
             raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
         log.info("app status set", sdk_app_id=sdk_app_id, status=status, actor=actor)
         return _json({"sdk_app_id": sdk_app_id, "status": status})
@@ -454,7 +456,7 @@ def _phone(raw: str) -> str:
 
 async def blocklist_get(request: web.Request) -> web.Response:
     account_id = _id(request.match_info["account_id"], "account id")
-    entries = await list_blocklist(_state(request).pool(), account_id)
+    entries = await list_blocklist(_state(request).platform.db, account_id)
     return _json({"account_id": account_id, "entries": [e.to_json() for e in entries]})
 
 
@@ -465,7 +467,7 @@ async def blocklist_lift_request(request: web.Request) -> web.Response:
     body = await _body(request)
     reason = _reason(body, required=True)
     by = str(body.get("requested_by") or f"account:{account_id}")[:100]
-    status = await request_lift(_state(request).pool(), account_id, phone, reason=reason, by=by)
+    status = await request_lift(_state(request).platform.db, account_id, phone, reason=reason, by=by)
     if status is None:
         raise AdminError(409, Code.FAILED_OPERATION.value, "No active unsubscription of this number to lift.")
     return _json({"account_id": account_id, "phone": phone, "status": status})
@@ -475,7 +477,7 @@ async def blocklist_lift(request: web.Request) -> web.Response:
     """An operator approves the lift; it takes effect at once."""
     account_id = _id(request.match_info["account_id"], "account id")
     phone = _phone(request.match_info["phone"])
-    status = await approve_lift(_state(request).pool(), account_id, phone, by=_actor(request))
+    status = await approve_lift(_state(request).platform.db, account_id, phone, by=_actor(request))
     if status is None:
         raise AdminError(409, Code.FAILED_OPERATION.value, "No lift request for this number is waiting.")
     return _json({"account_id": account_id, "phone": phone, "status": status})
@@ -500,7 +502,7 @@ async def countries_put(request: web.Request) -> web.Response:
                 400, Code.INVALID_PARAMETER_VALUE.value, "`countries` must list two-letter ISO codes."
             )
         countries = sorted({c.upper() for c in countries})
-    if not await set_intl_countries(_state(request).pool(), sdk_app_id, countries):
+    if not await set_intl_countries(_state(request).platform.db, sdk_app_id, countries):
         raise AdminError(404, NOT_FOUND, f"Application {sdk_app_id} does not exist.")
     return _json({"sdk_app_id": sdk_app_id, "countries": countries})
 
@@ -518,15 +520,11 @@ async def alarm_put(request: web.Request) -> web.Response:
     if webhook and not webhook.startswith(("http://", "https://")):
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`webhook` must be an http(s) URL.")
     phones = [_phone(str(p)) for p in raw_phones]
-    updated = (
-        await _state(request)
-        .pool()
-        .execute(
-            "UPDATE accounts SET alarm_phones = $2, alarm_webhook = $3 WHERE id = $1",
-            account_id,
-            phones,
-            webhook,
-        )
+    updated = await _state(request).platform.db.execute(
+        "UPDATE accounts SET alarm_phones = $2, alarm_webhook = $3 WHERE id = $1",
+        account_id,
+        phones,
+        webhook,
     )
     if not updated.endswith(" 1"):
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")

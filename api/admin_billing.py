@@ -29,7 +29,7 @@ def _money(minor: int, request: web.Request) -> str:
 
 async def prices_get(request: web.Request) -> web.Response:
     state = admin._state(request)
-    rows = await billing.list_prices(state.pool())
+    rows = await billing.list_prices(state.platform.db)
     return admin._json(
         {
             "currency": state.settings.currency,
@@ -66,7 +66,7 @@ async def prices_put(request: web.Request) -> web.Response:
             400,
         )
     now = datetime.fromtimestamp(state.clock(), UTC)
-    await billing.replace_prices(state.pool(), [(r.iso_code, r.price_minor) for r in rows], now=now)
+    await billing.replace_prices(state.platform.db, [(r.iso_code, r.price_minor) for r in rows], now=now)
     return admin._json({"updated": len(rows)})
 
 
@@ -87,7 +87,7 @@ async def recharge_post(request: web.Request) -> web.Response:
     if not isinstance(note, str) or len(note) > 500:
         raise _bad("`note` is a string of at most 500 characters")
     standing = await billing.recharge(
-        state.pool(),
+        state.platform.db,
         account_id,
         amount,
         now=datetime.fromtimestamp(state.clock(), UTC),
@@ -119,7 +119,7 @@ async def statement_get(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise _bad(str(exc)) from None
     found = await billing.statement(
-        state.pool(),
+        state.platform.db,
         account_id,
         since=period.since,
         until=period.until,
@@ -143,7 +143,7 @@ async def settlement_put(request: web.Request) -> web.Response:
     choice = (await admin._body(request)).get("international")
     if choice not in ("daily", "monthly"):
         raise _bad("`international` must be daily or monthly")
-    if not await billing.set_intl_settlement(state.pool(), account_id, choice):
+    if not await billing.set_intl_settlement(state.platform.db, account_id, choice):
         raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
     return admin._json({"account_id": account_id, "international": choice})
 
@@ -181,7 +181,7 @@ async def package_post(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise _bad(str(exc)) from None
     granted = await billing.grant_package(
-        state.pool(),
+        state.platform.db,
         account_id,
         parts=parts,
         valid_from=valid_from,
@@ -206,7 +206,7 @@ async def packages_get(request: web.Request) -> web.Response:
     state = admin._state(request)
     account_id = admin._id(request.match_info["account_id"], "account id")
     packages = await billing.list_packages(
-        state.pool(),
+        state.platform.db,
         account_id,
         created_since=datetime.min.replace(tzinfo=UTC),
         created_until=datetime.max.replace(tzinfo=UTC),

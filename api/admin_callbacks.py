@@ -60,7 +60,7 @@ def _urls(body: dict[str, Any], settings: Settings, request: web.Request) -> dic
 
 async def callbacks_get(request: web.Request) -> web.Response:
     sdk_app_id = request.match_info["sdk_app_id"]
-    found = await get_callback_config(_state(request).pool(), sdk_app_id)
+    found = await get_callback_config(_state(request).platform.db, sdk_app_id)
     if found is None:
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
     return _json(found.to_json())
@@ -71,7 +71,7 @@ async def callbacks_put(request: web.Request) -> web.Response:
     state = _state(request)
     urls = _urls(await _body(request), state.settings, request)
     found = await set_callback_urls(
-        state.pool(),
+        state.platform.db,
         sdk_app_id,
         status_url=urls.get("status_url"),
         reply_url=urls.get("reply_url"),

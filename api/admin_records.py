@@ -83,7 +83,9 @@ async def records_search(request: web.Request) -> web.Response:
     if raw_cursor and before is None:
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`cursor` is not one this API returned.")
     # One more than asked: whether a next page exists is known without an empty last page.
-    found = await search_records(_state(request).pool(), **asdict(filters), limit=limit + 1, before=before)
+    found = await search_records(
+        _state(request).platform.db, **asdict(filters), limit=limit + 1, before=before
+    )
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].position) if len(found) > limit else None
     return _json({"records": [masked_row(r) for r in page], "next_cursor": next_cursor})
@@ -110,7 +112,7 @@ async def records_export(request: web.Request) -> web.StreamResponse:
         await response.write(text.encode())
 
     try:
-        async with _state(request).pool().acquire() as conn:
+        async with _state(request).platform.db.acquire() as conn:
             count = await export_csv(conn, write, **asdict(filters))
     except Exception as exc:
         if not response.prepared:

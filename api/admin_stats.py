@@ -41,7 +41,7 @@ async def stats_get(request: web.Request) -> web.Response:
         raise _bad(str(exc)) from None
     since, until = day_bounds(first, last, tz)
     rows = await daily_rows(
-        state.pool(),
+        state.platform.db,
         since=since,
         until=until,
         timezone=state.settings.timezone,

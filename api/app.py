@@ -6,7 +6,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
-from arq import create_pool
 
 from api import health, metrics
 from api.admin import setup_admin
@@ -14,33 +13,23 @@ from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
 from api.legacy_v5.handlers import setup_legacy_v5
 from api.tencent_v3 import dispatch as tencent_v3
-from core.infra.gate import Gate
-from core.infra.postgres import create_pool as create_db_pool
-from core.infra.queue import redis_settings
 from core.infra.settings import Settings
+from core.services.platform import open_platform
 
 
-async def _open_pools(app: web.Application) -> AsyncIterator[None]:
+async def _open_platform(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
-    state.db = await create_db_pool(
-        state.settings.database_url, min_size=state.settings.db_pool_min, max_size=state.settings.db_pool_max
-    )
-    try:
-        state.redis = await create_pool(redis_settings(state.settings.redis_url))
-        state.gate = Gate(state.redis, state.settings.gate_hash_key)
-        try:
-            yield
-        finally:
-            await state.redis.aclose()
-    finally:
-        await state.db.close()
+    async with open_platform(state.settings, clock=state.clock) as platform:
+        state.opened = platform
+        yield
+        state.opened = None
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
     # Oversized bodies surface as HTTPRequestEntityTooLarge, answered in each dialect's own shape.
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = ApiState(settings=settings, clock=clock)
-    app.cleanup_ctx.append(_open_pools)
+    app.cleanup_ctx.append(_open_platform)
     app.router.add_post("/", tencent_v3.handle)
     app.router.add_get("/", tencent_v3.handle)
     app.router.add_post("/carrier/reports", carrier_webhooks.reports)

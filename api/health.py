@@ -25,7 +25,7 @@ async def readyz(request: web.Request) -> web.Response:
     checks: dict[str, Any] = {}
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            missing = await pending(state.pool())
+            missing = await pending(state.platform.db)
         checks["postgres"] = "ok"
         checks["migrations"] = "current" if not missing else {"pending": missing}
     except Exception as exc:  # unreachable, timed out, or refused: not ready, and why
@@ -33,7 +33,7 @@ async def readyz(request: web.Request) -> web.Response:
         checks["migrations"] = "unknown"
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            await state.queue().ping()
+            await state.platform.queue.ping()
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"unavailable: {type(exc).__name__}"

@@ -21,7 +21,7 @@ async def limit_source_ip(request: web.Request, state: ApiState, now: float) -> 
         ip = request.headers["X-Forwarded-For"].split(",")[0].strip()
     key = f"ip:{ip}:{int(now)}"
     try:
-        async with state.queue().pipeline(transaction=False) as pipe:
+        async with state.platform.queue.pipeline(transaction=False) as pipe:
             pipe.incr(key)
             pipe.expire(key, 2)
             count, _ = await pipe.execute()

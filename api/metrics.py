@@ -16,7 +16,7 @@ log = structlog.get_logger("api.metrics")
 async def metrics(request: web.Request) -> web.Response:
     state = request.app[STATE]
     try:
-        await read_queues(state.queue())  # arq scores jobs by the real clock, not the API's
+        await read_queues(state.platform.queue)  # arq scores jobs by the real clock, not the API's
     except Exception as exc:  # Redis away: the counters are still worth a scrape; the queue gauges read NaN
         log.warning("queue metrics unavailable", error=str(exc))
     body, content_type = exposition(request.headers.get("Accept", ""))

@@ -53,7 +53,7 @@ async def reports(request: web.Request) -> web.Response:
         return refused.response
     except (ValueError, KeyError, TypeError):
         return _bad("malformed reports batch")
-    applied = await apply_reports(state.pool(), parsed)
+    applied = await apply_reports(state.platform.db, parsed)
     for (iso, delivered), n in applied.outcomes.items():
         MESSAGES.labels("delivered" if delivered else "failed", country(iso)).inc(n)
     await _start_callbacks(state, applied.callback_apps)
@@ -66,7 +66,7 @@ async def _start_callbacks(state: ApiState, sdk_app_ids: list[str]) -> None:
     if not sdk_app_ids:
         return
     try:
-        await enqueue_callbacks(state.queue(), sdk_app_ids)
+        await enqueue_callbacks(state.platform.queue, sdk_app_ids)
     except Exception as exc:
         log.warning("callback delivery not started; the sweep will", apps=len(sdk_app_ids), error=str(exc))
 
@@ -96,7 +96,7 @@ async def replies(request: web.Request) -> web.Response:
         return refused.response
     except (ValueError, KeyError, TypeError):
         return _bad("malformed replies batch")
-    stored = await record_replies(state.pool(), parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
+    stored = await record_replies(state.platform.db, parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
     await _start_callbacks(state, [r.sdk_app_id for r in stored if r.callback and r.sdk_app_id])
     log.info(
         "carrier replies",

@@ -148,7 +148,7 @@ async def _send(call: V5Call, *, multi: bool) -> Answer:
     sign, text = v5.split_sign(send.msg, mainland=mainland) if text_send else (send.sign, "")
     app = call.authenticate(
         await load_legacy_app(
-            call.state.pool(),
+            call.state.platform.db,
             call.sdk_app_id,
             sign_name=sign,
             template_id=send.tpl_id if send.tpl_id is not None else -1,
@@ -172,9 +172,9 @@ async def _send(call: V5Call, *, multi: bool) -> Answer:
         SendRequest(phones=phones, sign_name=sign, params=params, session_context=send.ext),
         context,
         settings=call.state.settings,
-        db=call.state.pool(),
-        redis=call.state.queue(),
-        gate=call.state.limits(),
+        db=call.state.platform.db,
+        redis=call.state.platform.queue,
+        gate=call.state.platform.gate,
         now=call.now,
     )
     details = _details(outcome.plan, outcome.serials, send.tels, parsed)
@@ -212,15 +212,15 @@ def _details(
 async def pull(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = v5.parse_pull(call.body, by_mobile=False)
-    app = call.authenticate(await load_legacy_app(call.state.pool(), call.sdk_app_id), envelope, [])
-    items = await report_feed.take_pulled(call.state.pool(), app.sdk_app_id, body.kind, body.max)
+    app = call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
+    items = await report_feed.take_pulled(call.state.platform.db, app.sdk_app_id, body.kind, body.max)
     return _pulled(call, body.kind, items)
 
 
 async def pull_by_mobile(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = v5.parse_pull(call.body, by_mobile=True)
-    app = call.authenticate(await load_legacy_app(call.state.pool(), call.sdk_app_id), envelope, [])
+    app = call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
     assert body.tel is not None
     phone = normalize_phone(body.tel.phone)
     if phone is None:
@@ -228,7 +228,7 @@ async def pull_by_mobile(call: V5Call) -> Answer:
     window = pull_window(body.begin_time, body.end_time, now=call.now)
     lookup = report_feed.statuses_by_phone if body.kind == "status" else report_feed.replies_by_phone
     items = await lookup(
-        call.state.pool(),
+        call.state.platform.db,
         app.sdk_app_id,
         phone.e164,
         begin=window.begin,
@@ -259,7 +259,7 @@ def _pulled(call: V5Call, kind: str, items: list[dict[str, Any]]) -> Answer:
 async def _app(call: V5Call) -> LegacyApp:
     """The application the request names, authenticated with the no-mobile sig (A2)."""
     envelope = call.envelope()
-    return call.authenticate(await load_legacy_app(call.state.pool(), call.sdk_app_id), envelope, [])
+    return call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
 
 
 def _actor(app: LegacyApp) -> str:
@@ -292,7 +292,7 @@ async def add_template(call: V5Call) -> Answer:
     body = v5.parse_template(call.body, modify=False)
     account = app.context.key.account
     template_id = await catalog.add_template(
-        call.state.pool(), call.state.settings, account, _template_input(body)
+        call.state.platform.db, call.state.settings, account, _template_input(body)
     )
     return _template_status(template_id, body)
 
@@ -302,7 +302,7 @@ async def mod_template(call: V5Call) -> Answer:
     body = v5.parse_template(call.body, modify=True)
     assert body.tpl_id is not None
     await catalog.modify_template(
-        call.state.pool(), app.context.key.account, body.tpl_id, _template_input(body), actor=_actor(app)
+        call.state.platform.db, app.context.key.account, body.tpl_id, _template_input(body), actor=_actor(app)
     )
     return _template_status(body.tpl_id, body)
 
@@ -313,7 +313,7 @@ async def _delete(call: V5Call, kind: Kind, field: str) -> Answer:
     app = await _app(call)
     for item_id in v5.parse_ids(call.body, field):
         await catalog.delete_item(
-            call.state.pool(), kind, app.context.key.account, item_id, actor=_actor(app)
+            call.state.platform.db, kind, app.context.key.account, item_id, actor=_actor(app)
         )
     return {"result": v5.OK, "errmsg": "OK"}
 
@@ -331,13 +331,13 @@ async def get_template(call: V5Call) -> Answer:
     listing = v5.parse_listing(call.body, "tpl_id", "tpl_page")
     account_id = app.context.key.account.id
     rows = await catalog_db.list_templates(
-        call.state.pool(), account_id, international=None, ids=listing.ids,
+        call.state.platform.db, account_id, international=None, ids=listing.ids,
         limit=len(listing.ids) or listing.max, offset=listing.offset,
     )  # fmt: skip
     total = (
         len(rows)
         if listing.ids
-        else await catalog_db.count_live(call.state.pool(), Kind.TEMPLATE, account_id)
+        else await catalog_db.count_live(call.state.platform.db, Kind.TEMPLATE, account_id)
     )
     data = [
         {
@@ -380,7 +380,7 @@ async def add_sign(call: V5Call) -> Answer:
     app = await _app(call)
     body = v5.parse_sign(call.body, modify=False)
     sign_id = await catalog.add_signature(
-        call.state.pool(), call.state.settings, app.context.key.account, _sign_input(body)
+        call.state.platform.db, call.state.settings, app.context.key.account, _sign_input(body)
     )
     return _sign_status(sign_id, body)
 
@@ -390,7 +390,7 @@ async def mod_sign(call: V5Call) -> Answer:
     body = v5.parse_sign(call.body, modify=True)
     assert body.sign_id is not None
     await catalog.modify_signature(
-        call.state.pool(), call.state.settings, app.context.key.account, body.sign_id, _sign_input(body),
+        call.state.platform.db, call.state.settings, app.context.key.account, body.sign_id, _sign_input(body),
         actor=_actor(app),
     )  # fmt: skip
     return _sign_status(body.sign_id, body)
@@ -400,7 +400,7 @@ async def get_sign(call: V5Call) -> Answer:
     app = await _app(call)
     listing = v5.parse_listing(call.body, "sign_id", None)
     rows = await catalog_db.list_signatures(
-        call.state.pool(), app.context.key.account.id, international=None, ids=listing.ids,
+        call.state.platform.db, app.context.key.account.id, international=None, ids=listing.ids,
         limit=len(listing.ids), offset=0,
     )  # fmt: skip
     data = [
@@ -418,7 +418,7 @@ async def _totals(call: V5Call) -> Totals:
     app = await _app(call)
     begin, end = v5.parse_date_span(call.body)
     window = statistics_window(begin, end, tz=ZoneInfo(call.state.settings.timezone), now=call.now)
-    return await app_totals(call.state.pool(), app.sdk_app_id, since=window.begin, until=window.end)
+    return await app_totals(call.state.platform.db, app.sdk_app_id, since=window.begin, until=window.end)
 
 
 async def pull_send_statistics(call: V5Call) -> Answer:

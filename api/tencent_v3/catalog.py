@@ -66,7 +66,7 @@ def _outcome(action_field: str, value: int) -> dict[str, Any]:
 
 async def add_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     sign_id = await catalog.add_signature(
-        call.state.pool(), call.state.settings, call.key.account, _sign_input(call)
+        call.state.platform.db, call.state.settings, call.key.account, _sign_input(call)
     )
     return envelope(request_id, {"AddSignStatus": {"SignId": sign_id}}), _outcome("sign_id", sign_id)
 
@@ -74,7 +74,7 @@ async def add_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[
 async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     sign_id = call.integer("SignId")
     await catalog.modify_signature(
-        call.state.pool(),
+        call.state.platform.db,
         call.state.settings,
         call.key.account,
         sign_id,
@@ -87,7 +87,7 @@ async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, di
 async def delete_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     sign_id = call.integer("SignId")
     at = await catalog.delete_item(
-        call.state.pool(), Kind.SIGNATURE, call.key.account, sign_id, actor=_actor(call)
+        call.state.platform.db, Kind.SIGNATURE, call.key.account, sign_id, actor=_actor(call)
     )
     body = {"DeleteSignStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
     return envelope(request_id, body), _outcome("sign_id", sign_id)
@@ -96,7 +96,7 @@ async def delete_sms_sign(call: Call, request_id: str) -> tuple[web.Response, di
 async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     international, ids, limit, offset = _page(call, "SignIdSet")
     rows = await catalog_db.list_signatures(
-        call.state.pool(), call.key.account.id, international=bool(international), ids=ids, limit=limit,
+        call.state.platform.db, call.key.account.id, international=bool(international), ids=ids, limit=limit,
         offset=offset,
     )  # fmt: skip
     items = [
@@ -118,7 +118,7 @@ async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Respo
 
 async def add_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     template_id = await catalog.add_template(
-        call.state.pool(), call.state.settings, call.key.account, _template_input(call)
+        call.state.platform.db, call.state.settings, call.key.account, _template_input(call)
     )
     body = {"AddTemplateStatus": {"TemplateId": str(template_id)}}  # a string here, as the SDK models it
     return envelope(request_id, body), _outcome("template_id", template_id)
@@ -127,7 +127,7 @@ async def add_sms_template(call: Call, request_id: str) -> tuple[web.Response, d
 async def modify_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     template_id = call.integer("TemplateId")
     await catalog.modify_template(
-        call.state.pool(), call.key.account, template_id, _template_input(call), actor=_actor(call)
+        call.state.platform.db, call.key.account, template_id, _template_input(call), actor=_actor(call)
     )
     body = {"ModifyTemplateStatus": {"TemplateId": template_id}}
     return envelope(request_id, body), _outcome("template_id", template_id)
@@ -136,7 +136,7 @@ async def modify_sms_template(call: Call, request_id: str) -> tuple[web.Response
 async def delete_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     template_id = call.integer("TemplateId")
     at = await catalog.delete_item(
-        call.state.pool(), Kind.TEMPLATE, call.key.account, template_id, actor=_actor(call)
+        call.state.platform.db, Kind.TEMPLATE, call.key.account, template_id, actor=_actor(call)
     )
     body = {"DeleteTemplateStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
     return envelope(request_id, body), _outcome("template_id", template_id)
@@ -145,7 +145,7 @@ async def delete_sms_template(call: Call, request_id: str) -> tuple[web.Response
 async def describe_sms_template_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     international, ids, limit, offset = _page(call, "TemplateIdSet")
     rows = await catalog_db.list_templates(
-        call.state.pool(), call.key.account.id, international=bool(international), ids=ids, limit=limit,
+        call.state.platform.db, call.key.account.id, international=bool(international), ids=ids, limit=limit,
         offset=offset,
     )  # fmt: skip
     items = [

@@ -80,7 +80,7 @@ async def _dispatch(
     params, parse_error = _parse_params(request, body)
     if action == "SendSms" and parse_error is None:
         context = await load_send_context(
-            state.pool(),
+            state.platform.db,
             auth.secret_id,
             _loose_text(params.get("SmsSdkAppId")),
             _loose_text(params.get("SignName")),
@@ -90,7 +90,7 @@ async def _dispatch(
         key = context.key if context else None
     else:
         context = None
-        key = await load_api_key(state.pool(), auth.secret_id)
+        key = await load_api_key(state.platform.db, auth.secret_id)
     if key is None:
         raise PlatformError(Code.AUTH_SECRET_ID_NOT_FOUND)
     headers = {name.lower(): value for name, value in request.headers.items()}
@@ -225,9 +225,9 @@ async def send_sms(call: Call, request_id: str, context: SendContext) -> tuple[w
         request,
         context,
         settings=call.state.settings,
-        db=call.state.pool(),
-        redis=call.state.queue(),
-        gate=call.state.limits(),
+        db=call.state.platform.db,
+        redis=call.state.platform.queue,
+        gate=call.state.platform.gate,
         now=call.now,
     )
     status_set = _send_status_set(outcome.plan, outcome.serials, request.session_context)

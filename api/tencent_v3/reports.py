@@ -33,7 +33,7 @@ MAX_PACKAGES_PAGE = 500
 
 async def _owned_app(call: Call) -> str:
     sdk_app_id = call.text("SmsSdkAppId")
-    if await report_feed.app_owner(call.state.pool(), sdk_app_id) != call.key.account.id:
+    if await report_feed.app_owner(call.state.platform.db, sdk_app_id) != call.key.account.id:
         raise PlatformError(Code.APP_VERIFY_FAIL)
     return sdk_app_id
 
@@ -41,7 +41,7 @@ async def _owned_app(call: Call) -> str:
 async def pull_send_status(call: Call, request_id: str) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
-    items = await report_feed.take_pulled(call.state.pool(), app, "status", limit)
+    items = await report_feed.take_pulled(call.state.platform.db, app, "status", limit)
     out = [pull_status(i) for i in items]
     return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
 
@@ -49,7 +49,7 @@ async def pull_send_status(call: Call, request_id: str) -> Result:
 async def pull_reply_status(call: Call, request_id: str) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
-    items = await report_feed.take_pulled(call.state.pool(), app, "reply", limit)
+    items = await report_feed.take_pulled(call.state.platform.db, app, "reply", limit)
     out = [pull_reply(i) for i in items]
     return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
 
@@ -84,7 +84,7 @@ def _pull_by_number(
         q = _ByNumber(call)
         app = await _owned_app(call)
         rows = await lookup(
-            call.state.pool(),
+            call.state.platform.db,
             app,
             q.phone,
             begin=q.window.begin,
@@ -123,7 +123,7 @@ async def describe_send_record_list(call: Call, request_id: str) -> Result:
     q = _ByNumber(call, limit_required=False, records=True)
     app = await _owned_app(call)
     total, rows = await report_feed.send_records_by_phone(
-        call.state.pool(),
+        call.state.platform.db,
         app,
         q.phone,
         begin=q.window.begin,
@@ -162,7 +162,7 @@ def _statistics_args(call: Call) -> tuple[datetime, datetime]:
 async def send_status_statistics(call: Call, request_id: str) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
-    t = await app_totals(call.state.pool(), app, since=since, until=until)
+    t = await app_totals(call.state.platform.db, app, since=since, until=until)
     fields = {"FeeCount": t.fee_parts, "RequestCount": t.requests, "RequestSuccessCount": t.accepted}
     return envelope(request_id, {"SendStatusStatistics": fields}), {"app": app, "code": "Ok"}
 
@@ -170,7 +170,7 @@ async def send_status_statistics(call: Call, request_id: str) -> Result:
 async def callback_status_statistics(call: Call, request_id: str) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
-    t = await app_totals(call.state.pool(), app, since=since, until=until)
+    t = await app_totals(call.state.platform.db, app, since=since, until=until)
     fields = {
         "CallbackCount": t.reports,
         "RequestSuccessCount": t.accepted,
@@ -202,7 +202,7 @@ async def sms_packages_statistics(call: Call, request_id: str) -> Result:
         )
     app = await _owned_app(call)
     packages = await list_packages(
-        call.state.pool(),
+        call.state.platform.db,
         call.key.account.id,
         created_since=first.astimezone(UTC),
         created_until=(last + timedelta(hours=1)).astimezone(UTC),
