@@ -12,15 +12,17 @@ from arq import cron
 from arq.cron import CronJob
 from arq.worker import Worker, func
 
+from core.infra.outbound import new_session
 from core.infra.postgres import create_pool
 from core.infra.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
 from core.infra.settings import Settings
-from worker.carriers.base import Connector
+from core.services.connectors import Connector
+from core.services.platform import Platform
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps, get_deps
 from worker.jobs.alarms import raise_alarm
 from worker.jobs.billing import arrears_watch, daily_deduction
-from worker.jobs.callbacks import deliver_callbacks, new_session, purge_pull_queue, sweep_callbacks
+from worker.jobs.callbacks import deliver_callbacks, purge_pull_queue, sweep_callbacks
 from worker.jobs.measured import measured, measured_cron
 from worker.jobs.recorded import recorded
 from worker.jobs.send import send_batch
@@ -44,12 +46,11 @@ def lifecycle(
     settings: Settings, clock: Callable[[], float], connector_factory: Callable[[Settings], Connector]
 ) -> tuple[Lifecycle, Lifecycle]:
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # The Platform shares the worker's own Redis connection (arq opens it before on_startup).
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
         ctx["deps"] = Deps(
-            settings=settings,
-            db=db,
+            platform=Platform(settings, db, ctx["redis"], clock),
             connector=connector_factory(settings),
-            clock=clock,
             http=new_session(private_networks=settings.callback_private_networks),
         )
 
@@ -59,7 +60,7 @@ def lifecycle(
             await deps.connector.close()
             if deps.http is not None:
                 await deps.http.close()
-            await deps.db.close()
+            await deps.platform.db.close()
 
     return on_startup, on_shutdown
 

@@ -169,12 +169,9 @@ async def _send(call: V5Call, *, multi: bool) -> Answer:
         template, params = found
         context = replace(context, template=template)
     outcome = await accept_send(
+        call.state.platform,
         SendRequest(phones=phones, sign_name=sign, params=params, session_context=send.ext),
         context,
-        settings=call.state.settings,
-        db=call.state.platform.db,
-        redis=call.state.platform.queue,
-        gate=call.state.platform.gate,
         now=call.now,
     )
     details = _details(outcome.plan, outcome.serials, send.tels, parsed)

@@ -222,12 +222,9 @@ async def send_sms(call: Call, request_id: str, context: SendContext) -> tuple[w
         session_context=call.text("SessionContext", required=False),
     )
     outcome = await accept_send(
+        call.state.platform,
         request,
         context,
-        settings=call.state.settings,
-        db=call.state.platform.db,
-        redis=call.state.platform.queue,
-        gate=call.state.platform.gate,
         now=call.now,
     )
     status_set = _send_status_set(outcome.plan, outcome.serials, request.session_context)

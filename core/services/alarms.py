@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 import aiohttp
 import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from core.domain.sending import Account, App, SendRequest, Signature, Template
-from core.infra.gate import Gate
-from core.infra.settings import Settings
+from core.services.platform import Platform
 from core.services.sending import accept_send
 from core.store import admin
 from core.store.intake import ApiKey, SendContext
@@ -32,11 +30,8 @@ class RaisedAlarm:
 
 
 async def raise_alarm(
+    platform: Platform,
     *,
-    pool: asyncpg.Pool,
-    redis: ArqRedis,
-    gate: Gate,
-    settings: Settings,
     account_id: int,
     sdk_app_id: str,
     kind: str,
@@ -45,6 +40,7 @@ async def raise_alarm(
     now: float,
 ) -> RaisedAlarm | None:
     """Record the alarm (once per window) and deliver it; None when it was raised already."""
+    pool = platform.db
     alarm_id = await pool.fetchval(
         "INSERT INTO alarms (account_id, sdk_app_id, kind, window_key, detail) VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT DO NOTHING RETURNING id",
@@ -63,12 +59,9 @@ async def raise_alarm(
     if phones:
         context = await system_sender(pool, allowlist=frozenset(phones))
         outcome = await accept_send(
+            platform,
             SendRequest(phones=list(phones), sign_name=SYSTEM_SIGN, params=[sdk_app_id, detail]),
             context,
-            settings=settings,
-            db=pool,
-            redis=redis,
-            gate=gate,
             now=now,
         )
         serials = list(outcome.serials.values())

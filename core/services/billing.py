@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from core.domain.billing import (
     OVERDUE_TEMPLATE,
@@ -22,10 +20,9 @@ from core.domain.billing import (
 )
 from core.domain.phone import normalize_phone
 from core.domain.sending import SendRequest
-from core.infra.gate import Gate
 from core.infra.metrics import billing_run
-from core.infra.settings import Settings
 from core.services.alarms import system_sender
+from core.services.platform import Platform
 from core.services.sending import accept_send
 from core.store import billing
 
@@ -40,12 +37,11 @@ class DeductionRun:
 
 
 @billing_run("daily_deduction")
-async def run_daily_deduction(
-    pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
-) -> DeductionRun:
+async def run_daily_deduction(platform: Platform) -> DeductionRun:
     """Charge every day that is due and not yet charged, oldest first, each in its own transaction, and every
     month of monthly-settled international usage (P3) from its next month's 1st; then send the overdue
     notices of the accounts that went below zero."""
+    pool, settings, now = platform.db, platform.settings, platform.now()
     tz = ZoneInfo(settings.timezone)
     now_local = datetime.fromtimestamp(now, tz)
     billing_time = parse_billing_time(settings.billing_time)
@@ -69,7 +65,7 @@ async def run_daily_deduction(
             run.months.append(charged)
             _log_charge("monthly deduction", charged)
     if any(d.entered_arrears for d in run.days + run.months):
-        run.notices = await send_overdue_notices(pool, redis, settings, now=now)
+        run.notices = await send_overdue_notices(platform)
     return run
 
 
@@ -83,9 +79,10 @@ def _log_charge(event: str, charged: billing.DayCharged) -> None:
     )
 
 
-async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float) -> int:
+async def send_overdue_notices(platform: Platform) -> int:
     """The overdue SMS to each account in arrears that has not had one for this episode; returns how many
     were sent. An account without a usable contact number gets its notice recorded as undeliverable."""
+    pool, settings, now = platform.db, platform.settings, platform.now()
     at = datetime.fromtimestamp(now, UTC)
     sent = 0
     for notice in await billing.claim_overdue_notices(pool, now=at):
@@ -102,14 +99,11 @@ async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Se
             grace_s=settings.arrears_grace_s,
         )
         outcome = await accept_send(
+            platform,
             SendRequest(
                 phones=[phone.e164], sign_name=context.sign.name if context.sign else "", params=params
             ),
             context,
-            settings=settings,
-            db=pool,
-            redis=redis,
-            gate=Gate(redis, settings.gate_hash_key),
             now=now,
         )
         serial = outcome.serials.get(phone.e164)
@@ -121,13 +115,11 @@ async def send_overdue_notices(pool: asyncpg.Pool, redis: ArqRedis, settings: Se
 
 
 @billing_run("arrears_watch")
-async def run_arrears_watch(
-    pool: asyncpg.Pool, redis: ArqRedis, settings: Settings, *, now: float
-) -> list[int]:
+async def run_arrears_watch(platform: Platform) -> list[int]:
     """Every minute: overdue notices still owed, then suspension of accounts past the grace period."""
-    await send_overdue_notices(pool, redis, settings, now=now)
+    await send_overdue_notices(platform)
     suspended = await billing.suspend_overdue(
-        pool, now=datetime.fromtimestamp(now, UTC), grace_s=settings.arrears_grace_s
+        platform.db, now=platform.utc_now(), grace_s=platform.settings.arrears_grace_s
     )
     if suspended:
         log.warning("accounts suspended for arrears", accounts=suspended)

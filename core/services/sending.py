@@ -9,16 +9,16 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from core.domain.errors import Code
 from core.domain.frequency import policy_for
 from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
-from core.infra.gate import Gate, GateRequest
+from core.infra.gate import GateRequest
 from core.infra.metrics import count_messages, count_refusals
 from core.infra.queue import enqueue_send_batch
 from core.infra.settings import Settings
 from core.services.limit_alarms import check_volume, count_limit_refusals
+from core.services.platform import Platform
 from core.store.intake import SendContext, insert_batch
 from core.store.stats import count_requests
 
@@ -39,16 +39,11 @@ def send_limits(settings: Settings) -> SendLimits:
 
 
 async def accept_send(
-    request: SendRequest,
-    context: SendContext,
-    *,
-    settings: Settings,
-    db: asyncpg.Pool,
-    redis: ArqRedis,
-    gate: Gate,
-    now: float,
+    platform: Platform, request: SendRequest, context: SendContext, *, now: float
 ) -> SendOutcome:
-    """Raises PlatformError for request-level refusals; otherwise every number has its result."""
+    """Raises PlatformError for request-level refusals; otherwise every number has its result. `now` is the
+    request's own clock reading (the one its signature was checked against)."""
+    settings, db, redis, gate = platform.settings, platform.db, platform.queue, platform.gate
     account = context.key.account
     local_now = datetime.fromtimestamp(now, ZoneInfo(settings.timezone))
     plan = plan_send(

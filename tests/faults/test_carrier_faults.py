@@ -19,6 +19,7 @@ from arq import create_pool as create_arq_pool
 
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
+from core.services.platform import Platform as Services
 from tests.flow.harness import Platform, Tenant, running_platform
 from worker.deps import Deps
 from worker.jobs.send import send_batch
@@ -146,8 +147,7 @@ async def _run_send_job(platform: Platform, *, job_try: int) -> dict[str, int] |
     try:
         [job] = await redis.queued_jobs()
         ctx: dict[str, Any] = {
-            "deps": Deps(platform.settings, db, connector),
-            "redis": redis,
+            "deps": Deps(Services(platform.settings, db, redis), connector),
             "job_id": job.job_id,
             "job_try": job_try,
         }
@@ -167,9 +167,7 @@ async def _sweep(platform: Platform, clock_offset_s: float) -> int:
     redis = await create_arq_pool(redis_settings(platform.settings.redis_url))
     connector = http_connector(platform.settings)
     try:
-        return await sweep_outbox(
-            {"deps": Deps(platform.settings, db, connector, clock=later), "redis": redis}
-        )
+        return await sweep_outbox({"deps": Deps(Services(platform.settings, db, redis, later), connector)})
     finally:
         await connector.close()
         await redis.aclose()

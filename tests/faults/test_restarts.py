@@ -23,6 +23,7 @@ from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.infra.migrations import migrate
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
+from core.services.platform import Platform as Services
 from tests.flow.harness import Platform, Tenant, running_platform
 from worker.deps import Deps
 from worker.jobs.upkeep import sweep_outbox
@@ -41,9 +42,7 @@ async def _sweep(platform: Platform, clock_offset_s: float) -> int:
     redis = await create_arq_pool(redis_settings(platform.settings.redis_url))
     connector = http_connector(platform.settings)
     try:
-        return await sweep_outbox(
-            {"deps": Deps(platform.settings, db, connector, clock=later), "redis": redis}
-        )
+        return await sweep_outbox({"deps": Deps(Services(platform.settings, db, redis, later), connector)})
     finally:
         await connector.close()
         await redis.aclose()

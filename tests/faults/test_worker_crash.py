@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
 from core.infra.settings import environment_with
+from core.services.platform import Platform as Services
 from tests.flow.harness import Platform, running_platform
 from worker.deps import Deps
 from worker.jobs.send import send_batch
@@ -43,7 +44,7 @@ async def _sweep_then_send(platform: Platform, clock_offset_s: float) -> int:
     redis = await create_arq_pool(redis_settings(platform.settings.redis_url))
     connector = http_connector(platform.settings)
     try:
-        ctx: dict[str, Any] = {"deps": Deps(platform.settings, db, connector, clock=later), "redis": redis}
+        ctx: dict[str, Any] = {"deps": Deps(Services(platform.settings, db, redis, later), connector)}
         swept = await sweep_outbox(ctx)
         for job in await redis.queued_jobs():
             if ":sweep" in (job.job_id or ""):

@@ -13,13 +13,16 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+from arq import create_pool
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from api.app import create_app
+from core.infra.queue import redis_settings
 from core.infra.settings import Settings
+from core.services.platform import Platform as Services
 from core.store import admin
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
@@ -85,6 +88,16 @@ class Platform:
                 await worker.main()
             finally:
                 await worker.close()
+
+    @asynccontextmanager
+    async def services(self) -> AsyncIterator[Services]:
+        """The core services' Platform over this stack's database, Redis and clock (for calling a service or a
+        job's step directly, as the worker would)."""
+        redis = await create_pool(redis_settings(self.settings.redis_url))
+        try:
+            yield Services(self.settings, self.db, redis, self.clock)
+        finally:
+            await redis.aclose()
 
     async def simulator(self, path: str, payload: dict[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {TOKEN}"}

@@ -113,6 +113,7 @@ async def test_the_usual_volume_is_the_mean_of_the_last_seven_full_days(
     from zoneinfo import ZoneInfo
 
     from core.infra.settings import Settings
+    from core.services.platform import Platform as Services
     from core.store.intake import ensure_partitions
     from worker.deps import Deps
     from worker.jobs.upkeep import update_usual_volumes
@@ -137,7 +138,7 @@ async def test_the_usual_volume_is_the_mean_of_the_last_seven_full_days(
             [(900_000 + i, ts, tenant.account_id, tenant.sdk_app_id) for i, ts in enumerate(stamps)],
         )
         settings: Settings = platform.settings
-        deps = Deps(settings, platform.db, http_connector(settings))
+        deps = Deps(Services(settings, platform.db, None), http_connector(settings))
         assert await update_usual_volumes({"deps": deps}) >= 1
         usual = await platform.db.fetchval(
             "SELECT usual_daily_volume FROM apps WHERE sdk_app_id = $1", tenant.sdk_app_id

@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from redis.asyncio import Redis
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from core.services.billing import run_arrears_watch, run_daily_deduction
@@ -51,28 +50,13 @@ async def account(platform: Platform, account_id: int) -> Any:
 
 
 async def deduct(platform: Platform) -> Any:
-    redis = Redis.from_url(platform.settings.redis_url)
-    try:
-        from arq.connections import ArqRedis
-
-        return await run_daily_deduction(
-            platform.db,
-            ArqRedis(connection_pool=redis.connection_pool),
-            platform.settings,
-            now=platform.clock(),
-        )
-    finally:
-        await redis.aclose()
+    async with platform.services() as services:
+        return await run_daily_deduction(services)
 
 
 async def watch(platform: Platform) -> list[int]:
-    from arq.connections import ArqRedis
-
-    redis = ArqRedis.from_url(platform.settings.redis_url)
-    try:
-        return await run_arrears_watch(platform.db, redis, platform.settings, now=platform.clock())
-    finally:
-        await redis.aclose()
+    async with platform.services() as services:
+        return await run_arrears_watch(services)
 
 
 async def test_sends_deduction_arrears_notice_suspension_recharge_and_back(

@@ -19,8 +19,9 @@ from arq.connections import create_pool
 from core.domain.callbacks import verify_callback
 from core.infra.queue import redis_settings
 from core.infra.settings import Settings
+from core.services.connectors import OutboundMessage, SubmitResult
+from core.services.platform import Platform as Services
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
-from worker.carriers.base import OutboundMessage, SubmitResult
 from worker.carriers.http import HttpConnector
 from worker.carriers.simulator import SimulatorConfig, serve
 from worker.deps import Deps
@@ -125,11 +126,9 @@ async def pending(platform: Platform) -> int:
 async def sweep(platform: Platform, clock: Clock) -> int:
     """The worker's cron sweep, run once: enqueue delivery for every application whose queue head is due."""
     redis = await create_pool(redis_settings(platform.settings.redis_url))
-    deps = Deps(
-        settings=platform.settings, db=platform.db, connector=http_connector(platform.settings), clock=clock
-    )
+    deps = Deps(Services(platform.settings, platform.db, redis, clock), http_connector(platform.settings))
     try:
-        return await sweep_callbacks({"deps": deps, "redis": redis})
+        return await sweep_callbacks({"deps": deps})
     finally:
         await deps.connector.close()
         await redis.aclose()
@@ -473,7 +472,7 @@ async def test_the_daily_purge_drops_pull_queue_items_older_than_the_retention(
             "VALUES ('1400000001', 'status', to_timestamp($1::float8), 1, to_timestamp($1::float8))",
             clock() - age_days * 86400,
         )
-    deps = Deps(settings=settings, db=db, connector=http_connector(settings), clock=clock)
+    deps = Deps(Services(settings, db, None, clock), http_connector(settings))
     assert await purge_pull_queue({"deps": deps}) == 1
     assert await db.fetchval("SELECT count(*) FROM pull_queue") == 2
 

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from core.infra.settings import Settings, environment_with
+from core.services.platform import Platform as Services
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps
 from worker.jobs.recorded import recorded
@@ -63,10 +64,7 @@ async def test_a_failing_run_is_recorded_with_its_error_and_still_raises(db: asy
 
     settings = Settings(database_url="unused", redis_url="unused")
     deps = Deps(
-        settings=settings,
-        db=db,
-        connector=HttpConnector("http://127.0.0.1:9", "t", pool_size=1),
-        clock=time.time,
+        Services(settings, db, None, time.time), HttpConnector("http://127.0.0.1:9", "t", pool_size=1)
     )
     job = recorded(broken_job)
     assert job.__qualname__.endswith("broken_job")  # arq names the cron job after it

@@ -16,7 +16,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from worker.carriers.base import OutboundMessage, PermanentCarrierError, SubmitResult, TransientCarrierError
+from core.services.connectors import (
+    OutboundMessage,
+    PermanentCarrierError,
+    SubmitResult,
+    TransientCarrierError,
+)
 from worker.carriers.http import HttpConnector
 from worker.carriers.simulator import SIMULATOR, Simulator, SimulatorConfig, create_simulator_app, serve
 

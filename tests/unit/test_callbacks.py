@@ -262,7 +262,7 @@ def test_callbacks_go_to_public_addresses_only(address: str, public: bool) -> No
 
 
 async def test_a_name_that_resolves_only_to_private_addresses_is_refused() -> None:
-    from worker.jobs.callbacks import PublicOnlyResolver
+    from core.infra.outbound import PublicOnlyResolver
 
     resolver = PublicOnlyResolver()
     try:

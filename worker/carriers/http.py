@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from worker.carriers.base import (
+from core.services.connectors import (
     OutboundMessage,
     PermanentCarrierError,
     SubmitResult,

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.infra.gate import Gate
 from core.services.alarms import raise_alarm as raise_alarm_now
-from worker.deps import get_deps, get_redis
+from worker.deps import get_deps
 
 
 async def raise_alarm(
     ctx: dict[str, Any], account_id: int, sdk_app_id: str, kind: str, window_key: str, detail: str
 ) -> dict[str, Any]:
-    deps = get_deps(ctx)
-    redis = get_redis(ctx)
+    platform = get_deps(ctx).platform
     raised = await raise_alarm_now(
-        pool=deps.db,
-        redis=redis,
-        gate=Gate(redis, deps.settings.gate_hash_key),
-        settings=deps.settings,
+        platform,
         account_id=account_id,
         sdk_app_id=sdk_app_id,
         kind=kind,
         window_key=window_key,
         detail=detail,
-        now=deps.clock(),
+        now=platform.now(),
     )
     return {"raised": raised is not None, "sms": len(raised.serials) if raised else 0}

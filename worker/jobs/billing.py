@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from core.services.billing import run_arrears_watch, run_daily_deduction
-from worker.deps import get_deps, get_redis
+from worker.deps import get_deps
 
 
 async def daily_deduction(ctx: dict[str, Any]) -> dict[str, Any]:
-    deps = get_deps(ctx)
-    run = await run_daily_deduction(deps.db, get_redis(ctx), deps.settings, now=deps.clock())
+    run = await run_daily_deduction(get_deps(ctx).platform)
     return {
         "days": [str(d.day) for d in run.days],
         "accounts": sum(d.accounts for d in run.days),
@@ -22,6 +21,4 @@ async def daily_deduction(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 async def arrears_watch(ctx: dict[str, Any]) -> dict[str, Any]:
-    deps = get_deps(ctx)
-    suspended = await run_arrears_watch(deps.db, get_redis(ctx), deps.settings, now=deps.clock())
-    return {"suspended": suspended}
+    return {"suspended": await run_arrears_watch(get_deps(ctx).platform)}

@@ -1,5 +1,6 @@
-"""The carrier connector interface. Every upstream (the simulator, a real carrier's HTTP API, SMPP later)
-implements `Connector`; the send job knows nothing else about carriers."""
+"""The carrier connector interface. Every upstream (the simulator, a real carrier's HTTP API, SMPP next)
+implements `Connector` (the implementations live in worker/carriers/); the delivery service knows nothing else
+about carriers."""
 
 from __future__ import annotations
 

@@ -1,0 +1,160 @@
+"""Customer callbacks (B2, B3): deliver an application's queued status reports and replies to its URLs, in
+queue order, signed with its AppKey; find the applications whose queue head is due; purge pull-queue items
+nobody pulled.
+
+Delivery is at least once and in order per application:
+- one job per application at a time (its job id, core.infra.queue.enqueue_callbacks), reading the head of the
+  queue and deleting items only after the customer answered {"result": 0};
+- a failed request (non-2xx, an answer other than {"result": 0}, a timeout, a connection error) puts its
+  items back with an exponential backoff and ends the delivery, so nothing behind them overtakes them; the
+  queue head's retry time holds back the whole application (core.store.report_feed.next_callbacks), and the
+  sweep starts delivery again when it is due. No queue retry: the wait is in Postgres, on the platform's
+  clock, and a lost job loses nothing.
+- items still failing callback_give_up_s after they were queued are given up (kept, counted)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import structlog
+
+from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
+from core.domain.retries import retry_delay
+from core.infra.metrics import CALLBACK_REQUESTS, CALLBACKS
+from core.infra.outbound import post_for_answer
+from core.infra.queue import enqueue_callbacks
+from core.services.platform import Platform
+from core.store.report_feed import (
+    apps_with_due_callbacks,
+    callback_target,
+    callbacks_delivered,
+    callbacks_failed,
+    drop_callbacks,
+    next_callbacks,
+)
+from core.store.report_feed import purge_pull_queue as purge_pull_queue_before
+
+log = structlog.get_logger("core.services.callbacks")
+
+
+async def deliver(
+    platform: Platform, http: aiohttp.ClientSession, sdk_app_id: str, *, job_id: str | None = None
+) -> dict[str, int]:
+    """Deliver what is due for one application, until its queue is empty, a request fails, or half the job
+    timeout has passed (what is left is due, and the sweep starts the next delivery)."""
+    settings = platform.settings
+    db = platform.db
+    tz = ZoneInfo(settings.timezone)
+    bound = log.bind(job_id=job_id, app=sdk_app_id)
+    counts = {"requests": 0, "delivered": 0, "failed": 0, "given_up": 0, "dropped": 0}
+    deadline = time.monotonic() + settings.job_timeout_s / 2
+    while time.monotonic() < deadline:
+        target = await callback_target(db, sdk_app_id)
+        if target is None:
+            break
+        queued = await next_callbacks(db, sdk_app_id, now=platform.utc_now(), limit=settings.callback_batch)
+        if not queued:
+            break
+        urls = {"status": target.status_url, "reply": target.reply_url}
+        turned_off = sorted({q.kind for q in queued if not urls.get(q.kind)})
+        if turned_off:  # the customer removed the URL since these were queued
+            for kind in turned_off:
+                dropped = await drop_callbacks(db, sdk_app_id, kind)
+                counts["dropped"] += dropped
+                CALLBACKS.labels("dropped").inc(dropped)
+            continue
+        attempts = {q.id: q.attempts for q in queued}
+        requests = build_requests(
+            [QueuedItem(q.id, q.kind, q.item) for q in queued], tz, max_reports=settings.callback_batch
+        )
+        for request in requests:
+            url = urls[request.kind]
+            error = await _post(platform, http, url, target.app_key, request.body)
+            counts["requests"] += 1
+            if error is None:
+                await callbacks_delivered(db, sdk_app_id, request.ids, now=platform.utc_now())
+                counts["delivered"] += len(request.ids)
+                CALLBACK_REQUESTS.labels("ok").inc()
+                CALLBACKS.labels("delivered").inc(len(request.ids))
+                continue
+            failed_at = platform.utc_now()
+            delay = retry_delay(
+                max(attempts[i] for i in request.ids) + 1,
+                base_s=settings.callback_retry_base_s,
+                max_s=settings.callback_retry_max_s,
+            )
+            given_up = await callbacks_failed(
+                db,
+                sdk_app_id,
+                request.ids,
+                error=error,
+                next_at=failed_at + timedelta(seconds=delay),
+                give_up_created_before=failed_at - timedelta(seconds=settings.callback_give_up_s),
+                now=failed_at,
+            )
+            counts["failed"] += len(request.ids) - given_up
+            counts["given_up"] += given_up
+            CALLBACK_REQUESTS.labels("failed").inc()
+            CALLBACKS.labels("failed").inc(len(request.ids) - given_up)
+            CALLBACKS.labels("given_up").inc(given_up)
+            bound.warning(
+                "callback failed",
+                kind=request.kind,
+                host=urlsplit(url).hostname,
+                error=error,
+                items=len(request.ids),
+                retry_in_s=delay,
+                **counts,
+            )
+            return counts  # the rest waits behind the failed items
+    if counts["requests"] or counts["dropped"]:
+        bound.info("callbacks delivered", **counts)
+    return counts
+
+
+async def _post(
+    platform: Platform, http: aiohttp.ClientSession, url: str, app_key: str, body: bytes
+) -> str | None:
+    """POST one signed callback; None when the customer took it, else why not (no numbers, no secrets)."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        **signed_headers(app_key, int(platform.now()), body),
+    }
+    answer = await post_for_answer(
+        http,
+        url,
+        body,
+        headers,
+        timeout_s=platform.settings.callback_timeout_s,
+        private_networks=platform.settings.callback_private_networks,
+    )
+    if isinstance(answer, str):
+        return answer
+    status, text = answer
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
+    if text is None or not is_success(text):
+        return f'HTTP {status}, the answer is not {{"result": 0}}'
+    return None
+
+
+async def sweep(platform: Platform) -> int:
+    """Cron: start delivery for every application whose queue head is due (retries whose wait is over,
+    and anything an enqueue missed while that application's job was running)."""
+    apps = await apps_with_due_callbacks(platform.db, now=platform.utc_now())
+    if apps:
+        await enqueue_callbacks(platform.queue, apps)
+    return len(apps)
+
+
+async def purge_pull_queue(platform: Platform) -> int:
+    """Cron (daily): drop pull-queue items older than the retention period."""
+    before = platform.utc_now() - timedelta(days=platform.settings.pull_retention_days)
+    purged = await purge_pull_queue_before(platform.db, before=before)
+    if purged:
+        log.info("purged unpulled reports and replies", purged=purged)
+    return purged
