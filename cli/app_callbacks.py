@@ -3,15 +3,12 @@ the same action as the admin API's /admin/v1/apps/{sdk_app_id}/callbacks."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
-from cli.runtime import emit, with_db
-from core.domain.callbacks import check_callback_url, platform_endpoints
+from cli.runtime import emit, with_platform
 from core.infra.settings import Settings
-from core.store.callbacks_config import get_callback_config, set_callback_urls
-from core.store.policy import AppNotFound
+from core.services import callbacks
+from core.services.callbacks import AppNotFound, InvalidCallbackUrl
 
 NOT_FOUND = "ResourceNotFound"  # as the admin API answers an unknown application
 
@@ -27,19 +24,17 @@ def app_callbacks(settings: Settings, sdk_app_id: str, status_url: str | None, r
     Status reports are POSTed as JSON arrays, replies one JSON object each, signed with the AppKey
     (X-Sms-Timestamp, X-Sms-Signature). A URL must be http(s), at most 512 characters, without credentials,
     and not the platform's own API."""
-    hosts, ports = platform_endpoints(settings.api_host, settings.api_port, settings.public_api_url)
-    for value, hint in ((status_url, "--status-url"), (reply_url, "--reply-url")):
-        problem = check_callback_url(value, platform_hosts=hosts, platform_port=ports) if value else None
-        if problem:
-            raise click.BadParameter(problem, param_hint=hint)
-    if status_url is None and reply_url is None:
-        found = with_db(settings, lambda db: get_callback_config(db, sdk_app_id))
-    else:
-        now = datetime.now(UTC)
-        found = with_db(
-            settings,
-            lambda db: set_callback_urls(db, sdk_app_id, status_url=status_url, reply_url=reply_url, now=now),
-        )
-    if found is None:
-        raise click.ClickException(f"{NOT_FOUND}: {AppNotFound(sdk_app_id)}")
+    try:
+        if status_url is None and reply_url is None:
+            found = with_platform(settings, lambda p: callbacks.config(p, sdk_app_id))
+        else:
+            found = with_platform(
+                settings,
+                lambda p: callbacks.configure(p, sdk_app_id, status_url=status_url, reply_url=reply_url),
+            )
+    except InvalidCallbackUrl as exc:
+        hint = "--status-url" if exc.field == "status_url" else "--reply-url"
+        raise click.BadParameter(exc.problem, param_hint=hint) from None
+    except AppNotFound as exc:
+        raise click.ClickException(f"{NOT_FOUND}: {exc}") from None
     emit(found.to_json())

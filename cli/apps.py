@@ -1,36 +1,21 @@
 """smsctl app policy / allowlist / disable / enable: an application's sending policy (rules L1, L4), its allowlist
-of test/alarm numbers (L2) and its emergency disable (A3), the same actions as the admin API (/admin/v1/apps/).
+of test/alarm numbers (L2) and its emergency disable (A3), the same services as the admin API (/admin/v1/apps/).
 Every command prints JSON; a refused action prints its code and message to stderr and exits 1. cli.main imports
-this module and registers the commands under `smsctl app`, so it brings its own small database helper."""
+this module and registers the commands under `smsctl app`."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-import asyncpg
 import click
 
 from cli.app_callbacks import app_callbacks
-from cli.runtime import emit, with_db
+from cli.runtime import emit, with_platform
 from core.domain.errors import Rejection
-from core.domain.phone import normalize_phone
+from core.domain.phone import normalize_phones
 from core.infra.settings import Settings
-from core.store.admin import set_app_status
-from core.store.policy import (
-    MAX_ALLOWLIST,
-    AllowlistFull,
-    AppNotFound,
-    IndividualPolicy,
-    add_allowlist,
-    app_exists,
-    list_allowlist,
-    load_app_policy,
-    remove_allowlist,
-    update_policy,
-)
-from core.store.review_queue import BadInput, operator_actor
+from core.services import policy
+from core.services.policy import MAX_ALLOWLIST, AllowlistFull, AppNotFound, IndividualPolicy
+from core.services.review import BadInput, operator_actor
 
-T = TypeVar("T")
 NOT_FOUND = "ResourceNotFound"  # as the admin API answers an unknown application
 
 
@@ -58,13 +43,12 @@ def _assignment(raw: str) -> tuple[str, int | str | None]:
 
 
 def _phones(given: tuple[str, ...], hint: str) -> list[str]:
-    parsed = [(raw, normalize_phone(raw)) for raw in given]
-    invalid = [raw for raw, phone in parsed if phone is None]
+    phones, invalid = normalize_phones(given)
     if invalid:
         raise click.BadParameter(
             f"invalid phone numbers (nothing was changed): {', '.join(invalid)}", param_hint=hint
         )
-    return [phone.e164 for _, phone in parsed if phone is not None]
+    return phones
 
 
 @click.command("policy")
@@ -88,14 +72,11 @@ def app_policy(settings: Settings, sdk_app_id: str, assignments: tuple[str, ...]
         if name in values:
             raise click.BadParameter(f"{name} is given twice", param_hint="--set")
         values[name] = value
-    if not values:
-        found = with_db(settings, lambda db: load_app_policy(db, sdk_app_id))
-        if found is None:
-            raise _not_found(sdk_app_id)
-        emit(found.to_json())
-        return
     try:
-        outcome = with_db(settings, lambda db: update_policy(db, sdk_app_id, values))
+        if not values:
+            emit(with_platform(settings, lambda p: policy.get_policy(p, sdk_app_id)).to_json())
+            return
+        outcome = with_platform(settings, lambda p: policy.update_policy(p, sdk_app_id, values))
     except AppNotFound:
         raise _not_found(sdk_app_id) from None
     except IndividualPolicy as exc:
@@ -134,30 +115,30 @@ def app_allowlist(
         actor = operator_actor(operator)
     except BadInput as exc:
         raise click.BadParameter(str(exc), param_hint="--operator") from None
-
-    async def run(db: asyncpg.Connection) -> dict[str, Any]:
-        if not await app_exists(db, sdk_app_id):
-            raise AppNotFound(sdk_app_id)
-        answer: dict[str, Any] = {"sdk_app_id": sdk_app_id}
-        async with db.transaction():
-            if to_remove:
-                answer["removed"] = await remove_allowlist(db, sdk_app_id, to_remove)
-            if to_add:
-                answer["added"] = await add_allowlist(db, sdk_app_id, to_add, note.strip(), actor)
-        entries = await list_allowlist(db, sdk_app_id)
-        return answer | {"limit": MAX_ALLOWLIST, "allowlist": [e.to_json() for e in entries]}
-
     try:
-        emit(with_db(settings, run))
+        edit = with_platform(
+            settings,
+            lambda p: policy.edit_allowlist(
+                p, sdk_app_id, add=to_add, remove=to_remove, note=note, actor=actor
+            ),
+        )
     except AppNotFound:
         raise _not_found(sdk_app_id) from None
     except AllowlistFull as exc:
         raise _refuse(exc.code, str(exc)) from None
+    emit(
+        {"sdk_app_id": sdk_app_id}
+        | ({"removed": edit.removed} if to_remove else {})
+        | ({"added": edit.added} if to_add else {})
+        | {"limit": MAX_ALLOWLIST, "allowlist": [e.to_json() for e in edit.entries]}
+    )
 
 
 def _set_status(settings: Settings, sdk_app_id: str, status: str) -> None:
-    if not with_db(settings, lambda db: set_app_status(db, sdk_app_id, status)):
-        raise _not_found(sdk_app_id)
+    try:
+        with_platform(settings, lambda p: policy.set_app_status(p, sdk_app_id, status))
+    except AppNotFound:
+        raise _not_found(sdk_app_id) from None
     emit({"sdk_app_id": sdk_app_id, "status": status})
 
 

@@ -3,21 +3,18 @@ same actions as the admin API's /admin/v1/prices and /admin/v1/accounts/{id}/...
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import click
 
-from cli.runtime import emit, with_db
+from cli.runtime import emit, with_platform
 from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
 from core.infra.settings import Settings
-from core.store import billing
+from core.services import billing
 
 
 @click.group()
@@ -28,7 +25,7 @@ def prices() -> None:
 @prices.command("list")
 @click.pass_obj
 def prices_list(settings: Settings) -> None:
-    rows = with_db(settings, billing.list_prices)
+    rows = with_platform(settings, billing.prices)
     emit(
         {
             "currency": settings.currency,
@@ -54,12 +51,7 @@ def prices_import(settings: Settings, file: Path) -> None:
         raise click.ClickException("the price file must be UTF-8 text") from None
     except PriceFileError as exc:
         raise click.ClickException("\n".join(["nothing imported:", *exc.problems])) from None
-
-    async def apply(db: asyncpg.Connection) -> int:
-        now = datetime.now(UTC)
-        return await billing.replace_prices(db, [(r.iso_code, r.price_minor) for r in rows], now=now)
-
-    emit({"updated": with_db(settings, apply)})
+    emit({"updated": with_platform(settings, lambda p: billing.set_prices(p, rows))})
 
 
 @click.command("recharge")
@@ -73,13 +65,9 @@ def recharge(settings: Settings, account_id: int, amount: str, note: str) -> Non
         minor = recharge_amount(amount, exponent=settings.money_exponent, currency=settings.currency)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--amount") from None
-
-    async def apply(db: asyncpg.Connection) -> billing.Standing | None:
-        return await billing.recharge(
-            db, account_id, minor, now=datetime.fromtimestamp(time.time(), UTC), by="operator:cli", note=note
-        )
-
-    standing = with_db(settings, apply)
+    standing = with_platform(
+        settings, lambda p: billing.recharge(p, account_id, minor, by="operator:cli", note=note)
+    )
     if standing is None:
         raise click.ClickException(f"account {account_id} does not exist")
     emit(
@@ -103,18 +91,7 @@ def statement(settings: Settings, account_id: int, month_text: str) -> None:
         period = month(month_text, ZoneInfo(settings.timezone))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from None
-
-    async def load(db: asyncpg.Connection) -> dict[str, Any] | None:
-        return await billing.statement(
-            db,
-            account_id,
-            since=period.since,
-            until=period.until,
-            first_day=period.first_day,
-            last_day=period.last_day,
-        )
-
-    found = with_db(settings, load)
+    found = with_platform(settings, lambda p: billing.statement(p, account_id, period))
     if found is None:
         raise click.ClickException(f"account {account_id} does not exist")
     emit({**found, "currency": settings.currency, "month": month_text})
@@ -126,11 +103,7 @@ def statement(settings: Settings, account_id: int, month_text: str) -> None:
 @click.pass_obj
 def settlement(settings: Settings, account_id: int, international: str) -> None:
     """P3: settle the account's international usage daily or monthly (on the 1st, for the month before)."""
-
-    async def apply(db: asyncpg.Connection) -> bool:
-        return await billing.set_intl_settlement(db, account_id, international)
-
-    if not with_db(settings, apply):
+    if not with_platform(settings, lambda p: billing.set_settlement(p, account_id, international)):
         raise click.ClickException(f"account {account_id} does not exist")
     emit({"account_id": account_id, "international": international})
 
@@ -168,20 +141,18 @@ def package(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-    async def apply(db: asyncpg.Connection) -> tuple[billing.Package, billing.Standing] | None:
-        return await billing.grant_package(
-            db,
+    granted = with_platform(
+        settings,
+        lambda p: billing.grant_package(
+            p,
             account_id,
             parts=parts,
             valid_from=start,
             valid_until=end,
             price_minor=price_minor,
-            now=datetime.now(UTC),
             by="operator:cli",
-        )
-
-    granted = with_db(settings, apply)
+        ),
+    )
     if granted is None:
         raise click.ClickException(f"account {account_id} does not exist")
     emit(

@@ -12,10 +12,11 @@ import click
 from arq.connections import create_pool as create_redis
 from arq.cron import CronJob, next_cron
 
-from cli.runtime import emit, resolve, with_db
+from cli.runtime import emit, resolve, with_platform
 from core.infra.queue import redis_settings
 from core.infra.settings import Settings
-from core.store.cron_runs import last_runs
+from core.services.cron_runs import last_runs
+from core.services.platform import Platform
 
 
 def _jobs() -> list[CronJob]:
@@ -39,10 +40,10 @@ def cron() -> None:
     """The scheduled jobs the workers run."""
 
 
-async def cron_overview(db: Any) -> list[dict[str, Any]]:
+async def cron_overview(platform: Platform) -> list[dict[str, Any]]:
     """Each scheduled job: its schedule (worker local time), next run, and its last run."""
     jobs = _jobs()
-    runs = await last_runs(db, [_name(j) for j in jobs])
+    runs = await last_runs(platform, [_name(j) for j in jobs])
     now = datetime.now().astimezone()
     return [
         {
@@ -62,7 +63,7 @@ async def cron_overview(db: Any) -> list[dict[str, Any]]:
 @click.pass_obj
 def cron_list(settings: Settings) -> None:
     """Each job: its schedule (worker local time), next run, and its last run's start, end, result."""
-    emit(with_db(settings, cron_overview))
+    emit(with_platform(settings, cron_overview))
 
 
 @cron.command("run")

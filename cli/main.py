@@ -10,23 +10,22 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import asyncpg
 import click
 
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
 from cli.cron import cron
 from cli.review import review, words
-from cli.runtime import Runtime, emit, resolve, with_db
+from cli.runtime import Runtime, emit, resolve, with_db, with_platform
 from cli.stats import stats
 from cli.status import status
 from core.domain.phone import normalize_phone
-from core.domain.records import DEFAULT_SPAN, masked_row, parse_time
+from core.domain.records import DEFAULT_SPAN, RecordFilter, masked_row, parse_time
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings
-from core.store import admin
-from core.store.records import export_csv, search_records
+from core.services import accounts, records
+from core.services.platform import Platform
 
 T = TypeVar("T")
 SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
@@ -270,10 +269,10 @@ def account_create(settings: Settings, name: str, kind: str, balance: int, conta
     """Create an account and its first API key."""
     if contact and normalize_phone(contact) is None:
         raise click.BadParameter("not a valid phone number", param_hint="--contact")
-    new = with_db(
+    new = with_platform(
         settings,
-        lambda db: admin.create_account(
-            db, name=name, kind=kind, balance_minor=balance, contact_phone=contact
+        lambda p: accounts.create_account(
+            p, name=name, kind=kind, balance_minor=balance, contact_phone=contact
         ),
     )
     emit({"account_id": new.account_id, "secret_id": new.secret_id, "secret_key": new.secret_key})
@@ -290,7 +289,7 @@ def app() -> None:
 @click.pass_obj
 def app_create(settings: Settings, account_id: int, name: str) -> None:
     """Create an application for an account."""
-    new = with_db(settings, lambda db: _require_account(db, account_id, admin.create_app, name=name))
+    new = _for_account(lambda p: accounts.create_app(p, account_id=account_id, name=name), settings)
     emit({"sdk_app_id": new.sdk_app_id, "app_key": new.app_key})
 
 
@@ -307,11 +306,11 @@ def sign() -> None:
 @click.pass_obj
 def sign_create(settings: Settings, account_id: int, name: str, international: bool, approve: bool) -> None:
     """Create a signature."""
-    sign_id = with_db(
-        settings,
-        lambda db: _require_account(
-            db, account_id, admin.create_signature, name=name, international=international, approve=approve
+    sign_id = _for_account(
+        lambda p: accounts.create_signature(
+            p, account_id=account_id, name=name, international=international, approve=approve
         ),
+        settings,
     )
     emit({"sign_id": sign_id})
 
@@ -340,20 +339,19 @@ def template_create(
 ) -> None:
     """Create a template."""
     try:
-        template_id = with_db(
-            settings,
-            lambda db: _require_account(
-                db,
-                account_id,
-                admin.create_template,
+        template_id = _for_account(
+            lambda p: accounts.create_template(
+                p,
+                account_id=account_id,
                 content=content,
                 sms_type=SMS_TYPES[kind],
                 international=international,
                 approve=approve,
                 name=name,
             ),
+            settings,
         )
-    except admin.InvalidTemplate as exc:
+    except accounts.InvalidTemplate as exc:
         raise click.ClickException(f"{exc.rejection.code.value}: {exc.rejection.message}") from exc
     emit({"template_id": template_id})
 
@@ -374,8 +372,8 @@ def _record_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _record_filters(ctx: click.Context, **given: Any) -> dict[str, Any]:
-    """The filters as search_records/stream_records take them; a subcommand's own option wins over the group's
+def _record_filters(ctx: click.Context, **given: Any) -> RecordFilter:
+    """The filters of a search or an export; a subcommand's own option wins over the group's
     (`smsctl messages --app X export` and `smsctl messages export --app X` are the same)."""
     group = ctx.parent.params if ctx.parent is not None and ctx.parent.command is messages else {}
     raw = {name: group.get(name) if value is None else value for name, value in given.items()}
@@ -389,13 +387,9 @@ def _record_filters(ctx: click.Context, **given: Any) -> dict[str, Any]:
         phone = parsed.e164
     until = _time_option(raw["until"], "--until") or datetime.now(UTC)
     since = _time_option(raw["since"], "--since") or until - DEFAULT_SPAN
-    return {
-        "sdk_app_id": raw["sdk_app_id"],
-        "account_id": raw["account_id"],
-        "phone": phone,
-        "since": since,
-        "until": until,
-    }
+    return RecordFilter(
+        account_id=raw["account_id"], sdk_app_id=raw["sdk_app_id"], phone=phone, since=since, until=until
+    )
 
 
 def _time_option(raw: str | None, hint: str) -> datetime | None:
@@ -426,8 +420,8 @@ def messages(
     filters = _record_filters(
         ctx, sdk_app_id=sdk_app_id, account_id=account_id, phone=phone, since=since, until=until
     )
-    records = with_db(ctx.obj, lambda db: search_records(db, **filters, limit=limit, before=None))
-    emit([masked_row(r) for r in records])
+    found = with_platform(ctx.obj, lambda p: records.search(p, filters, limit=limit))
+    emit([masked_row(r) for r in found])
 
 
 @messages.command("export")
@@ -453,17 +447,16 @@ def messages_export(
         async def write(text: str) -> None:
             out.write(text)
 
-        rows = with_db(ctx.obj, lambda db: export_csv(db, write, **filters))
+        rows = with_platform(ctx.obj, lambda p: records.export_csv(p, filters, write))
     if output:
         emit({"rows": rows, "output": output})
 
 
-async def _require_account(
-    db: asyncpg.Connection, account_id: int, create: Callable[..., Awaitable[T]], **kw: Any
-) -> T:
-    if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", account_id):
-        raise click.ClickException(f"account {account_id} does not exist")
-    return await create(db, account_id=account_id, **kw)
+def _for_account(action: Callable[[Platform], Awaitable[T]], settings: Settings) -> T:
+    try:
+        return with_platform(settings, action)
+    except accounts.AccountNotFound as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 main.add_command(review)

@@ -4,29 +4,15 @@ exits 1."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import TypeVar
-
-import asyncpg
 import click
 
-from cli.runtime import emit, with_pool
+from cli.runtime import emit, with_platform
 from core.domain.errors import Rejection
-from core.domain.review import Action, Kind, missing_code
+from core.domain.review import Action, Kind
 from core.infra.settings import Settings
-from core.store.review import transition, word_list
-from core.store.review_queue import (
-    WORD_LISTS,
-    BadInput,
-    add_words,
-    get_item,
-    list_queue,
-    operator_actor,
-    remove_words,
-)
+from core.services import review as reviews
+from core.services.review import WORD_LISTS, BadInput, WordEdit, operator_actor
 
-T = TypeVar("T")
 KINDS = click.Choice([k.value for k in Kind])
 LISTS = click.Choice(list(WORD_LISTS))
 
@@ -58,9 +44,8 @@ def review() -> None:
 @click.pass_obj
 def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
     """What waits for review: urgent first, then oldest first, with its age in seconds."""
-    now = datetime.now(UTC)
-    items = with_pool(
-        settings, lambda db: list_queue(db, kind=Kind(kind) if kind else None, limit=limit, now=now)
+    items = with_platform(
+        settings, lambda p: reviews.queue(p, kind=Kind(kind) if kind else None, limit=limit)
     )
     emit([item.to_json() for item in items])
 
@@ -71,9 +56,9 @@ def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
 @click.pass_obj
 def review_show(settings: Settings, kind: str, item_id: int) -> None:
     """One signature or template: what was applied for, its documents and its history."""
-    item = with_pool(settings, lambda db: get_item(db, Kind(kind), item_id))
-    if item is None:
-        raise _refuse(Rejection(missing_code(Kind(kind), Action.APPROVE)))
+    item = with_platform(settings, lambda p: reviews.item(p, Kind(kind), item_id))
+    if isinstance(item, Rejection):
+        raise _refuse(item)
     emit(item.to_json())
 
 
@@ -81,10 +66,8 @@ def _act(
     settings: Settings, kind: str, item_id: int, action: Action, operator: str, reason: str = ""
 ) -> None:
     actor = _actor(operator)
-    reason = reason.strip()
-    outcome = with_pool(
-        settings,
-        lambda db: transition(db, Kind(kind), item_id, action, actor=actor, reason=reason),
+    outcome = with_platform(
+        settings, lambda p: reviews.decide(p, Kind(kind), item_id, action, actor=actor, reason=reason)
     )
     if isinstance(outcome, Rejection):
         raise _refuse(outcome)
@@ -144,17 +127,14 @@ def words() -> None:
 @click.pass_obj
 def words_list(settings: Settings, list_name: str) -> None:
     """The words of a list."""
-    emit({"list": list_name, "words": with_pool(settings, lambda db: word_list(db, list_name))})
+    emit({"list": list_name, "words": with_platform(settings, lambda p: reviews.words(p, list_name))})
 
 
 def _edit(
-    settings: Settings,
-    list_name: str,
-    given: tuple[str, ...],
-    edit: Callable[[asyncpg.Pool, str, tuple[str, ...]], Awaitable[list[str]]],
-) -> list[str]:
+    settings: Settings, list_name: str, *, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()
+) -> WordEdit:
     try:
-        return with_pool(settings, lambda db: edit(db, list_name, given))
+        return with_platform(settings, lambda p: reviews.edit_words(p, list_name, add=add, remove=remove))
     except BadInput as exc:
         raise click.BadParameter(str(exc), param_hint="WORD") from None
 
@@ -165,7 +145,7 @@ def _edit(
 @click.pass_obj
 def words_add(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
     """Add words (trimmed, case-folded) to a list."""
-    emit({"list": list_name, "added": _edit(settings, list_name, given, add_words)})
+    emit({"list": list_name, "added": _edit(settings, list_name, add=given).added})
 
 
 @words.command("remove")
@@ -174,4 +154,4 @@ def words_add(settings: Settings, list_name: str, given: tuple[str, ...]) -> Non
 @click.pass_obj
 def words_remove(settings: Settings, list_name: str, given: tuple[str, ...]) -> None:
     """Remove words from a list."""
-    emit({"list": list_name, "removed": _edit(settings, list_name, given, remove_words)})
+    emit({"list": list_name, "removed": _edit(settings, list_name, remove=given).removed})

@@ -14,6 +14,7 @@ import click
 
 from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
 from core.infra.settings import Settings
+from core.services.platform import Platform, open_platform
 
 DATABASE = "sms"
 T = TypeVar("T")
@@ -78,5 +79,19 @@ def with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]
             return await action(pool)
         finally:
             await pool.close()
+
+    return asyncio.run(run())
+
+
+def with_platform(
+    settings: Settings, action: Callable[[Platform], Awaitable[T]], *, redis: bool = False
+) -> T:
+    """Run `action` with the core services' Platform over the configured (or embedded) servers: a small
+    Postgres pool, and Redis only when the command needs the queue or the gate."""
+    runtime = resolve(settings, need_redis=redis)
+
+    async def run() -> T:
+        async with open_platform(runtime.settings, redis=redis, db_min=1, db_max=2) as platform:
+            return await action(platform)
 
     return asyncio.run(run())

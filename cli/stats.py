@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import click
 
-from cli.runtime import emit, with_db
+from cli.runtime import emit, with_platform
 from core.domain.time_ranges import day_bounds, report_days
 from core.infra.settings import Settings
-from core.store.stats import daily_rows
+from core.services import statistics
 
 
 @click.command("stats")
@@ -45,18 +44,11 @@ def stats(
         raise click.BadParameter(str(exc)) from None
     since, until = day_bounds(day_from, day_to, tz)
 
-    async def load(db: asyncpg.Connection) -> list[dict[str, object]]:
-        rows = await daily_rows(
-            db,
-            since=since,
-            until=until,
-            timezone=settings.timezone,
-            account_id=account_id,
-            sdk_app_id=sdk_app_id,
-        )
-        return [r.to_json() for r in rows]
-
-    emit({"from": day_from.isoformat(), "to": day_to.isoformat(), "rows": with_db(settings, load)})
+    rows = with_platform(
+        settings,
+        lambda p: statistics.daily(p, since=since, until=until, account_id=account_id, sdk_app_id=sdk_app_id),
+    )
+    emit({"from": day_from.isoformat(), "to": day_to.isoformat(), "rows": [r.to_json() for r in rows]})
 
 
 def _date(value: datetime | None) -> date | None:

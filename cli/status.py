@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import asyncpg
 import click
 from redis.asyncio import Redis
 
@@ -19,7 +18,8 @@ from cli.processes import live_workers
 from cli.runtime import emit, resolve
 from core.infra.queue import queue_overview
 from core.infra.settings import Settings
-from core.store.status import backlogs, messages_by_minute
+from core.services import operations
+from core.services.platform import open_platform
 
 API_TIMEOUT_S = 2.0
 
@@ -36,21 +36,21 @@ async def _api(url: str) -> str:
 
 async def gather_status(settings: Settings) -> dict[str, Any]:
     now = datetime.now(UTC)
+    # A plain Redis client, not the Platform's queue: status must answer (saying so) while Redis is down.
     redis = Redis.from_url(settings.redis_url)
-    db = await asyncpg.connect(settings.database_url)
-    try:
-        workers, queues, api = await asyncio.gather(
-            live_workers(settings.redis_url),
-            queue_overview(redis, now_ms=time.time() * 1000),
-            _api(settings.api_url),
-        )
+    async with open_platform(settings, redis=False, db_min=1, db_max=1) as platform:
+        try:
+            workers, queues, api = await asyncio.gather(
+                live_workers(settings.redis_url),
+                queue_overview(redis, now_ms=time.time() * 1000),
+                _api(settings.api_url),
+            )
+        finally:
+            await redis.aclose()
         # One connection: its queries go one after the other.
-        minutes = await messages_by_minute(db, now=now)
-        pending = await backlogs(db, now=now)
-        cron = await cron_overview(db)
-    finally:
-        await db.close()
-        await redis.aclose()
+        minutes = await operations.messages_by_minute(platform)
+        pending = await operations.backlogs(platform)
+        cron = await cron_overview(platform)
     return {
         "at": now.isoformat(),
         "processes": {"api": api, "workers": workers},

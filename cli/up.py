@@ -11,61 +11,23 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import click
 
 from cli.runtime import resolve
 from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
 from core.infra.migrations import migrate
 from core.infra.settings import Settings, environment_with
-from core.store import admin
-
-DEMO_SIGN = "SMSDemo"
-DEMO_TEST_NUMBER = "+8613800138000"
-DEMO_TEMPLATE = "Your verification code is {1}. It expires in {2} minutes."
+from core.services.demo import DEMO_TEMPLATE, demo_tenant
+from core.services.platform import open_platform
 
 
-async def seed_demo(database_url: str, previous: dict[str, Any] | None, api_url: str) -> dict[str, Any]:
+async def seed_demo(settings: Settings, previous: dict[str, Any] | None, api_url: str) -> dict[str, Any]:
     """Migrate, then create the demo tenant once; a later run reuses the one `previous` (demo.json) names
     while its key is still in the database."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        await migrate(conn)
-        if previous and await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM api_keys WHERE secret_id = $1)", previous.get("secret_id")
-        ):
-            return {**previous, "api_url": api_url}
-        async with conn.transaction():
-            acct = await admin.create_account(
-                conn, name="Demo Org", kind="organization", balance_minor=100_000
-            )
-            app = await admin.create_app(conn, account_id=acct.account_id, name="Demo App")
-            await admin.create_signature(
-                conn, account_id=acct.account_id, name=DEMO_SIGN, international=False, approve=True
-            )
-            # L2: the README's example number is a test number, so a newcomer can send to it again and again.
-            await conn.execute(
-                "INSERT INTO app_allowlist (sdk_app_id, phone, note, added_by) VALUES ($1, $2, 'demo test number',"
-                " 'smsctl up')",
-                app.sdk_app_id,
-                DEMO_TEST_NUMBER,
-            )
-            template_id = await admin.create_template(
-                conn, account_id=acct.account_id, content=DEMO_TEMPLATE, sms_type=0, international=False,
-                approve=True, name="Demo verification code",
-            )  # fmt: skip
-        return {
-            "api_url": api_url,
-            "account_id": acct.account_id,
-            "secret_id": acct.secret_id,
-            "secret_key": acct.secret_key,
-            "sdk_app_id": app.sdk_app_id,
-            "app_key": app.app_key,
-            "sign_name": DEMO_SIGN,
-            "template_id": str(template_id),
-        }
-    finally:
-        await conn.close()
+    async with open_platform(settings, redis=False, db_min=1, db_max=2) as platform:
+        async with platform.db.acquire() as conn:
+            await migrate(conn)
+        return {**await demo_tenant(platform, previous), "api_url": api_url}
 
 
 def write_demo_file(path: Path, demo: dict[str, Any]) -> None:
@@ -79,7 +41,7 @@ def run_stack(settings: Settings) -> int:
     s = runtime.settings
     demo_file = s.data_dir / "demo.json"
     previous = json.loads(demo_file.read_text()) if demo_file.exists() else None
-    demo = asyncio.run(seed_demo(s.database_url, previous, s.api_url))
+    demo = asyncio.run(seed_demo(s, previous, s.api_url))
     write_demo_file(demo_file, demo)
     simulator_url = f"http://{s.simulator_host}:{s.simulator_port}"
     # The worker sends to the simulator started here, wherever its port is.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -155,3 +156,17 @@ def split_phone(phone: str) -> tuple[str, str]:
     """(country calling code, national number) of an E.164 number; ("", digits) when it cannot be parsed."""
     parsed = normalize_phone(phone)
     return (parsed.country_code, parsed.national) if parsed else ("", phone.lstrip("+"))
+
+
+def normalize_phones(given: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(the numbers in E.164, the ones that are not valid numbers, as given): for lists an operator edits,
+    where one invalid number refuses the whole change."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for raw in given:
+        phone = normalize_phone(raw)
+        if phone is None:
+            invalid.append(raw)
+        else:
+            valid.append(phone.e164)
+    return valid, invalid

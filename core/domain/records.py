@@ -39,6 +39,18 @@ Value = str | int | None
 
 
 @dataclass(frozen=True)
+class RecordFilter:
+    """Which records a search or an export covers: an account and/or an application (one is required), maybe
+    one number (E.164), and the time range [since, until)."""
+
+    account_id: int | None
+    sdk_app_id: str | None
+    phone: str | None
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
 class Record:
     """One row of `messages` with its template's current text (None when the template is gone)."""
 

@@ -1,17 +1,21 @@
-"""The billing jobs' steps (P2): the daily deduction for every due day, oldest first; the overdue SMS once per
-arrears episode, sent through the platform's own send path by its system tenant; suspension after the grace
-period. The worker's cron jobs call these; tests call them with a controlled clock."""
+"""Billing (P1-P3). The scheduled steps: the daily deduction for every due day, oldest first; the overdue SMS
+once per arrears episode, sent through the platform's own send path by its system tenant; suspension after the
+grace period (the worker's cron jobs call these; tests call them with a controlled clock). The operator's side:
+prices, recharges, statements, the settlement choice and SMS packages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 
 from core.domain.billing import (
     OVERDUE_TEMPLATE,
+    Month,
     due_days,
     due_months,
     month_start,
@@ -19,6 +23,7 @@ from core.domain.billing import (
     parse_billing_time,
 )
 from core.domain.phone import normalize_phone
+from core.domain.prices import PriceRow
 from core.domain.sending import SendRequest
 from core.infra.metrics import billing_run
 from core.services.alarms import system_sender
@@ -26,6 +31,9 @@ from core.services.platform import Platform
 from core.services.sending import accept_send
 from core.store import billing
 
+__all__ = ["DeductionRun", "Package", "Standing"]
+Package = billing.Package
+Standing = billing.Standing
 log = structlog.get_logger("core.services.billing")
 
 
@@ -124,3 +132,90 @@ async def run_arrears_watch(platform: Platform) -> list[int]:
     if suspended:
         log.warning("accounts suspended for arrears", accounts=suspended)
     return suspended
+
+
+# The operator's side (P1-P3): prices, recharges, statements, settlement choice, SMS packages.
+
+EVER_SINCE = datetime.min.replace(tzinfo=UTC)
+EVER_UNTIL = datetime.max.replace(tzinfo=UTC)
+
+
+async def prices(platform: Platform) -> list[tuple[str, int, datetime]]:
+    """Every country's price per part (minor units), with when it was set; 'DEF' is the default."""
+    return await billing.list_prices(platform.db)
+
+
+async def set_prices(platform: Platform, rows: Sequence[PriceRow]) -> int:
+    """Set the prices of the countries given (one transaction); returns how many rows changed."""
+    return await billing.replace_prices(
+        platform.db, [(r.iso_code, r.price_minor) for r in rows], now=platform.utc_now()
+    )
+
+
+async def recharge(
+    platform: Platform, account_id: int, amount_minor: int, *, by: str, note: str = ""
+) -> billing.Standing | None:
+    """A ledger entry adding money; back at zero or above ends arrears and suspension at once (P2). None when
+    the account does not exist."""
+    return await billing.recharge(
+        platform.db, account_id, amount_minor, now=platform.utc_now(), by=by, note=note
+    )
+
+
+async def statement(platform: Platform, account_id: int, period: Month) -> dict[str, Any] | None:
+    """A month's ledger and per-day usage, with the balance before and after; None: no such account."""
+    return await billing.statement(
+        platform.db,
+        account_id,
+        since=period.since,
+        until=period.until,
+        first_day=period.first_day,
+        last_day=period.last_day,
+    )
+
+
+async def set_settlement(platform: Platform, account_id: int, international: str) -> bool:
+    """P3: 'daily' or 'monthly' settlement of international usage; False when the account does not exist."""
+    return await billing.set_intl_settlement(platform.db, account_id, international)
+
+
+async def grant_package(
+    platform: Platform,
+    account_id: int,
+    *,
+    parts: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    price_minor: int,
+    by: str,
+) -> tuple[billing.Package, billing.Standing] | None:
+    """Grant (price 0) or sell a package of mainland parts; None when the account does not exist."""
+    return await billing.grant_package(
+        platform.db,
+        account_id,
+        parts=parts,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        price_minor=price_minor,
+        now=platform.utc_now(),
+        by=by,
+    )
+
+
+async def packages(
+    platform: Platform,
+    account_id: int,
+    *,
+    created_since: datetime = EVER_SINCE,
+    created_until: datetime = EVER_UNTIL,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[billing.Package]:
+    return await billing.list_packages(
+        platform.db,
+        account_id,
+        created_since=created_since,
+        created_until=created_until,
+        limit=limit,
+        offset=offset,
+    )

@@ -1,4 +1,4 @@
-"""Customer callbacks (B2, B3): deliver an application's queued status reports and replies to its URLs, in
+"""Customer callbacks (B2, B3): where an application's reports and replies go (checked URLs); deliver its queued status reports and replies to its URLs, in
 queue order, signed with its AppKey; find the applications whose queue head is due; purge pull-queue items
 nobody pulled.
 
@@ -15,6 +15,7 @@ Delivery is at least once and in order per application:
 from __future__ import annotations
 
 import time
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,12 +23,21 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import structlog
 
-from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
+from core.domain.callbacks import (
+    QueuedItem,
+    build_requests,
+    check_callback_url,
+    is_success,
+    platform_endpoints,
+    signed_headers,
+)
 from core.domain.retries import retry_delay
 from core.infra.metrics import CALLBACK_REQUESTS, CALLBACKS
 from core.infra.outbound import post_for_answer
 from core.infra.queue import enqueue_callbacks
 from core.services.platform import Platform
+from core.store.callbacks_config import CallbackConfig, get_callback_config, set_callback_urls
+from core.store.policy import AppNotFound
 from core.store.report_feed import (
     apps_with_due_callbacks,
     callback_target,
@@ -38,7 +48,56 @@ from core.store.report_feed import (
 )
 from core.store.report_feed import purge_pull_queue as purge_pull_queue_before
 
+__all__ = ["AppNotFound", "CallbackConfig", "InvalidCallbackUrl"]
+FIELDS = {"status_url": "status report", "reply_url": "reply"}
+
 log = structlog.get_logger("core.services.callbacks")
+
+
+class InvalidCallbackUrl(ValueError):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"`{field}` ({FIELDS[field]} callback): {problem}")
+        self.field = field
+        self.problem = problem
+
+
+async def config(platform: Platform, sdk_app_id: str) -> CallbackConfig:
+    """An application's callback URLs and its queue (pending, given up). Raises AppNotFound."""
+    found = await get_callback_config(platform.db, sdk_app_id)
+    if found is None:
+        raise AppNotFound(sdk_app_id)
+    return found
+
+
+async def configure(
+    platform: Platform,
+    sdk_app_id: str,
+    *,
+    status_url: str | None,
+    reply_url: str | None,
+    also_hosts: AbstractSet[str] = frozenset(),
+    also_ports: AbstractSet[int] = frozenset(),
+) -> CallbackConfig:
+    """Set the URLs given (None leaves one as it is, '' turns it off). A URL must be http(s), short, without
+    credentials, and not aimed at the platform itself: its configured endpoints, plus `also_hosts` and
+    `also_ports` (where the caller's own request arrived). Raises InvalidCallbackUrl or AppNotFound."""
+    hosts, ports = platform_endpoints(
+        platform.settings.api_host, platform.settings.api_port, platform.settings.public_api_url
+    )
+    for field, value in (("status_url", status_url), ("reply_url", reply_url)):
+        problem = (
+            check_callback_url(value, platform_hosts=hosts | also_hosts, platform_port=ports | also_ports)
+            if value
+            else None
+        )
+        if problem:
+            raise InvalidCallbackUrl(field, problem)
+    found = await set_callback_urls(
+        platform.db, sdk_app_id, status_url=status_url, reply_url=reply_url, now=platform.utc_now()
+    )
+    if found is None:
+        raise AppNotFound(sdk_app_id)
+    return found
 
 
 async def deliver(

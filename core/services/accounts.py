@@ -1,0 +1,82 @@
+"""Accounts, their API keys and applications, and what an operator seeds for them (signatures and templates
+created approved, for bootstrapping): the operator's side of rules A1-A3."""
+
+from __future__ import annotations
+
+from core.services.platform import Platform
+from core.store import accounts, admin
+from core.store.admin import InvalidTemplate, NewAccount, NewApp
+from core.store.intake import ApiKey, load_api_key
+
+__all__ = ["AccountNotFound", "ApiKey", "InvalidTemplate", "NewAccount", "NewApp"]
+
+
+class AccountNotFound(LookupError):
+    def __init__(self, account_id: int) -> None:
+        super().__init__(f"account {account_id} does not exist")
+        self.account_id = account_id
+
+
+async def _require(platform: Platform, account_id: int) -> None:
+    if not await accounts.account_exists(platform.db, account_id):
+        raise AccountNotFound(account_id)
+
+
+async def create_account(
+    platform: Platform, *, name: str, kind: str, balance_minor: int = 0, contact_phone: str = ""
+) -> NewAccount:
+    """A new account with its first API key (the secret is shown once, to the caller)."""
+    return await admin.create_account(
+        platform.db, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
+    )
+
+
+async def create_app(platform: Platform, *, account_id: int, name: str) -> NewApp:
+    await _require(platform, account_id)
+    return await admin.create_app(platform.db, account_id=account_id, name=name)
+
+
+async def create_signature(
+    platform: Platform, *, account_id: int, name: str, international: bool, approve: bool
+) -> int:
+    await _require(platform, account_id)
+    return await admin.create_signature(
+        platform.db, account_id=account_id, name=name, international=international, approve=approve
+    )
+
+
+async def create_template(
+    platform: Platform,
+    *,
+    account_id: int,
+    content: str,
+    sms_type: int,
+    international: bool,
+    approve: bool,
+    name: str = "",
+) -> int:
+    """Raises InvalidTemplate when the content breaks a template rule (T1-T4)."""
+    await _require(platform, account_id)
+    return await admin.create_template(
+        platform.db,
+        account_id=account_id,
+        content=content,
+        sms_type=sms_type,
+        international=international,
+        approve=approve,
+        name=name,
+    )
+
+
+async def set_key_enabled(platform: Platform, secret_id: str, enabled: bool) -> bool:
+    """A2: a leaked key is disabled at once (every process reads it with each request)."""
+    return await admin.set_key_enabled(platform.db, secret_id, enabled)
+
+
+async def api_key(platform: Platform, secret_id: str) -> ApiKey | None:
+    return await load_api_key(platform.db, secret_id)
+
+
+async def set_alarm_recipients(platform: Platform, account_id: int, phones: list[str], webhook: str) -> bool:
+    """L4: who hears of an application's unusual limit refusals (numbers in E.164, a webhook URL or '')."""
+    return await accounts.set_alarm_recipients(platform.db, account_id, phones, webhook)

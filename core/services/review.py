@@ -1,0 +1,67 @@
+"""The operator's review of signatures and templates (S2, S3, S7, T5): the queue (urgent first, then oldest),
+items with their documents and history, decisions, and the word lists of the automatic pre-checks (S4, T6)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.domain.errors import Rejection
+from core.domain.review import Action, Kind, Move, missing_code
+from core.services.platform import Platform
+from core.store import review, review_queue
+from core.store.review_queue import (
+    WORD_LISTS,
+    BadInput,
+    ItemDetail,
+    QueueItem,
+    WordEdit,
+    check_list_name,
+    normalize_words,
+    operator_actor,
+)
+
+__all__ = [
+    "WORD_LISTS",
+    "BadInput",
+    "ItemDetail",
+    "QueueItem",
+    "WordEdit",
+    "check_list_name",
+    "normalize_words",
+    "operator_actor",
+]
+
+
+async def queue(platform: Platform, *, kind: Kind | None, limit: int) -> list[QueueItem]:
+    return await review_queue.list_queue(platform.db, kind=kind, limit=limit, now=platform.utc_now())
+
+
+async def item(platform: Platform, kind: Kind, item_id: int) -> ItemDetail | Rejection:
+    """What was applied for, its documents and its history; a Rejection (the kind's not-found code) if none."""
+    found = await review_queue.get_item(platform.db, kind, item_id)
+    return found if found is not None else Rejection(missing_code(kind, Action.APPROVE))
+
+
+async def document(platform: Platform, doc_id: int) -> tuple[str, bytes] | None:
+    """A customer's uploaded document: (its claimed media type, its bytes)."""
+    return await review_queue.get_document(platform.db, doc_id)
+
+
+async def decide(
+    platform: Platform, kind: Kind, item_id: int, action: Action, *, actor: str, reason: str = ""
+) -> Move | Rejection:
+    """Start a review, approve, reject (with a reason the customer reads) or mark urgent."""
+    return await review.transition(platform.db, kind, item_id, action, actor=actor, reason=reason.strip())
+
+
+async def words(platform: Platform, list_name: str) -> list[str]:
+    return await review.word_list(platform.db, list_name)
+
+
+async def edit_words(
+    platform: Platform, list_name: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> WordEdit:
+    """Add and remove words (normalized: trimmed, case-folded) in one transaction. Raises BadInput."""
+    return await review_queue.edit_words(
+        platform.db, list_name, add=normalize_words(add), remove=normalize_words(remove)
+    )
