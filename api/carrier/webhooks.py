@@ -10,13 +10,11 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from api.context import STATE, ApiState
+from api.context import STATE
 from core.domain.phone import normalize_phone
-from core.domain.replies import ATTRIBUTION_WINDOW, is_unsubscribe, stored_text
-from core.infra.metrics import MESSAGES, country
-from core.infra.queue import enqueue_callbacks
-from core.store.messages import DeliveryReport, apply_reports
-from core.store.replies import IncomingReply, record_replies
+from core.domain.replies import is_unsubscribe, stored_text
+from core.services import reports as reports_service
+from core.services.reports import DeliveryReport, IncomingReply
 
 MAX_REPORTS_PER_REQUEST = 5000
 log = structlog.get_logger("api.carrier")
@@ -53,22 +51,8 @@ async def reports(request: web.Request) -> web.Response:
         return refused.response
     except (ValueError, KeyError, TypeError):
         return _bad("malformed reports batch")
-    applied = await apply_reports(state.platform.db, parsed)
-    for (iso, delivered), n in applied.outcomes.items():
-        MESSAGES.labels("delivered" if delivered else "failed", country(iso)).inc(n)
-    await _start_callbacks(state, applied.callback_apps)
-    log.info("carrier reports", received=len(parsed), applied=applied.count)
-    return web.json_response({"result": 0, "applied": applied.count})
-
-
-async def _start_callbacks(state: ApiState, sdk_app_ids: list[str]) -> None:
-    """Wake the callback delivery for these applications; if Redis is down the worker's sweep finds them."""
-    if not sdk_app_ids:
-        return
-    try:
-        await enqueue_callbacks(state.platform.queue, sdk_app_ids)
-    except Exception as exc:
-        log.warning("callback delivery not started; the sweep will", apps=len(sdk_app_ids), error=str(exc))
+    applied = await reports_service.record_carrier_reports(state.platform, parsed)
+    return web.json_response({"result": 0, "applied": applied})
 
 
 def _report(item: Any) -> DeliveryReport:
@@ -96,15 +80,8 @@ async def replies(request: web.Request) -> web.Response:
         return refused.response
     except (ValueError, KeyError, TypeError):
         return _bad("malformed replies batch")
-    stored = await record_replies(state.platform.db, parsed, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
-    await _start_callbacks(state, [r.sdk_app_id for r in stored if r.callback and r.sdk_app_id])
-    log.info(
-        "carrier replies",
-        received=len(parsed),
-        unattributed=sum(1 for r in stored if r.account_id is None),
-        unsubscribes=sum(1 for r in stored if r.unsubscribe and r.account_id is not None),
-    )
-    return web.json_response({"result": 0, "stored": len(stored)})
+    recorded = await reports_service.record_carrier_replies(state.platform, parsed)
+    return web.json_response({"result": 0, "stored": recorded.stored})
 
 
 def _reply(item: Any, now: float) -> IncomingReply:
