@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from api import health, metrics
-from api.admin import setup_admin
+from api.admin.routes import setup_admin
 from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
 from api.legacy_v5.handlers import setup_legacy_v5
