@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from api import health, metrics
-from api.admin import setup_admin
+from api.admin.routes import setup_admin
 from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
-from api.legacy_v5.handlers import setup_legacy_v5
+from api.legacy_v5.routes import setup_legacy_v5
 from api.tencent_v3 import dispatch as tencent_v3
 from core.infra.settings import Settings
 from core.services.platform import open_platform

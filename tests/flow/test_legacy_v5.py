@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from qcloudsms_py import SmsMobileStatusPuller, SmsMultiSender, SmsSingleSender, SmsStatusPuller
 from qcloudsms_py.httpclient import HTTPClientInterface, HTTPRequest, HTTPResponse, HTTPSimpleClient
 
-from api.legacy_v5.wire import compute_sig
+from api.legacy_v5.auth import compute_sig
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
 from tests.flow.test_reports_out import call
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.legacy_v5 import wire as v5
+from api.legacy_v5 import auth, catalog_wire, codes, plain_text, wire
 from core.domain.errors import Code, PlatformError
 from core.domain.sending import Template
 
@@ -28,20 +28,20 @@ TIME = 1457336869
     ],
 )
 def test_sig_reproduces_the_documented_vectors(mobiles: list[str], sig: str) -> None:
-    assert v5.compute_sig(APPKEY, RANDOM, TIME, mobiles) == sig
-    assert v5.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig)
-    assert v5.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig.upper())
-    assert not v5.verify_sig(APPKEY, RANDOM, TIME + 1, mobiles, sig)
-    assert not v5.verify_sig("0" * 32, RANDOM, TIME, mobiles, sig)
+    assert auth.compute_sig(APPKEY, RANDOM, TIME, mobiles) == sig
+    assert auth.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig)
+    assert auth.verify_sig(APPKEY, RANDOM, TIME, mobiles, sig.upper())
+    assert not auth.verify_sig(APPKEY, RANDOM, TIME + 1, mobiles, sig)
+    assert not auth.verify_sig("0" * 32, RANDOM, TIME, mobiles, sig)
 
 
 def test_the_captured_single_send_sig_verifies() -> None:
     sig = "196ee2158d03df178339cd14dc053d10ac062ae4ba0630937f5f79c4002ba385"
-    assert v5.verify_sig(APPKEY, "217887", 1795322929, ["13788888888"], sig)
+    assert auth.verify_sig(APPKEY, "217887", 1795322929, ["13788888888"], sig)
 
 
 def test_a_sig_that_is_not_ascii_is_simply_wrong() -> None:
-    assert not v5.verify_sig(APPKEY, RANDOM, TIME, [], "\u00e9" * 64)
+    assert not auth.verify_sig(APPKEY, RANDOM, TIME, [], "\u00e9" * 64)
 
 
 @pytest.mark.parametrize(
@@ -103,37 +103,37 @@ def test_a_sig_that_is_not_ascii_is_simply_wrong() -> None:
     ],
 )
 def test_each_platform_outcome_has_its_legacy_code(code: Code, result: int) -> None:
-    assert v5.legacy_code(code) == result
+    assert codes.legacy_code(code) == result
 
 
 def test_every_platform_code_maps_to_a_documented_legacy_code() -> None:
     documented = {0, 1001, 1002, 1003, 1004, 1006, 1007, 1008, 1011, 1012, 1013, 1014, 1015, 1016, 1017}
     documented |= {1019, 1020, 1021, 1022, 1023, 1024, 1025, 1026, 1029, 1030, 1031, 1032, 1033, 1034}
     documented |= {1036, 1038, 1045, 1046, 1047, 1048, 60008}
-    assert {v5.legacy_code(c) for c in Code} <= documented
+    assert {codes.legacy_code(c) for c in Code} <= documented
     # Review-only codes (signature/template submission) fall back by family.
-    assert v5.legacy_code(Code.INVALID_DOCUMENT_TYPE) == 1004
-    assert v5.legacy_code(Code.SIGN_NUMBER_LIMIT) == 1007
+    assert codes.legacy_code(Code.INVALID_DOCUMENT_TYPE) == 1004
+    assert codes.legacy_code(Code.SIGN_NUMBER_LIMIT) == 1007
 
 
 def test_a_time_more_than_ten_minutes_off_is_refused_with_1021() -> None:
-    v5.check_time(TIME, TIME + 600)
-    v5.check_time(TIME, TIME - 600)
+    auth.check_time(TIME, TIME + 600)
+    auth.check_time(TIME, TIME - 600)
     for now in (TIME + 601, TIME - 601):
-        with pytest.raises(v5.LegacyError) as caught:
-            v5.check_time(TIME, now)
+        with pytest.raises(codes.LegacyError) as caught:
+            auth.check_time(TIME, now)
         assert caught.value.result == 1021
 
 
 def _code(body: dict[str, Any], **kw: bool) -> int:
-    with pytest.raises((v5.LegacyError, PlatformError)) as caught:
-        v5.parse_send(body, **kw)
+    with pytest.raises((codes.LegacyError, PlatformError)) as caught:
+        wire.parse_send(body, **kw)
     error = caught.value
-    return error.result if isinstance(error, v5.LegacyError) else v5.legacy_code(error.rejection.code)
+    return error.result if isinstance(error, codes.LegacyError) else codes.legacy_code(error.rejection.code)
 
 
 def test_nationcode_and_mobile_may_be_numbers_or_strings() -> None:
-    multi = v5.parse_send(
+    multi = wire.parse_send(
         {"tel": [{"nationcode": 86, "mobile": 13788888888}, {"nationcode": "86", "mobile": "137"}],
          "tpl_id": 7, "params": ["1"], "sign": "S", "ext": "x"},
         multi=True,
@@ -141,7 +141,9 @@ def test_nationcode_and_mobile_may_be_numbers_or_strings() -> None:
     assert [t.phone for t in multi.tels] == ["+8613788888888", "+86137"]
     assert multi.mobiles == ["13788888888", "137"]
     assert (multi.tpl_id, multi.params, multi.sign, multi.ext) == (7, ("1",), "S", "x")
-    single = v5.parse_send({"tel": {"nationcode": "86", "mobile": "1"}, "type": 0, "msg": "hi"}, multi=False)
+    single = wire.parse_send(
+        {"tel": {"nationcode": "86", "mobile": "1"}, "type": 0, "msg": "hi"}, multi=False
+    )
     assert (single.tpl_id, single.msg, single.sms_type) == (None, "hi", 0)
 
 
@@ -166,7 +168,7 @@ def test_malformed_send_bodies_get_their_legacy_code(body: dict[str, Any], multi
 
 
 def test_envelope_needs_sig_random_and_an_integer_time() -> None:
-    assert v5.parse_envelope("1", {"sig": "ab", "time": 5}) == v5.Envelope("1", "ab", 5)
+    assert wire.parse_envelope("1", {"sig": "ab", "time": 5}) == wire.Envelope("1", "ab", 5)
     for random, body, result in [
         ("1", {"time": 5}, 1003),
         ("1", {"sig": "", "time": 5}, 1003),
@@ -174,22 +176,22 @@ def test_envelope_needs_sig_random_and_an_integer_time() -> None:
         ("1", {"sig": "ab", "time": "soon"}, 1004),
         (None, {"sig": "ab", "time": 5}, 1004),
     ]:
-        with pytest.raises(v5.LegacyError) as caught:
-            v5.parse_envelope(random, body)
+        with pytest.raises(codes.LegacyError) as caught:
+            wire.parse_envelope(random, body)
         assert caught.value.result == result
 
 
 def test_pull_bodies() -> None:
-    assert v5.parse_pull({"type": 0, "max": 500}, by_mobile=False) == v5.PullBody("status", 100)
-    assert v5.parse_pull({"type": 1, "max": "10"}, by_mobile=False) == v5.PullBody("reply", 10)
-    by_mobile = v5.parse_pull(
+    assert wire.parse_pull({"type": 0, "max": 500}, by_mobile=False) == wire.PullBody("status", 100)
+    assert wire.parse_pull({"type": 1, "max": "10"}, by_mobile=False) == wire.PullBody("reply", 10)
+    by_mobile = wire.parse_pull(
         {"type": 0, "max": 10, "begin_time": 1, "end_time": 2, "nationcode": "86", "mobile": "137"},
         by_mobile=True,
     )
-    assert by_mobile == v5.PullBody("status", 10, v5.Tel("86", "137"), 1, 2)
+    assert by_mobile == wire.PullBody("status", 10, wire.Tel("86", "137"), 1, 2)
     for body in ({"type": 2, "max": 1}, {"type": 0, "max": 0}, {"type": 0}, {"type": "x", "max": 1}):
-        with pytest.raises(v5.LegacyError):
-            v5.parse_pull(body, by_mobile=False)
+        with pytest.raises(codes.LegacyError):
+            wire.parse_pull(body, by_mobile=False)
 
 
 T1 = Template(1, "Your code is {1}, valid for {2} minutes.", 0, False, "approved")
@@ -223,7 +225,7 @@ ALL = [T1, T1_INTL, GENERIC, PROMO, PENDING, REPEAT]
 def test_plain_text_is_matched_against_approved_templates(
     text: str, marketing: bool, international: bool, expected: tuple[Template, tuple[str, ...]] | None
 ) -> None:
-    assert v5.match_template(text, ALL, marketing=marketing, international=international) == expected
+    assert plain_text.match_template(text, ALL, marketing=marketing, international=international) == expected
 
 
 @pytest.mark.parametrize(
@@ -239,22 +241,24 @@ def test_plain_text_is_matched_against_approved_templates(
 def test_the_signature_is_taken_off_a_plain_text_message(
     msg: str, mainland: bool, expected: tuple[str, str]
 ) -> None:
-    assert v5.split_sign(msg, mainland=mainland) == expected
+    assert plain_text.split_sign(msg, mainland=mainland) == expected
 
 
 def test_storable_refuses_nul_and_lone_surrogates() -> None:
-    assert v5.is_storable({"a": ["b", {"c": "d"}]})
-    assert not v5.is_storable({"a": ["b\x00"]})
-    assert not v5.is_storable({"\ud800": 1})
+    assert wire.is_storable({"a": ["b", {"c": "d"}]})
+    assert not wire.is_storable({"a": ["b\x00"]})
+    assert not wire.is_storable({"\ud800": 1})
 
 
 def test_template_bodies() -> None:
     body = {"title": "T", "text": "Code {1}", "type": 0, "remark": "r"}
-    assert v5.parse_template(body, modify=False) == v5.TemplateBody("T", "Code {1}", 0, 0, "r")
-    untitled = v5.parse_template(
+    assert catalog_wire.parse_template(body, modify=False) == catalog_wire.TemplateBody(
+        "T", "Code {1}", 0, 0, "r"
+    )
+    untitled = catalog_wire.parse_template(
         {"text": "x" * 40, "type": "1", "international": 1, "tpl_id": 9}, modify=True
     )
-    assert untitled == v5.TemplateBody("x" * 30, "x" * 40, 1, 1, "", tpl_id=9)
+    assert untitled == catalog_wire.TemplateBody("x" * 30, "x" * 40, 1, 1, "", tpl_id=9)
     for bad, modify in [
         ({"type": 0}, False),
         ({"text": 5, "type": 0}, False),
@@ -264,29 +268,31 @@ def test_template_bodies() -> None:
         ({"text": "x", "type": 0, "international": [1]}, False),
         ({"text": "x", "type": 0}, True),
     ]:
-        with pytest.raises(v5.LegacyError) as caught:
-            v5.parse_template(bad, modify=modify)
+        with pytest.raises(codes.LegacyError) as caught:
+            catalog_wire.parse_template(bad, modify=modify)
         assert caught.value.result == 1004
 
 
 def test_sign_bodies() -> None:
-    assert v5.parse_sign({"text": "Acme", "pic": "AA=="}, modify=False) == v5.SignBody("Acme", "AA==", 0, "")
-    assert v5.parse_sign({"text": "A", "pic": "p", "sign_id": "7", "international": 1}, modify=True) == (
-        v5.SignBody("A", "p", 1, "", sign_id=7)
+    assert catalog_wire.parse_sign({"text": "Acme", "pic": "AA=="}, modify=False) == catalog_wire.SignBody(
+        "Acme", "AA==", 0, ""
     )
+    assert catalog_wire.parse_sign(
+        {"text": "A", "pic": "p", "sign_id": "7", "international": 1}, modify=True
+    ) == (catalog_wire.SignBody("A", "p", 1, "", sign_id=7))
     for bad, modify in [({"text": "A"}, False), ({"pic": "p"}, False), ({"text": "A", "pic": "p"}, True)]:
-        with pytest.raises(v5.LegacyError) as caught:
-            v5.parse_sign(bad, modify=modify)
+        with pytest.raises(codes.LegacyError) as caught:
+            catalog_wire.parse_sign(bad, modify=modify)
         assert caught.value.result == 1004
 
 
 def test_id_lists_and_pages() -> None:
-    assert v5.parse_ids({"tpl_id": [3, "4", 3]}, "tpl_id") == [3, 4]
-    assert v5.parse_ids({"sign_id": 5}, "sign_id") == [5]
-    assert v5.parse_listing({"tpl_page": {"max": 10, "offset": 20}}, "tpl_id", "tpl_page") == v5.Listing(
-        max=10, offset=20
-    )
-    assert v5.parse_listing({"tpl_id": [1]}, "tpl_id", "tpl_page") == v5.Listing(ids=(1,))
+    assert catalog_wire.parse_ids({"tpl_id": [3, "4", 3]}, "tpl_id") == [3, 4]
+    assert catalog_wire.parse_ids({"sign_id": 5}, "sign_id") == [5]
+    assert catalog_wire.parse_listing(
+        {"tpl_page": {"max": 10, "offset": 20}}, "tpl_id", "tpl_page"
+    ) == catalog_wire.Listing(max=10, offset=20)
+    assert catalog_wire.parse_listing({"tpl_id": [1]}, "tpl_id", "tpl_page") == catalog_wire.Listing(ids=(1,))
     for body in (
         {"tpl_id": []},
         {"tpl_id": ["x"]},
@@ -298,18 +304,18 @@ def test_id_lists_and_pages() -> None:
         {"tpl_page": {"max": 1, "offset": -1}},
         {"tpl_page": [1]},
     ):
-        with pytest.raises(v5.LegacyError) as caught:
-            v5.parse_listing(body, "tpl_id", "tpl_page")
+        with pytest.raises(codes.LegacyError) as caught:
+            catalog_wire.parse_listing(body, "tpl_id", "tpl_page")
         assert caught.value.result == 1004
-    with pytest.raises(v5.LegacyError):  # get_sign has no page form
-        v5.parse_listing({"tpl_page": {"max": 1}}, "sign_id", None)
+    with pytest.raises(codes.LegacyError):  # get_sign has no page form
+        catalog_wire.parse_listing({"tpl_page": {"max": 1}}, "sign_id", None)
 
 
 def test_statistics_dates_and_review_status() -> None:
-    assert v5.parse_date_span({"begin_date": 2024010100, "end_date": "2024010123"}) == (
+    assert wire.parse_date_span({"begin_date": 2024010100, "end_date": "2024010123"}) == (
         "2024010100",
         "2024010123",
     )
-    with pytest.raises(v5.LegacyError):
-        v5.parse_date_span({"begin_date": 2024010100})
-    assert [v5.legacy_status(s) for s in ("approved", "pending", "reviewing", "rejected")] == [0, 1, 1, 2]
+    with pytest.raises(codes.LegacyError):
+        wire.parse_date_span({"begin_date": 2024010100})
+    assert [codes.legacy_status(s) for s in ("approved", "pending", "reviewing", "rejected")] == [0, 1, 1, 2]

@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
-from api.admin import MAX_QUEUE_LIMIT, AdminError, _id, _json, _phone, _state
+from api.admin.common import AdminError, json_response, page_limit, phone_number, positive_id, state_of
 from core.domain.errors import Code
 from core.domain.records import DEFAULT_SPAN, decode_cursor, encode_cursor, masked_row, parse_time
 from core.store.records import export_csv, search_records
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = MAX_QUEUE_LIMIT
 _APP_ID = re.compile(r"[0-9A-Za-z_-]{1,32}", re.ASCII)
 log = structlog.get_logger("api.admin")
 
@@ -46,7 +44,7 @@ def _filters(request: web.Request) -> Filters:
     """The query's filters: `account` and/or `app` (one is required), `phone`, and [from, to), by default the
     24 hours before `to` (itself by default now)."""
     query = request.query
-    account_id = _id(query["account"], "account") if query.get("account") else None
+    account_id = positive_id(query["account"], "account") if query.get("account") else None
     sdk_app_id = query.get("app") or None
     if sdk_app_id is not None and not _APP_ID.fullmatch(sdk_app_id):
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`app` must be an SDK AppID.")
@@ -54,9 +52,11 @@ def _filters(request: web.Request) -> Filters:
         raise AdminError(400, Code.MISSING_PARAMETER.value, "Give an `account` or an `app` to search in.")
     raw_phone = query.get("phone", "")
     # An unencoded "+" in a query string arrives as a space.
-    phone = _phone("+" + raw_phone[1:] if raw_phone.startswith(" ") else raw_phone) if raw_phone else None
+    phone = (
+        phone_number("+" + raw_phone[1:] if raw_phone.startswith(" ") else raw_phone) if raw_phone else None
+    )
     until = _time(request, "to", Code.END_TIME_VERIFY_FAIL) or datetime.fromtimestamp(
-        _state(request).clock(), UTC
+        state_of(request).clock(), UTC
     )
     since = _time(request, "from", Code.BEGIN_TIME_VERIFY_FAIL) or until - DEFAULT_SPAN
     if since > until:
@@ -64,31 +64,21 @@ def _filters(request: web.Request) -> Filters:
     return Filters(account_id, sdk_app_id, phone, since, until)
 
 
-def _limit(raw: str) -> int:
-    if not raw:
-        return DEFAULT_LIMIT
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise AdminError(
-            400, Code.LIMIT_VERIFY_FAIL.value, f"`limit` must be an integer from 1 to {MAX_LIMIT}."
-        )
-    return int(raw)
-
-
 async def records_search(request: web.Request) -> web.Response:
     """A page of masked records, newest first, and the cursor of the next page (null on the last)."""
     filters = _filters(request)
-    limit = _limit(request.query.get("limit", ""))
+    limit = page_limit(request.query.get("limit", ""))
     raw_cursor = request.query.get("cursor", "")
     before = decode_cursor(raw_cursor) if raw_cursor else None
     if raw_cursor and before is None:
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`cursor` is not one this API returned.")
     # One more than asked: whether a next page exists is known without an empty last page.
     found = await search_records(
-        _state(request).platform.db, **asdict(filters), limit=limit + 1, before=before
+        state_of(request).platform.db, **asdict(filters), limit=limit + 1, before=before
     )
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].position) if len(found) > limit else None
-    return _json({"records": [masked_row(r) for r in page], "next_cursor": next_cursor})
+    return json_response({"records": [masked_row(r) for r in page], "next_cursor": next_cursor})
 
 
 async def records_export(request: web.Request) -> web.StreamResponse:
@@ -112,7 +102,7 @@ async def records_export(request: web.Request) -> web.StreamResponse:
         await response.write(text.encode())
 
     try:
-        async with _state(request).platform.db.acquire() as conn:
+        async with state_of(request).platform.db.acquire() as conn:
             count = await export_csv(conn, write, **asdict(filters))
     except Exception as exc:
         if not response.prepared:
@@ -127,9 +117,3 @@ async def records_export(request: web.Request) -> web.StreamResponse:
     await response.write_eof()
     log.info("records exported", rows=count, scope=scope)
     return response
-
-
-def add_routes(admin: web.Application) -> None:
-    """Mount the record routes on the admin sub-application (its guard applies)."""
-    admin.router.add_get("/messages", records_search)
-    admin.router.add_get("/messages/export.csv", records_export)

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from api import admin
+from api.admin.common import AdminError, json_response, positive_id, state_of
 from core.domain.errors import Code
 from core.domain.time_ranges import day_bounds, report_days
 from core.store.stats import daily_rows
 
 
-def _bad(message: str) -> admin.AdminError:
-    return admin.AdminError(400, Code.INVALID_PARAMETER_VALUE.value, message)
+def _bad(message: str) -> AdminError:
+    return AdminError(400, Code.INVALID_PARAMETER_VALUE.value, message)
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -28,7 +28,7 @@ def _day(raw: str | None, name: str) -> date | None:
 
 
 async def stats_get(request: web.Request) -> web.Response:
-    state = admin._state(request)
+    state = state_of(request)
     tz = ZoneInfo(state.settings.timezone)
     query = request.query
     try:
@@ -45,13 +45,9 @@ async def stats_get(request: web.Request) -> web.Response:
         since=since,
         until=until,
         timezone=state.settings.timezone,
-        account_id=admin._id(query["account"], "account") if query.get("account") else None,
+        account_id=positive_id(query["account"], "account") if query.get("account") else None,
         sdk_app_id=query.get("app") or None,
     )
-    return admin._json(
+    return json_response(
         {"from": first.isoformat(), "to": last.isoformat(), "rows": [r.to_json() for r in rows]}
     )
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/stats", stats_get)

@@ -1,5 +1,5 @@
 """Admin API: an application's callback URLs (B2, B3), GET and PUT /admin/v1/apps/{sdk_app_id}/callbacks.
-Mounted by api.admin.setup_admin, behind its bearer token, error shape and request log."""
+Mounted by api.admin.routes, behind its bearer token, error shape and request log."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from api.admin import NOT_FOUND, AdminError, _body, _json, _state
+from api.admin.common import NOT_FOUND, AdminError, json_response, read_body, reject_unknown, state_of
 from core.domain.callbacks import check_callback_url, platform_endpoints
 from core.domain.errors import Code
 from core.infra.settings import Settings
@@ -33,9 +33,7 @@ def own_endpoints(settings: Settings, request: web.Request) -> tuple[set[str], s
 
 
 def _urls(body: dict[str, Any], settings: Settings, request: web.Request) -> dict[str, str]:
-    unknown = set(body) - set(FIELDS)
-    if unknown:
-        raise AdminError(400, Code.INVALID_PARAMETER.value, f"Unknown fields: {', '.join(sorted(unknown))}.")
+    reject_unknown(body, set(FIELDS))
     if not body:
         raise AdminError(400, Code.MISSING_PARAMETER.value, "Give `status_url` and/or `reply_url`.")
     hosts, ports = own_endpoints(settings, request)
@@ -60,16 +58,16 @@ def _urls(body: dict[str, Any], settings: Settings, request: web.Request) -> dic
 
 async def callbacks_get(request: web.Request) -> web.Response:
     sdk_app_id = request.match_info["sdk_app_id"]
-    found = await get_callback_config(_state(request).platform.db, sdk_app_id)
+    found = await get_callback_config(state_of(request).platform.db, sdk_app_id)
     if found is None:
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
-    return _json(found.to_json())
+    return json_response(found.to_json())
 
 
 async def callbacks_put(request: web.Request) -> web.Response:
     sdk_app_id = request.match_info["sdk_app_id"]
-    state = _state(request)
-    urls = _urls(await _body(request), state.settings, request)
+    state = state_of(request)
+    urls = _urls(await read_body(request), state.settings, request)
     found = await set_callback_urls(
         state.platform.db,
         sdk_app_id,
@@ -79,9 +77,4 @@ async def callbacks_put(request: web.Request) -> web.Response:
     )
     if found is None:
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
-    return _json(found.to_json())
-
-
-def add_routes(admin: web.Application) -> None:
-    admin.router.add_get("/apps/{sdk_app_id}/callbacks", callbacks_get)
-    admin.router.add_put("/apps/{sdk_app_id}/callbacks", callbacks_put)
+    return json_response(found.to_json())

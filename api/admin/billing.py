@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from api import admin
+from api.admin.common import NOT_FOUND, AdminError, json_response, operator, positive_id, read_body, state_of
 from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.errors import Code
 from core.domain.money import format_amount
@@ -19,18 +19,18 @@ from core.store import billing
 MAX_PRICE_FILE_BYTES = 256 * 1024
 
 
-def _bad(message: str, code: Code = Code.INVALID_PARAMETER_VALUE) -> admin.AdminError:
-    return admin.AdminError(400, code.value, message)
+def _bad(message: str, code: Code = Code.INVALID_PARAMETER_VALUE) -> AdminError:
+    return AdminError(400, code.value, message)
 
 
 def _money(minor: int, request: web.Request) -> str:
-    return format_amount(minor, admin._state(request).settings.money_exponent)
+    return format_amount(minor, state_of(request).settings.money_exponent)
 
 
 async def prices_get(request: web.Request) -> web.Response:
-    state = admin._state(request)
+    state = state_of(request)
     rows = await billing.list_prices(state.platform.db)
-    return admin._json(
+    return json_response(
         {
             "currency": state.settings.currency,
             "prices": [
@@ -44,7 +44,7 @@ async def prices_get(request: web.Request) -> web.Response:
 async def prices_put(request: web.Request) -> web.Response:
     """A CSV (`country,price[,currency]`) replaces the prices of the countries it names; a file with any bad
     line changes nothing, and the answer lists every problem by line."""
-    state = admin._state(request)
+    state = state_of(request)
     raw = await request.read()
     if len(raw) > MAX_PRICE_FILE_BYTES:
         raise _bad(f"a price file is at most {MAX_PRICE_FILE_BYTES} bytes")
@@ -55,7 +55,7 @@ async def prices_put(request: web.Request) -> web.Response:
     except UnicodeDecodeError:
         raise _bad("the price file must be UTF-8 text") from None
     except PriceFileError as exc:
-        return admin._json(
+        return json_response(
             {
                 "error": {
                     "code": Code.INVALID_PARAMETER_VALUE.value,
@@ -67,13 +67,13 @@ async def prices_put(request: web.Request) -> web.Response:
         )
     now = datetime.fromtimestamp(state.clock(), UTC)
     await billing.replace_prices(state.platform.db, [(r.iso_code, r.price_minor) for r in rows], now=now)
-    return admin._json({"updated": len(rows)})
+    return json_response({"updated": len(rows)})
 
 
 async def recharge_post(request: web.Request) -> web.Response:
-    state = admin._state(request)
-    account_id = admin._id(request.match_info["account_id"], "account id")
-    body = await admin._body(request)
+    state = state_of(request)
+    account_id = positive_id(request.match_info["account_id"], "account id")
+    body = await read_body(request)
     try:
         amount = recharge_amount(
             body.get("amount"),
@@ -91,12 +91,12 @@ async def recharge_post(request: web.Request) -> web.Response:
         account_id,
         amount,
         now=datetime.fromtimestamp(state.clock(), UTC),
-        by=admin._actor(request),
+        by=operator(request),
         note=note,
     )
     if standing is None:
-        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
-    return admin._json(
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
+    return json_response(
         {
             "account_id": account_id,
             "recharged": _money(amount, request),
@@ -112,8 +112,8 @@ def _jsonable(value: Any) -> Any:
 
 
 async def statement_get(request: web.Request) -> web.Response:
-    state = admin._state(request)
-    account_id = admin._id(request.match_info["account_id"], "account id")
+    state = state_of(request)
+    account_id = positive_id(request.match_info["account_id"], "account id")
     try:
         period = month(request.query.get("month", ""), ZoneInfo(state.settings.timezone))
     except ValueError as exc:
@@ -127,10 +127,10 @@ async def statement_get(request: web.Request) -> web.Response:
         last_day=period.last_day,
     )
     if found is None:
-        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     found["currency"] = state.settings.currency
     found["month"] = request.query["month"]
-    return admin._json(
+    return json_response(
         {k: ([{f: _jsonable(v) for f, v in row.items()} for row in val] if isinstance(val, list) else val)
          for k, val in found.items()}
     )  # fmt: skip
@@ -138,14 +138,14 @@ async def statement_get(request: web.Request) -> web.Response:
 
 async def settlement_put(request: web.Request) -> web.Response:
     """P3: how the account's international usage is settled from now on, `daily` or `monthly`."""
-    state = admin._state(request)
-    account_id = admin._id(request.match_info["account_id"], "account id")
-    choice = (await admin._body(request)).get("international")
+    state = state_of(request)
+    account_id = positive_id(request.match_info["account_id"], "account id")
+    choice = (await read_body(request)).get("international")
     if choice not in ("daily", "monthly"):
         raise _bad("`international` must be daily or monthly")
     if not await billing.set_intl_settlement(state.platform.db, account_id, choice):
-        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
-    return admin._json({"account_id": account_id, "international": choice})
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
+    return json_response({"account_id": account_id, "international": choice})
 
 
 def _instant(raw: object, name: str, tz: ZoneInfo) -> datetime:
@@ -165,10 +165,10 @@ def _package_json(package: billing.Package) -> dict[str, Any]:
 
 async def package_post(request: web.Request) -> web.Response:
     """Grant (no price) or sell (`price` charged to the balance) a package of mainland parts."""
-    state = admin._state(request)
+    state = state_of(request)
     tz = ZoneInfo(state.settings.timezone)
-    account_id = admin._id(request.match_info["account_id"], "account id")
-    body = await admin._body(request)
+    account_id = positive_id(request.match_info["account_id"], "account id")
+    body = await read_body(request)
     valid_from = _instant(body.get("valid_from"), "valid_from", tz)
     valid_until = _instant(body.get("valid_until"), "valid_until", tz)
     try:
@@ -188,12 +188,12 @@ async def package_post(request: web.Request) -> web.Response:
         valid_until=valid_until,
         price_minor=price,
         now=datetime.fromtimestamp(state.clock(), UTC),
-        by=admin._actor(request),
+        by=operator(request),
     )
     if granted is None:
-        raise admin.AdminError(404, admin.NOT_FOUND, f"Account {account_id} does not exist.")
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     package, standing = granted
-    return admin._json(
+    return json_response(
         {
             "package": _package_json(package),
             "balance_minor": standing.balance_minor,
@@ -203,8 +203,8 @@ async def package_post(request: web.Request) -> web.Response:
 
 
 async def packages_get(request: web.Request) -> web.Response:
-    state = admin._state(request)
-    account_id = admin._id(request.match_info["account_id"], "account id")
+    state = state_of(request)
+    account_id = positive_id(request.match_info["account_id"], "account id")
     packages = await billing.list_packages(
         state.platform.db,
         account_id,
@@ -213,14 +213,4 @@ async def packages_get(request: web.Request) -> web.Response:
         limit=500,
         offset=0,
     )
-    return admin._json({"account_id": account_id, "packages": [_package_json(p) for p in packages]})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/prices", prices_get)
-    app.router.add_put("/prices", prices_put)
-    app.router.add_post("/accounts/{account_id}/recharge", recharge_post)
-    app.router.add_get("/accounts/{account_id}/statement", statement_get)
-    app.router.add_put("/accounts/{account_id}/settlement", settlement_put)
-    app.router.add_post("/accounts/{account_id}/packages", package_post)
-    app.router.add_get("/accounts/{account_id}/packages", packages_get)
+    return json_response({"account_id": account_id, "packages": [_package_json(p) for p in packages]})

@@ -1,0 +1,41 @@
+"""An account's alarm contacts (L4): who it alerts when its applications look like they are being used to
+bomb numbers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.admin.common import (
+    NOT_FOUND,
+    AdminError,
+    json_response,
+    phone_number,
+    positive_id,
+    read_body,
+    state_of,
+)
+from core.domain.errors import Code
+
+
+async def alarm_put(request: web.Request) -> web.Response:
+    """L4: who an account alerts when its applications look like they are being used to bomb numbers."""
+    account_id = positive_id(request.match_info["account_id"], "account id")
+    body = await read_body(request)
+    raw_phones = body.get("phones", [])
+    webhook = body.get("webhook", "")
+    if not isinstance(raw_phones, list) or len(raw_phones) > 10 or not isinstance(webhook, str):
+        raise AdminError(
+            400, Code.INVALID_PARAMETER.value, "`phones` (at most 10) and `webhook` (a URL or '')."
+        )
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`webhook` must be an http(s) URL.")
+    phones = [phone_number(str(p)) for p in raw_phones]
+    updated = await state_of(request).platform.db.execute(
+        "UPDATE accounts SET alarm_phones = $2, alarm_webhook = $3 WHERE id = $1",
+        account_id,
+        phones,
+        webhook,
+    )
+    if not updated.endswith(" 1"):
+        raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
+    return json_response({"account_id": account_id, "phones": phones, "webhook": webhook})
