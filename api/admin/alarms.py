@@ -15,6 +15,7 @@ from api.admin.common import (
     state_of,
 )
 from core.domain.errors import Code
+from core.services import accounts
 
 
 async def alarm_put(request: web.Request) -> web.Response:
@@ -30,12 +31,6 @@ async def alarm_put(request: web.Request) -> web.Response:
     if webhook and not webhook.startswith(("http://", "https://")):
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`webhook` must be an http(s) URL.")
     phones = [phone_number(str(p)) for p in raw_phones]
-    updated = await state_of(request).platform.db.execute(
-        "UPDATE accounts SET alarm_phones = $2, alarm_webhook = $3 WHERE id = $1",
-        account_id,
-        phones,
-        webhook,
-    )
-    if not updated.endswith(" 1"):
+    if not await accounts.set_alarm_recipients(state_of(request).platform, account_id, phones, webhook):
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     return json_response({"account_id": account_id, "phones": phones, "webhook": webhook})

@@ -18,16 +18,9 @@ from api.admin.common import (
     state_of,
 )
 from core.domain.errors import Code
-from core.domain.phone import normalize_phone
-from core.store.policy import (
-    MAX_ALLOWLIST,
-    AllowlistFull,
-    AppNotFound,
-    add_allowlist,
-    app_exists,
-    list_allowlist,
-    remove_allowlist,
-)
+from core.domain.phone import normalize_phones
+from core.services import policy
+from core.services.policy import MAX_ALLOWLIST, AllowEntry, AllowlistFull, AppNotFound
 
 MAX_PHONES_PER_REQUEST = 1000
 MAX_NOTE_CHARS = 200
@@ -36,7 +29,7 @@ MAX_NOTE_CHARS = 200
 async def _app_id(request: web.Request) -> str:
     """The path's SDK AppID, answered 404 unless the application exists."""
     sdk_app_id = request.match_info["sdk_app_id"]
-    if not await app_exists(state_of(request).platform.db, sdk_app_id):
+    if not await policy.app_exists(state_of(request).platform, sdk_app_id):
         raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
     return sdk_app_id
 
@@ -55,19 +48,17 @@ def _phones(body: Mapping[str, Any], allowed: set[str]) -> list[str]:
             Code.INVALID_PARAMETER_VALUE.value,
             f"`phones` has more than {MAX_PHONES_PER_REQUEST} numbers.",
         )
-    parsed = [(raw, normalize_phone(raw)) for raw in given]
-    invalid = [raw for raw, phone in parsed if phone is None]
+    phones, invalid = normalize_phones(given)
     if invalid:
         raise AdminError(
             400,
             Code.INCORRECT_PHONE.value,
             f"Invalid phone numbers (nothing was changed): {json.dumps(invalid, ensure_ascii=False)}.",
         )
-    return [phone.e164 for _, phone in parsed if phone is not None]
+    return phones
 
 
-async def _allowlist(request: web.Request, sdk_app_id: str, **extra: Any) -> web.Response:
-    entries = await list_allowlist(state_of(request).platform.db, sdk_app_id)
+def _allowlist(sdk_app_id: str, entries: list[AllowEntry], **extra: Any) -> web.Response:
     return json_response(
         {
             "sdk_app_id": sdk_app_id,
@@ -79,7 +70,12 @@ async def _allowlist(request: web.Request, sdk_app_id: str, **extra: Any) -> web
 
 
 async def allowlist_get(request: web.Request) -> web.Response:
-    return await _allowlist(request, await _app_id(request))
+    sdk_app_id = request.match_info["sdk_app_id"]
+    try:
+        entries = await policy.allowlist(state_of(request).platform, sdk_app_id)
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
+    return _allowlist(sdk_app_id, entries)
 
 
 async def allowlist_add(request: web.Request) -> web.Response:
@@ -96,16 +92,23 @@ async def allowlist_add(request: web.Request) -> web.Response:
         )
     actor = operator(request)
     try:
-        added = await add_allowlist(state_of(request).platform.db, sdk_app_id, phones, note, actor)
+        edit = await policy.edit_allowlist(
+            state_of(request).platform, sdk_app_id, add=phones, note=note, actor=actor
+        )
     except AllowlistFull as exc:
         raise AdminError(409, exc.code, str(exc)) from None
     except AppNotFound as exc:
         raise AdminError(404, NOT_FOUND, str(exc)) from None
-    return await _allowlist(request, sdk_app_id, added=added)
+    return _allowlist(sdk_app_id, edit.entries, added=edit.added)
 
 
 async def allowlist_remove(request: web.Request) -> web.Response:
     sdk_app_id = await _app_id(request)
     phones = _phones(await read_body(request), {"phones"})
-    removed = await remove_allowlist(state_of(request).platform.db, sdk_app_id, phones)
-    return await _allowlist(request, sdk_app_id, removed=removed)
+    try:
+        edit = await policy.edit_allowlist(
+            state_of(request).platform, sdk_app_id, remove=phones, actor=operator(request)
+        )
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
+    return _allowlist(sdk_app_id, edit.entries, removed=edit.removed)

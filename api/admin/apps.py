@@ -6,8 +6,8 @@ import structlog
 from aiohttp import web
 
 from api.admin.common import NOT_FOUND, AdminError, Handler, json_response, operator, state_of
-from core.store.admin import set_app_status
-from core.store.policy import AppNotFound
+from core.services import policy
+from core.services.policy import AppNotFound
 
 log = structlog.get_logger("api.admin")
 
@@ -18,8 +18,10 @@ def app_status(status: str) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         sdk_app_id = request.match_info["sdk_app_id"]
         actor = operator(request)
-        if not await set_app_status(state_of(request).platform.db, sdk_app_id, status):
-            raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
+        try:
+            await policy.set_app_status(state_of(request).platform, sdk_app_id, status)
+        except AppNotFound as exc:
+            raise AdminError(404, NOT_FOUND, str(exc)) from None
         log.info("app status set", sdk_app_id=sdk_app_id, status=status, actor=actor)
         return json_response({"sdk_app_id": sdk_app_id, "status": status})
 

@@ -3,7 +3,7 @@ out both as minor units (exact integers) and as a decimal string of the platform
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.errors import Code
 from core.domain.money import format_amount
 from core.domain.prices import PriceFileError, parse_price_csv
-from core.store import billing
+from core.services import billing
 
 MAX_PRICE_FILE_BYTES = 256 * 1024
 
@@ -29,7 +29,7 @@ def _money(minor: int, request: web.Request) -> str:
 
 async def prices_get(request: web.Request) -> web.Response:
     state = state_of(request)
-    rows = await billing.list_prices(state.platform.db)
+    rows = await billing.prices(state.platform)
     return json_response(
         {
             "currency": state.settings.currency,
@@ -65,8 +65,7 @@ async def prices_put(request: web.Request) -> web.Response:
             },
             400,
         )
-    now = datetime.fromtimestamp(state.clock(), UTC)
-    await billing.replace_prices(state.platform.db, [(r.iso_code, r.price_minor) for r in rows], now=now)
+    await billing.set_prices(state.platform, rows)
     return json_response({"updated": len(rows)})
 
 
@@ -86,14 +85,7 @@ async def recharge_post(request: web.Request) -> web.Response:
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > 500:
         raise _bad("`note` is a string of at most 500 characters")
-    standing = await billing.recharge(
-        state.platform.db,
-        account_id,
-        amount,
-        now=datetime.fromtimestamp(state.clock(), UTC),
-        by=operator(request),
-        note=note,
-    )
+    standing = await billing.recharge(state.platform, account_id, amount, by=operator(request), note=note)
     if standing is None:
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     return json_response(
@@ -118,14 +110,7 @@ async def statement_get(request: web.Request) -> web.Response:
         period = month(request.query.get("month", ""), ZoneInfo(state.settings.timezone))
     except ValueError as exc:
         raise _bad(str(exc)) from None
-    found = await billing.statement(
-        state.platform.db,
-        account_id,
-        since=period.since,
-        until=period.until,
-        first_day=period.first_day,
-        last_day=period.last_day,
-    )
+    found = await billing.statement(state.platform, account_id, period)
     if found is None:
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     found["currency"] = state.settings.currency
@@ -143,7 +128,7 @@ async def settlement_put(request: web.Request) -> web.Response:
     choice = (await read_body(request)).get("international")
     if choice not in ("daily", "monthly"):
         raise _bad("`international` must be daily or monthly")
-    if not await billing.set_intl_settlement(state.platform.db, account_id, choice):
+    if not await billing.set_settlement(state.platform, account_id, choice):
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     return json_response({"account_id": account_id, "international": choice})
 
@@ -181,13 +166,12 @@ async def package_post(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise _bad(str(exc)) from None
     granted = await billing.grant_package(
-        state.platform.db,
+        state.platform,
         account_id,
         parts=parts,
         valid_from=valid_from,
         valid_until=valid_until,
         price_minor=price,
-        now=datetime.fromtimestamp(state.clock(), UTC),
         by=operator(request),
     )
     if granted is None:
@@ -205,12 +189,5 @@ async def package_post(request: web.Request) -> web.Response:
 async def packages_get(request: web.Request) -> web.Response:
     state = state_of(request)
     account_id = positive_id(request.match_info["account_id"], "account id")
-    packages = await billing.list_packages(
-        state.platform.db,
-        account_id,
-        created_since=datetime.min.replace(tzinfo=UTC),
-        created_until=datetime.max.replace(tzinfo=UTC),
-        limit=500,
-        offset=0,
-    )
+    packages = await billing.packages(state.platform, account_id)
     return json_response({"account_id": account_id, "packages": [_package_json(p) for p in packages]})

@@ -16,12 +16,12 @@ from api.admin.common import (
     state_of,
 )
 from core.domain.errors import Code
-from core.store.replies import approve_lift, list_blocklist, request_lift
+from core.services import blocklist
 
 
 async def blocklist_get(request: web.Request) -> web.Response:
     account_id = positive_id(request.match_info["account_id"], "account id")
-    entries = await list_blocklist(state_of(request).platform.db, account_id)
+    entries = await blocklist.entries(state_of(request).platform, account_id)
     return json_response({"account_id": account_id, "entries": [e.to_json() for e in entries]})
 
 
@@ -32,7 +32,7 @@ async def blocklist_lift_request(request: web.Request) -> web.Response:
     body = await read_body(request)
     reason = read_reason(body, required=True)
     by = str(body.get("requested_by") or f"account:{account_id}")[:100]
-    status = await request_lift(state_of(request).platform.db, account_id, phone, reason=reason, by=by)
+    status = await blocklist.request_lift(state_of(request).platform, account_id, phone, reason=reason, by=by)
     if status is None:
         raise AdminError(409, Code.FAILED_OPERATION.value, "No active unsubscription of this number to lift.")
     return json_response({"account_id": account_id, "phone": phone, "status": status})
@@ -42,7 +42,7 @@ async def blocklist_lift(request: web.Request) -> web.Response:
     """An operator approves the lift; it takes effect at once."""
     account_id = positive_id(request.match_info["account_id"], "account id")
     phone = phone_number(request.match_info["phone"])
-    status = await approve_lift(state_of(request).platform.db, account_id, phone, by=operator(request))
+    status = await blocklist.approve_lift(state_of(request).platform, account_id, phone, by=operator(request))
     if status is None:
         raise AdminError(409, Code.FAILED_OPERATION.value, "No lift request for this number is waiting.")
     return json_response({"account_id": account_id, "phone": phone, "status": status})

@@ -20,7 +20,7 @@ from aiohttp import web
 from api.context import STATE, ApiState
 from core.domain.errors import MESSAGES, Code, Rejection
 from core.domain.phone import normalize_phone
-from core.store.review_queue import BadInput, operator_actor
+from core.services.review import BadInput, operator_actor
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

@@ -6,20 +6,16 @@ from aiohttp import web
 
 from api.admin.common import NOT_FOUND, AdminError, json_response, read_body, state_of
 from core.domain.errors import Code, Rejection
-from core.store.policy import (
-    AppNotFound,
-    IndividualPolicy,
-    load_app_policy,
-    set_intl_countries,
-    update_policy,
-)
+from core.services import policy
+from core.services.policy import AppNotFound, IndividualPolicy
 
 
 async def policy_get(request: web.Request) -> web.Response:
     sdk_app_id = request.match_info["sdk_app_id"]
-    found = await load_app_policy(state_of(request).platform.db, sdk_app_id)
-    if found is None:
-        raise AdminError(404, NOT_FOUND, str(AppNotFound(sdk_app_id)))
+    try:
+        found = await policy.get_policy(state_of(request).platform, sdk_app_id)
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
     return json_response(found.to_json())
 
 
@@ -29,7 +25,7 @@ async def policy_patch(request: web.Request) -> web.Response:
     if not body:
         raise AdminError(400, Code.MISSING_PARAMETER.value, "Give at least one policy field to change.")
     try:
-        outcome = await update_policy(state_of(request).platform.db, sdk_app_id, body)
+        outcome = await policy.update_policy(state_of(request).platform, sdk_app_id, body)
     except AppNotFound as exc:
         raise AdminError(404, NOT_FOUND, str(exc)) from None
     except IndividualPolicy as exc:
@@ -58,6 +54,8 @@ async def countries_put(request: web.Request) -> web.Response:
                 400, Code.INVALID_PARAMETER_VALUE.value, "`countries` must list two-letter ISO codes."
             )
         countries = sorted({c.upper() for c in countries})
-    if not await set_intl_countries(state_of(request).platform.db, sdk_app_id, countries):
-        raise AdminError(404, NOT_FOUND, f"Application {sdk_app_id} does not exist.")
+    try:
+        await policy.set_intl_countries(state_of(request).platform, sdk_app_id, countries)
+    except AppNotFound as exc:
+        raise AdminError(404, NOT_FOUND, str(exc)) from None
     return json_response({"sdk_app_id": sdk_app_id, "countries": countries})

@@ -6,7 +6,6 @@ apply to them as to every other admin route."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -14,20 +13,18 @@ from aiohttp import web
 
 from api.admin.common import AdminError, json_response, page_limit, phone_number, positive_id, state_of
 from core.domain.errors import Code
-from core.domain.records import DEFAULT_SPAN, decode_cursor, encode_cursor, masked_row, parse_time
-from core.store.records import export_csv, search_records
+from core.domain.records import (
+    DEFAULT_SPAN,
+    RecordFilter,
+    decode_cursor,
+    encode_cursor,
+    masked_row,
+    parse_time,
+)
+from core.services import records
 
 _APP_ID = re.compile(r"[0-9A-Za-z_-]{1,32}", re.ASCII)
 log = structlog.get_logger("api.admin")
-
-
-@dataclass(frozen=True)
-class Filters:
-    account_id: int | None
-    sdk_app_id: str | None
-    phone: str | None
-    since: datetime
-    until: datetime
 
 
 def _time(request: web.Request, name: str, code: Code) -> datetime | None:
@@ -40,7 +37,7 @@ def _time(request: web.Request, name: str, code: Code) -> datetime | None:
     return parsed
 
 
-def _filters(request: web.Request) -> Filters:
+def _filters(request: web.Request) -> RecordFilter:
     """The query's filters: `account` and/or `app` (one is required), `phone`, and [from, to), by default the
     24 hours before `to` (itself by default now)."""
     query = request.query
@@ -61,7 +58,7 @@ def _filters(request: web.Request) -> Filters:
     since = _time(request, "from", Code.BEGIN_TIME_VERIFY_FAIL) or until - DEFAULT_SPAN
     if since > until:
         raise AdminError(400, Code.END_TIME_VERIFY_FAIL.value, "`to` must not be before `from`.")
-    return Filters(account_id, sdk_app_id, phone, since, until)
+    return RecordFilter(account_id, sdk_app_id, phone, since, until)
 
 
 async def records_search(request: web.Request) -> web.Response:
@@ -73,9 +70,7 @@ async def records_search(request: web.Request) -> web.Response:
     if raw_cursor and before is None:
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`cursor` is not one this API returned.")
     # One more than asked: whether a next page exists is known without an empty last page.
-    found = await search_records(
-        state_of(request).platform.db, **asdict(filters), limit=limit + 1, before=before
-    )
+    found = await records.search(state_of(request).platform, filters, limit=limit + 1, before=before)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].position) if len(found) > limit else None
     return json_response({"records": [masked_row(r) for r in page], "next_cursor": next_cursor})
@@ -102,8 +97,7 @@ async def records_export(request: web.Request) -> web.StreamResponse:
         await response.write(text.encode())
 
     try:
-        async with state_of(request).platform.db.acquire() as conn:
-            count = await export_csv(conn, write, **asdict(filters))
+        count = await records.export_csv(state_of(request).platform, filters, write)
     except Exception as exc:
         if not response.prepared:
             raise  # answered by the guard in the admin error shape

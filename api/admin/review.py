@@ -4,7 +4,6 @@ decisions (start, approve, reject, mark urgent) on signatures and templates."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -21,9 +20,8 @@ from api.admin.common import (
     state_of,
 )
 from core.domain.errors import Code, Rejection
-from core.domain.review import Action, Kind, missing_code
-from core.store.review import transition
-from core.store.review_queue import get_document, get_item, list_queue
+from core.domain.review import Action, Kind
+from core.services import review as reviews
 
 ACTIONS = {
     "start": Action.START_REVIEW,
@@ -50,18 +48,16 @@ async def review_queue(request: web.Request) -> web.Response:
             400, Code.INVALID_PARAMETER_VALUE.value, "`kind` must be signature or template."
         ) from None
     limit = page_limit(request.query.get("limit", ""))
-    state = state_of(request)
-    now = datetime.fromtimestamp(state.clock(), UTC)
-    items = await list_queue(state.platform.db, kind=kind, limit=limit, now=now)
+    items = await reviews.queue(state_of(request).platform, kind=kind, limit=limit)
     return json_response({"items": [item.to_json() for item in items]})
 
 
 async def review_item(request: web.Request) -> web.Response:
     kind = _kind(request.match_info["kind"])
     item_id = positive_id(request.match_info["id"])
-    item = await get_item(state_of(request).platform.db, kind, item_id)
-    if item is None:
-        raise AdminError.of(Rejection(missing_code(kind, Action.APPROVE)))
+    item = await reviews.item(state_of(request).platform, kind, item_id)
+    if isinstance(item, Rejection):
+        raise AdminError.of(item)
     return json_response(item.to_json())
 
 
@@ -74,8 +70,8 @@ def review_action(name: str) -> Handler:
         item_id = positive_id(request.match_info["id"])
         actor = operator(request)
         reason = read_reason(await read_body(request), required=action is Action.REJECT)
-        outcome = await transition(
-            state_of(request).platform.db, kind, item_id, action, actor=actor, reason=reason
+        outcome = await reviews.decide(
+            state_of(request).platform, kind, item_id, action, actor=actor, reason=reason
         )
         if isinstance(outcome, Rejection):
             raise AdminError.of(outcome)
@@ -89,7 +85,7 @@ def review_action(name: str) -> Handler:
 
 async def document(request: web.Request) -> web.Response:
     doc_id = positive_id(request.match_info["id"])
-    found = await get_document(state_of(request).platform.db, doc_id)
+    found = await reviews.document(state_of(request).platform, doc_id)
     if found is None:
         raise AdminError(404, NOT_FOUND, f"Document {doc_id} does not exist.")
     content_type, data = found

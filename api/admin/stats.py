@@ -11,7 +11,7 @@ from aiohttp import web
 from api.admin.common import AdminError, json_response, positive_id, state_of
 from core.domain.errors import Code
 from core.domain.time_ranges import day_bounds, report_days
-from core.store.stats import daily_rows
+from core.services import statistics
 
 
 def _bad(message: str) -> AdminError:
@@ -40,11 +40,10 @@ async def stats_get(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise _bad(str(exc)) from None
     since, until = day_bounds(first, last, tz)
-    rows = await daily_rows(
-        state.platform.db,
+    rows = await statistics.daily(
+        state.platform,
         since=since,
         until=until,
-        timezone=state.settings.timezone,
         account_id=positive_id(query["account"], "account") if query.get("account") else None,
         sdk_app_id=query.get("app") or None,
     )

@@ -16,8 +16,8 @@ from api.admin.common import (
     state_of,
 )
 from core.domain.errors import Code
-from core.store.review import word_list
-from core.store.review_queue import BadInput, check_list_name, edit_words, normalize_words
+from core.services import review as reviews
+from core.services.review import BadInput, check_list_name, normalize_words
 
 MAX_WORDS_PER_REQUEST = 1000
 
@@ -31,7 +31,7 @@ def _list_name(raw: str) -> str:
 
 async def words_get(request: web.Request) -> web.Response:
     name = _list_name(request.match_info["list"])
-    return json_response({"list": name, "words": await word_list(state_of(request).platform.db, name)})
+    return json_response({"list": name, "words": await reviews.words(state_of(request).platform, name)})
 
 
 def _words_field(body: Mapping[str, Any], key: str) -> list[str]:
@@ -62,5 +62,5 @@ async def words_edit(request: web.Request) -> web.Response:
             Code.INVALID_PARAMETER_VALUE.value,
             f"Words both added and removed: {', '.join(sorted(both))}.",
         )
-    edit = await edit_words(state_of(request).platform.db, name, add=add, remove=remove)
+    edit = await reviews.edit_words(state_of(request).platform, name, add=add, remove=remove)
     return json_response({"list": name, "added": edit.added, "removed": edit.removed, "words": edit.words})

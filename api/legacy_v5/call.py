@@ -12,7 +12,8 @@ from api.legacy_v5.auth import check_time, verify_sig
 from api.legacy_v5.codes import NO_SUCH_APP, SIG_MISMATCH, LegacyError, legacy_code
 from api.legacy_v5.wire import Envelope, parse_envelope
 from core.domain.errors import Rejection
-from core.store.legacy import LegacyApp, load_legacy_app
+from core.services import sending
+from core.services.sending import AppContext
 
 Answer = dict[str, Any]
 
@@ -28,7 +29,7 @@ class V5Call:
     def envelope(self) -> Envelope:
         return parse_envelope(self.random, self.body)
 
-    def authenticate(self, app: LegacyApp | None, envelope: Envelope, mobiles: list[str]) -> LegacyApp:
+    def authenticate(self, app: AppContext | None, envelope: Envelope, mobiles: list[str]) -> AppContext:
         """1019 unknown sdkappid, 1001 wrong sig, then 1021 a `time` more than 10 minutes off."""
         if app is None:
             raise LegacyError(NO_SUCH_APP)
@@ -41,10 +42,10 @@ class V5Call:
 Endpoint = Callable[[V5Call], Awaitable[Answer]]
 
 
-async def authenticated_app(call: V5Call) -> LegacyApp:
+async def authenticated_app(call: V5Call) -> AppContext:
     """The application the request names, authenticated with the no-mobile sig (A2)."""
     envelope = call.envelope()
-    return call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
+    return call.authenticate(await sending.app_context(call.state.platform, call.sdk_app_id), envelope, [])
 
 
 def refusal(rejection: Rejection) -> Answer:

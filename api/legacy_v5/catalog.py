@@ -18,11 +18,10 @@ from api.legacy_v5.catalog_wire import (
 from api.legacy_v5.codes import OK, legacy_status
 from core.domain.review import Kind
 from core.services import catalog
-from core.store import catalog as catalog_db
-from core.store.legacy import LegacyApp
+from core.services.sending import AppContext
 
 
-def _actor(app: LegacyApp) -> str:
+def _actor(app: AppContext) -> str:
     return f"customer:v5:{app.sdk_app_id}"
 
 
@@ -51,9 +50,7 @@ async def add_template(call: V5Call) -> Answer:
     app = await authenticated_app(call)
     body = parse_template(call.body, modify=False)
     account = app.context.key.account
-    template_id = await catalog.add_template(
-        call.state.platform.db, call.state.settings, account, _template_input(body)
-    )
+    template_id = await catalog.add_template(call.state.platform, account, _template_input(body))
     return _template_status(template_id, body)
 
 
@@ -62,7 +59,7 @@ async def mod_template(call: V5Call) -> Answer:
     body = parse_template(call.body, modify=True)
     assert body.tpl_id is not None
     await catalog.modify_template(
-        call.state.platform.db, app.context.key.account, body.tpl_id, _template_input(body), actor=_actor(app)
+        call.state.platform, app.context.key.account, body.tpl_id, _template_input(body), actor=_actor(app)
     )
     return _template_status(body.tpl_id, body)
 
@@ -73,7 +70,7 @@ async def _delete(call: V5Call, kind: Kind, field: str) -> Answer:
     app = await authenticated_app(call)
     for item_id in parse_ids(call.body, field):
         await catalog.delete_item(
-            call.state.platform.db, kind, app.context.key.account, item_id, actor=_actor(app)
+            call.state.platform, kind, app.context.key.account, item_id, actor=_actor(app)
         )
     return {"result": OK, "errmsg": "OK"}
 
@@ -90,14 +87,12 @@ async def get_template(call: V5Call) -> Answer:
     app = await authenticated_app(call)
     listing = parse_listing(call.body, "tpl_id", "tpl_page")
     account_id = app.context.key.account.id
-    rows = await catalog_db.list_templates(
-        call.state.platform.db, account_id, international=None, ids=listing.ids,
+    rows = await catalog.templates(
+        call.state.platform, account_id, international=None, ids=listing.ids,
         limit=len(listing.ids) or listing.max, offset=listing.offset,
     )  # fmt: skip
     total = (
-        len(rows)
-        if listing.ids
-        else await catalog_db.count_live(call.state.platform.db, Kind.TEMPLATE, account_id)
+        len(rows) if listing.ids else await catalog.count_live(call.state.platform, Kind.TEMPLATE, account_id)
     )
     data = [
         {
@@ -139,9 +134,7 @@ def _sign_status(sign_id: int, body: SignBody) -> Answer:
 async def add_sign(call: V5Call) -> Answer:
     app = await authenticated_app(call)
     body = parse_sign(call.body, modify=False)
-    sign_id = await catalog.add_signature(
-        call.state.platform.db, call.state.settings, app.context.key.account, _sign_input(body)
-    )
+    sign_id = await catalog.add_signature(call.state.platform, app.context.key.account, _sign_input(body))
     return _sign_status(sign_id, body)
 
 
@@ -150,7 +143,7 @@ async def mod_sign(call: V5Call) -> Answer:
     body = parse_sign(call.body, modify=True)
     assert body.sign_id is not None
     await catalog.modify_signature(
-        call.state.platform.db, call.state.settings, app.context.key.account, body.sign_id, _sign_input(body),
+        call.state.platform, app.context.key.account, body.sign_id, _sign_input(body),
         actor=_actor(app),
     )  # fmt: skip
     return _sign_status(body.sign_id, body)
@@ -159,8 +152,8 @@ async def mod_sign(call: V5Call) -> Answer:
 async def get_sign(call: V5Call) -> Answer:
     app = await authenticated_app(call)
     listing = parse_listing(call.body, "sign_id", None)
-    rows = await catalog_db.list_signatures(
-        call.state.platform.db, app.context.key.account.id, international=None, ids=listing.ids,
+    rows = await catalog.signatures(
+        call.state.platform, app.context.key.account.id, international=None, ids=listing.ids,
         limit=len(listing.ids), offset=0,
     )  # fmt: skip
     data = [

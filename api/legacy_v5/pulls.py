@@ -14,31 +14,30 @@ from api.legacy_v5.wire import parse_pull
 from core.domain.errors import Code, PlatformError
 from core.domain.phone import normalize_phone
 from core.domain.time_ranges import pull_window
-from core.store import report_feed
-from core.store.legacy import load_legacy_app
+from core.services import reports, sending
 
 
 async def pull(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = parse_pull(call.body, by_mobile=False)
-    app = call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
-    items = await report_feed.take_pulled(call.state.platform.db, app.sdk_app_id, body.kind, body.max)
+    app = call.authenticate(await sending.app_context(call.state.platform, call.sdk_app_id), envelope, [])
+    items = await reports.pull(call.state.platform, app.sdk_app_id, body.kind, body.max)
     return _pulled(call, body.kind, items)
 
 
 async def pull_by_mobile(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = parse_pull(call.body, by_mobile=True)
-    app = call.authenticate(await load_legacy_app(call.state.platform.db, call.sdk_app_id), envelope, [])
+    app = call.authenticate(await sending.app_context(call.state.platform, call.sdk_app_id), envelope, [])
     assert body.tel is not None
     phone = normalize_phone(body.tel.phone)
     if phone is None:
         raise PlatformError(Code.INCORRECT_PHONE)
     window = pull_window(body.begin_time, body.end_time, now=call.now)
-    lookup = report_feed.statuses_by_phone if body.kind == "status" else report_feed.replies_by_phone
-    items = await lookup(
-        call.state.platform.db,
+    items = await reports.by_phone(
+        call.state.platform,
         app.sdk_app_id,
+        body.kind,
         phone.e164,
         begin=window.begin,
         end=window.end,

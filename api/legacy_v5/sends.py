@@ -12,8 +12,8 @@ from api.legacy_v5.wire import Tel, parse_send
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import Phone, normalize_phone
 from core.domain.sending import SendPlan, SendRequest
+from core.services import sending
 from core.services.sending import accept_send
-from core.store.legacy import load_legacy_app
 
 
 async def send_single(call: V5Call) -> Answer:
@@ -34,8 +34,8 @@ async def _send(call: V5Call, *, multi: bool) -> Answer:
     text_send = send.tpl_id is None
     sign, text = split_sign(send.msg, mainland=mainland) if text_send else (send.sign, "")
     app = call.authenticate(
-        await load_legacy_app(
-            call.state.platform.db,
+        await sending.app_context(
+            call.state.platform,
             call.sdk_app_id,
             sign_name=sign,
             template_id=send.tpl_id if send.tpl_id is not None else -1,

@@ -8,14 +8,17 @@ from api.legacy_v5.call import Answer, V5Call, authenticated_app
 from api.legacy_v5.codes import OK
 from api.legacy_v5.wire import parse_date_span
 from core.domain.time_ranges import statistics_window
-from core.store.stats import Totals, app_totals
+from core.services import statistics
+from core.services.statistics import Totals
 
 
 async def _totals(call: V5Call) -> Totals:
     app = await authenticated_app(call)
     begin, end = parse_date_span(call.body)
     window = statistics_window(begin, end, tz=ZoneInfo(call.state.settings.timezone), now=call.now)
-    return await app_totals(call.state.platform.db, app.sdk_app_id, since=window.begin, until=window.end)
+    return await statistics.app_totals(
+        call.state.platform, app.sdk_app_id, since=window.begin, until=window.end
+    )
 
 
 async def pull_send_statistics(call: V5Call) -> Answer:

@@ -6,7 +6,7 @@ shared/spec/legacy-v5-and-ucloud.md, part A."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from api.legacy_v5.codes import BAD_BODY, SIG_MISSING, LegacyError
 from core.domain.errors import Code, PlatformError
@@ -134,7 +134,7 @@ def parse_send(body: dict[str, Any], *, multi: bool) -> SendBody:
 
 @dataclass(frozen=True)
 class PullBody:
-    kind: str  # status | reply
+    kind: Literal["status", "reply"]
     max: int
     # pullstatus4mobile only
     tel: Tel | None = None
@@ -143,7 +143,8 @@ class PullBody:
 
 
 def parse_pull(body: dict[str, Any], *, by_mobile: bool) -> PullBody:
-    kind = {0: "status", 1: "reply"}.get(integer_field(body, "type"))
+    kinds: dict[int, Literal["status", "reply"]] = {0: "status", 1: "reply"}
+    kind = kinds.get(integer_field(body, "type"))
     if kind is None:
         raise LegacyError(BAD_BODY, "type must be 0 (delivery reports) or 1 (replies)")
     limit = integer_field(body, "max")

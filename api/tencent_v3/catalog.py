@@ -12,7 +12,6 @@ from api.tencent_v3.wire import ActionHandler, Call, envelope
 from core.domain.errors import Code, PlatformError
 from core.domain.review import Kind, status_code
 from core.services import catalog
-from core.store import catalog as catalog_db
 
 DELETED = "return successfully!"
 MAX_LIST = 100
@@ -65,17 +64,14 @@ def _outcome(action_field: str, value: int) -> dict[str, Any]:
 
 
 async def add_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
-    sign_id = await catalog.add_signature(
-        call.state.platform.db, call.state.settings, call.key.account, _sign_input(call)
-    )
+    sign_id = await catalog.add_signature(call.state.platform, call.key.account, _sign_input(call))
     return envelope(request_id, {"AddSignStatus": {"SignId": sign_id}}), _outcome("sign_id", sign_id)
 
 
 async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     sign_id = call.integer("SignId")
     await catalog.modify_signature(
-        call.state.platform.db,
-        call.state.settings,
+        call.state.platform,
         call.key.account,
         sign_id,
         _sign_input(call),
@@ -87,7 +83,7 @@ async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, di
 async def delete_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     sign_id = call.integer("SignId")
     at = await catalog.delete_item(
-        call.state.platform.db, Kind.SIGNATURE, call.key.account, sign_id, actor=_actor(call)
+        call.state.platform, Kind.SIGNATURE, call.key.account, sign_id, actor=_actor(call)
     )
     body = {"DeleteSignStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
     return envelope(request_id, body), _outcome("sign_id", sign_id)
@@ -95,8 +91,8 @@ async def delete_sms_sign(call: Call, request_id: str) -> tuple[web.Response, di
 
 async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     international, ids, limit, offset = _page(call, "SignIdSet")
-    rows = await catalog_db.list_signatures(
-        call.state.platform.db, call.key.account.id, international=bool(international), ids=ids, limit=limit,
+    rows = await catalog.signatures(
+        call.state.platform, call.key.account.id, international=bool(international), ids=ids, limit=limit,
         offset=offset,
     )  # fmt: skip
     items = [
@@ -117,9 +113,7 @@ async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Respo
 
 
 async def add_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
-    template_id = await catalog.add_template(
-        call.state.platform.db, call.state.settings, call.key.account, _template_input(call)
-    )
+    template_id = await catalog.add_template(call.state.platform, call.key.account, _template_input(call))
     body = {"AddTemplateStatus": {"TemplateId": str(template_id)}}  # a string here, as the SDK models it
     return envelope(request_id, body), _outcome("template_id", template_id)
 
@@ -127,7 +121,7 @@ async def add_sms_template(call: Call, request_id: str) -> tuple[web.Response, d
 async def modify_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     template_id = call.integer("TemplateId")
     await catalog.modify_template(
-        call.state.platform.db, call.key.account, template_id, _template_input(call), actor=_actor(call)
+        call.state.platform, call.key.account, template_id, _template_input(call), actor=_actor(call)
     )
     body = {"ModifyTemplateStatus": {"TemplateId": template_id}}
     return envelope(request_id, body), _outcome("template_id", template_id)
@@ -136,7 +130,7 @@ async def modify_sms_template(call: Call, request_id: str) -> tuple[web.Response
 async def delete_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     template_id = call.integer("TemplateId")
     at = await catalog.delete_item(
-        call.state.platform.db, Kind.TEMPLATE, call.key.account, template_id, actor=_actor(call)
+        call.state.platform, Kind.TEMPLATE, call.key.account, template_id, actor=_actor(call)
     )
     body = {"DeleteTemplateStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
     return envelope(request_id, body), _outcome("template_id", template_id)
@@ -144,8 +138,8 @@ async def delete_sms_template(call: Call, request_id: str) -> tuple[web.Response
 
 async def describe_sms_template_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
     international, ids, limit, offset = _page(call, "TemplateIdSet")
-    rows = await catalog_db.list_templates(
-        call.state.platform.db, call.key.account.id, international=bool(international), ids=ids, limit=limit,
+    rows = await catalog.templates(
+        call.state.platform, call.key.account.id, international=bool(international), ids=ids, limit=limit,
         offset=offset,
     )  # fmt: skip
     items = [

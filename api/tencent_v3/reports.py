@@ -3,7 +3,7 @@ action names an SmsSdkAppId, which must belong to the caller's account."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,9 +23,8 @@ from core.domain.time_ranges import (
     pull_window,
     statistics_window,
 )
-from core.store import report_feed
-from core.store.billing import list_packages
-from core.store.stats import app_totals
+from core.services import billing, reports, statistics
+from core.services.reports import Kind, SendRecordRow
 
 Result = tuple[web.Response, dict[str, Any]]
 MAX_PACKAGES_PAGE = 500
@@ -33,7 +32,7 @@ MAX_PACKAGES_PAGE = 500
 
 async def _owned_app(call: Call) -> str:
     sdk_app_id = call.text("SmsSdkAppId")
-    if await report_feed.app_owner(call.state.platform.db, sdk_app_id) != call.key.account.id:
+    if await reports.app_owner(call.state.platform, sdk_app_id) != call.key.account.id:
         raise PlatformError(Code.APP_VERIFY_FAIL)
     return sdk_app_id
 
@@ -41,7 +40,7 @@ async def _owned_app(call: Call) -> str:
 async def pull_send_status(call: Call, request_id: str) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
-    items = await report_feed.take_pulled(call.state.platform.db, app, "status", limit)
+    items = await reports.pull(call.state.platform, app, "status", limit)
     out = [pull_status(i) for i in items]
     return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
 
@@ -49,7 +48,7 @@ async def pull_send_status(call: Call, request_id: str) -> Result:
 async def pull_reply_status(call: Call, request_id: str) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
-    items = await report_feed.take_pulled(call.state.platform.db, app, "reply", limit)
+    items = await reports.pull(call.state.platform, app, "reply", limit)
     out = [pull_reply(i) for i in items]
     return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
 
@@ -74,7 +73,7 @@ class _ByNumber:
 
 
 def _pull_by_number(
-    lookup: Callable[..., Awaitable[list[dict[str, Any]]]],
+    kind: Kind,
     render: Callable[[dict[str, Any]], dict[str, Any]],
     field: str,
 ) -> ActionHandler:
@@ -83,9 +82,10 @@ def _pull_by_number(
     async def handle(call: Call, request_id: str) -> Result:
         q = _ByNumber(call)
         app = await _owned_app(call)
-        rows = await lookup(
-            call.state.platform.db,
+        rows = await reports.by_phone(
+            call.state.platform,
             app,
+            kind,
             q.phone,
             begin=q.window.begin,
             end=q.window.end,
@@ -98,16 +98,12 @@ def _pull_by_number(
     return handle
 
 
-pull_send_status_by_number = _pull_by_number(
-    report_feed.statuses_by_phone, pull_status, "PullSmsSendStatusSet"
-)
-pull_reply_status_by_number = _pull_by_number(
-    report_feed.replies_by_phone, pull_reply, "PullSmsReplyStatusSet"
-)
+pull_send_status_by_number = _pull_by_number("status", pull_status, "PullSmsSendStatusSet")
+pull_reply_status_by_number = _pull_by_number("reply", pull_reply, "PullSmsReplyStatusSet")
 
 
 # SendRecord.SendStatus (spec 6.21): 1 submit failed, 2 delivered, 3 sending, 4 delivery failed.
-def _send_status(row: report_feed.SendRecordRow) -> int:
+def _send_status(row: SendRecordRow) -> int:
     if row.status == "delivered":
         return 2
     if row.status == "failed":
@@ -122,8 +118,8 @@ def _seconds(at: datetime | None) -> int:
 async def describe_send_record_list(call: Call, request_id: str) -> Result:
     q = _ByNumber(call, limit_required=False, records=True)
     app = await _owned_app(call)
-    total, rows = await report_feed.send_records_by_phone(
-        call.state.platform.db,
+    total, rows = await reports.send_records(
+        call.state.platform,
         app,
         q.phone,
         begin=q.window.begin,
@@ -162,7 +158,7 @@ def _statistics_args(call: Call) -> tuple[datetime, datetime]:
 async def send_status_statistics(call: Call, request_id: str) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
-    t = await app_totals(call.state.platform.db, app, since=since, until=until)
+    t = await statistics.app_totals(call.state.platform, app, since=since, until=until)
     fields = {"FeeCount": t.fee_parts, "RequestCount": t.requests, "RequestSuccessCount": t.accepted}
     return envelope(request_id, {"SendStatusStatistics": fields}), {"app": app, "code": "Ok"}
 
@@ -170,7 +166,7 @@ async def send_status_statistics(call: Call, request_id: str) -> Result:
 async def callback_status_statistics(call: Call, request_id: str) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
-    t = await app_totals(call.state.platform.db, app, since=since, until=until)
+    t = await statistics.app_totals(call.state.platform, app, since=since, until=until)
     fields = {
         "CallbackCount": t.reports,
         "RequestSuccessCount": t.accepted,
@@ -201,8 +197,8 @@ async def sms_packages_statistics(call: Call, request_id: str) -> Result:
             Code.END_TIME_VERIFY_FAIL, "EndTime must be an hour as yyyymmddhh, not before BeginTime."
         )
     app = await _owned_app(call)
-    packages = await list_packages(
-        call.state.platform.db,
+    packages = await billing.packages(
+        call.state.platform,
         call.key.account.id,
         created_since=first.astimezone(UTC),
         created_until=(last + timedelta(hours=1)).astimezone(UTC),

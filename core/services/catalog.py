@@ -5,7 +5,8 @@ nothing unless everything passed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -16,7 +17,9 @@ from core.domain.sending import Account
 from core.domain.signatures import check_sign_fields, check_sign_name, sign_name_key
 from core.domain.templates import check_template_submission
 from core.infra.settings import Settings
+from core.services.platform import Platform
 from core.store import catalog
+from core.store.catalog import SignRow, TemplateRow
 from core.store.review import load_item, record_change, transition, word_list
 
 MAX_NAME_CHARS = 100
@@ -99,7 +102,8 @@ async def _lock_account(conn: catalog.Db, account_id: int) -> None:
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", account_id)
 
 
-async def add_signature(pool: asyncpg.Pool, settings: Settings, account: Account, sign: SignInput) -> int:
+async def add_signature(platform: Platform, account: Account, sign: SignInput) -> int:
+    pool, settings = platform.db, platform.settings
     proof, commission = await _check_sign(pool, settings, sign)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_account(conn, account.id)
@@ -124,8 +128,9 @@ async def add_signature(pool: asyncpg.Pool, settings: Settings, account: Account
 
 
 async def modify_signature(
-    pool: asyncpg.Pool, settings: Settings, account: Account, sign_id: int, sign: SignInput, *, actor: str
+    platform: Platform, account: Account, sign_id: int, sign: SignInput, *, actor: str
 ) -> int:
+    pool, settings = platform.db, platform.settings
     item = await load_item(pool, Kind.SIGNATURE, sign_id, account_id=account.id)
     if item is None:
         raise PlatformError(missing_code(Kind.SIGNATURE, Action.MODIFY))
@@ -158,9 +163,8 @@ async def modify_signature(
     return sign_id
 
 
-async def add_template(
-    pool: asyncpg.Pool, settings: Settings, account: Account, template: TemplateInput
-) -> int:
+async def add_template(platform: Platform, account: Account, template: TemplateInput) -> int:
+    pool, settings = platform.db, platform.settings
     await _check_template(pool, account, template)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_account(conn, account.id)
@@ -178,8 +182,9 @@ async def add_template(
 
 
 async def modify_template(
-    pool: asyncpg.Pool, account: Account, template_id: int, template: TemplateInput, *, actor: str
+    platform: Platform, account: Account, template_id: int, template: TemplateInput, *, actor: str
 ) -> int:
+    pool = platform.db
     item = await load_item(pool, Kind.TEMPLATE, template_id, account_id=account.id)
     if item is None:
         raise PlatformError(missing_code(Kind.TEMPLATE, Action.MODIFY))
@@ -217,14 +222,35 @@ async def _check_template(pool: asyncpg.Pool, account: Account, template: Templa
     )
 
 
-async def delete_item(
-    pool: asyncpg.Pool, kind: Kind, account: Account, item_id: int, *, actor: str
-) -> datetime:
+async def delete_item(platform: Platform, kind: Kind, account: Account, item_id: int, *, actor: str) -> datetime:
     """Always allowed (S3); a deleted signature or template can no longer send."""
-    result = await transition(pool, kind, item_id, Action.DELETE, actor=actor, account_id=account.id)
+    result = await transition(platform.db, kind, item_id, Action.DELETE, actor=actor, account_id=account.id)
     _refuse(_decision(result))
-    return datetime.now(UTC)
+    return platform.utc_now()
 
 
 def _decision(result: object) -> Rejection | None:
     return result if isinstance(result, Rejection) else None
+
+
+async def signatures(
+    platform: Platform, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
+) -> list[SignRow]:
+    """The account's signatures (not deleted): those `ids`, or a page of all, oldest first."""
+    return await catalog.list_signatures(
+        platform.db, account_id, international=international, ids=ids, limit=limit, offset=offset
+    )
+
+
+async def templates(
+    platform: Platform, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
+) -> list[TemplateRow]:
+    """The account's templates (not deleted): those `ids`, or a page of all, oldest first."""
+    return await catalog.list_templates(
+        platform.db, account_id, international=international, ids=ids, limit=limit, offset=offset
+    )
+
+
+async def count_live(platform: Platform, kind: Kind, account_id: int) -> int:
+    """How many signatures or templates the account has that are not deleted (S5, T5)."""
+    return await catalog.count_live(platform.db, kind, account_id)

@@ -3,6 +3,7 @@ record the accepted messages in ONE statement, enqueue ONE job. A dialect only t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -19,9 +20,13 @@ from core.infra.queue import enqueue_send_batch
 from core.infra.settings import Settings
 from core.services.limit_alarms import check_volume, count_limit_refusals
 from core.services.platform import Platform
-from core.store.intake import SendContext, insert_batch
+from core.store.intake import ApiKey, SendContext, insert_batch, load_send_context
+from core.store.legacy import LegacyApp, load_legacy_app
 from core.store.stats import count_requests
 
+__all__ = ["AppContext", "ApiKey", "SendContext", "SendOutcome"]
+# An application's send context found by its SDK AppID alone, with its AppKey (for dialects that sign with it).
+AppContext = LegacyApp
 log = structlog.get_logger("core.services.sending")
 
 
@@ -139,3 +144,34 @@ async def _refused_outright(
     await count_requests(db, account_id, sdk_app_id, datetime.fromtimestamp(now, UTC), plan.counts())
     count_messages("refused", (r.iso_code for r in plan.results))
     return SendOutcome(plan, {})
+
+
+async def send_context(
+    platform: Platform, secret_id: str, sdk_app_id: str, sign_name: str, template_id: int, phones: Sequence[str]
+) -> SendContext | None:
+    """The API key and everything a send needs (application, policy, lists, signature, template, which of
+    `phones` are blocklisted) in ONE query, scoped to the key's account; None when the SecretId is unknown."""
+    return await load_send_context(platform.db, secret_id, sdk_app_id, sign_name, template_id, phones)
+
+
+async def app_context(
+    platform: Platform,
+    sdk_app_id: str,
+    *,
+    sign_name: str = "",
+    template_id: int = -1,
+    phones: Sequence[str] = (),
+    default_sign: bool = False,
+    with_templates: bool = False,
+) -> AppContext | None:
+    """An application with its AppKey and, for a send, its send context, in ONE query (see core.store.legacy);
+    None when no such application exists."""
+    return await load_legacy_app(
+        platform.db,
+        sdk_app_id,
+        sign_name=sign_name,
+        template_id=template_id,
+        phones=phones,
+        default_sign=default_sign,
+        with_templates=with_templates,
+    )
