@@ -1,6 +1,6 @@
 """Tencent Cloud SMS API 3.0: a request is read once (signature fields, parameters in the version's names),
-authenticated, then handed to its action; the answer goes out in the version's names. Version 2021-01-11
-(the handlers' own; wire.ApiVersion lets another one translate onto them). Every answer is HTTP 200, Content-Type exactly
+authenticated, then handed to its action; the answer goes out in the version's names. Versions 2021-01-11 (the
+handlers' own) and 2019-07-11 (a translation, v20190711.py). Every answer is HTTP 200, Content-Type exactly
 application/json, in the {"Response": {...}} envelope."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from api.tencent_v3 import auth as tc3
 from api.tencent_v3 import catalog, numbers, reports, send
+from api.tencent_v3.v20190711 import V20190711
 from api.tencent_v3.wire import ActionHandler, ApiVersion, Call, Params, Result, envelope, error_envelope
 from core.domain.errors import Code, PlatformError, Rejection
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
@@ -250,5 +251,5 @@ CURRENT = ApiVersion(
     error=lambda action, rejection: {"Code": rejection.code.value, "Message": rejection.message},
     planned=PLANNED_ACTIONS,
 )
-VERSIONS = {v.name: v for v in (CURRENT,)}
+VERSIONS = {v.name: v for v in (CURRENT, V20190711)}
 KNOWN_ACTIONS = frozenset({"SendSms", *ACTIONS, *PLANNED_ACTIONS})
