@@ -55,7 +55,7 @@ async def load_key_and_context(state: ApiState, secret_id: str, send: SendSms) -
 
 
 def _lookup_numbers(phones: Sequence[str]) -> list[str]:
-    """The request's numbers in E.164, for the blocklist lookup that rides along with the context query."""
+    """The request's numbers in E.164, whose blocklist entries come with the context."""
     found = (normalize_phone(p) for p in phones[:MAX_LOOKUP_NUMBERS])
     return [p.e164 for p in found if p is not None]
 
