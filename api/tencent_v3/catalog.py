@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
-from api.tencent_v3.wire import ActionHandler, Call, envelope
+from api.tencent_v3.wire import ActionHandler, Call, Result
 from core.domain.errors import Code, PlatformError
 from core.domain.review import Kind, status_code
 from core.services import catalog
@@ -63,12 +61,12 @@ def _outcome(action_field: str, value: int) -> dict[str, Any]:
     return {"code": "Ok", action_field: value}
 
 
-async def add_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def add_sms_sign(call: Call) -> Result:
     sign_id = await catalog.add_signature(call.state.platform, call.key.account, _sign_input(call))
-    return envelope(request_id, {"AddSignStatus": {"SignId": sign_id}}), _outcome("sign_id", sign_id)
+    return {"AddSignStatus": {"SignId": sign_id}}, _outcome("sign_id", sign_id)
 
 
-async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def modify_sms_sign(call: Call) -> Result:
     sign_id = call.integer("SignId")
     await catalog.modify_signature(
         call.state.platform,
@@ -77,19 +75,19 @@ async def modify_sms_sign(call: Call, request_id: str) -> tuple[web.Response, di
         _sign_input(call),
         actor=_actor(call),
     )
-    return envelope(request_id, {"ModifySignStatus": {"SignId": sign_id}}), _outcome("sign_id", sign_id)
+    return {"ModifySignStatus": {"SignId": sign_id}}, _outcome("sign_id", sign_id)
 
 
-async def delete_sms_sign(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def delete_sms_sign(call: Call) -> Result:
     sign_id = call.integer("SignId")
     at = await catalog.delete_item(
         call.state.platform, Kind.SIGNATURE, call.key.account, sign_id, actor=_actor(call)
     )
     body = {"DeleteSignStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
-    return envelope(request_id, body), _outcome("sign_id", sign_id)
+    return body, _outcome("sign_id", sign_id)
 
 
-async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def describe_sms_sign_list(call: Call) -> Result:
     international, ids, limit, offset = _page(call, "SignIdSet")
     rows = await catalog.signatures(
         call.state.platform, call.key.account.id, international=bool(international), ids=ids, limit=limit,
@@ -109,34 +107,34 @@ async def describe_sms_sign_list(call: Call, request_id: str) -> tuple[web.Respo
         }
         for r in rows
     ]
-    return envelope(request_id, {"DescribeSignListStatusSet": items}), {"code": "Ok", "count": len(items)}
+    return {"DescribeSignListStatusSet": items}, {"code": "Ok", "count": len(items)}
 
 
-async def add_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def add_sms_template(call: Call) -> Result:
     template_id = await catalog.add_template(call.state.platform, call.key.account, _template_input(call))
     body = {"AddTemplateStatus": {"TemplateId": str(template_id)}}  # a string here, as the SDK models it
-    return envelope(request_id, body), _outcome("template_id", template_id)
+    return body, _outcome("template_id", template_id)
 
 
-async def modify_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def modify_sms_template(call: Call) -> Result:
     template_id = call.integer("TemplateId")
     await catalog.modify_template(
         call.state.platform, call.key.account, template_id, _template_input(call), actor=_actor(call)
     )
     body = {"ModifyTemplateStatus": {"TemplateId": template_id}}
-    return envelope(request_id, body), _outcome("template_id", template_id)
+    return body, _outcome("template_id", template_id)
 
 
-async def delete_sms_template(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def delete_sms_template(call: Call) -> Result:
     template_id = call.integer("TemplateId")
     at = await catalog.delete_item(
         call.state.platform, Kind.TEMPLATE, call.key.account, template_id, actor=_actor(call)
     )
     body = {"DeleteTemplateStatus": {"DeleteStatus": DELETED, "DeleteTime": int(at.timestamp())}}
-    return envelope(request_id, body), _outcome("template_id", template_id)
+    return body, _outcome("template_id", template_id)
 
 
-async def describe_sms_template_list(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def describe_sms_template_list(call: Call) -> Result:
     international, ids, limit, offset = _page(call, "TemplateIdSet")
     rows = await catalog.templates(
         call.state.platform, call.key.account.id, international=bool(international), ids=ids, limit=limit,
@@ -154,7 +152,7 @@ async def describe_sms_template_list(call: Call, request_id: str) -> tuple[web.R
         }
         for r in rows
     ]
-    return envelope(request_id, {"DescribeTemplateStatusSet": items}), {"code": "Ok", "count": len(items)}
+    return {"DescribeTemplateStatusSet": items}, {"code": "Ok", "count": len(items)}
 
 
 ACTIONS: dict[str, ActionHandler] = {

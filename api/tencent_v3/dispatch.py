@@ -1,13 +1,17 @@
-"""Tencent Cloud SMS API 3.0 (version 2021-01-11): wire format in, core send path, wire format out.
-Every answer is HTTP 200, Content-Type exactly application/json, in the {"Response": {...}} envelope."""
+"""Tencent Cloud SMS API 3.0: a request is read once (signature fields, parameters in the version's names),
+authenticated, then handed to its action; the answer goes out in the version's names. Versions 2021-01-11 (the
+handlers' own) and 2019-07-11 (a translation, v20190711.py). Every answer is HTTP 200, Content-Type exactly
+application/json, in the {"Response": {...}} envelope."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -16,17 +20,14 @@ from multidict import CIMultiDict
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from api.tencent_v3 import auth as tc3
-from api.tencent_v3 import catalog, numbers, reports
-from api.tencent_v3.wire import ActionHandler, Call, envelope, error_envelope
+from api.tencent_v3 import catalog, numbers, reports, send
+from api.tencent_v3.v20190711 import V20190711
+from api.tencent_v3.wire import ActionHandler, ApiVersion, Call, Params, Result, envelope, error_envelope
 from core.domain.errors import Code, PlatformError, Rejection
-from core.domain.phone import normalize_phone
-from core.domain.sending import SendPlan, SendRequest
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
-from core.services.sending import accept_send
-from core.store.intake import SendContext, load_api_key, load_send_context
+from core.services import accounts
+from core.services.accounts import ApiKey
 
-VERSION = "2021-01-11"
-MAX_LOOKUP_NUMBERS = 1000  # beyond 200 the request is refused anyway; this only bounds the lookup
 log = structlog.get_logger("api.tencent_v3")
 
 
@@ -36,12 +37,15 @@ async def handle(request: web.Request) -> web.Response:
     request_id = str(uuid.uuid4())
     started = time.perf_counter()
     action = request.headers.get("X-TC-Action", "")
+    version = VERSIONS.get(request.headers.get("X-TC-Version", CURRENT.name))
+    words = version or CURRENT  # a request in an unknown version is refused in the current one's words
     bound = log.bind(request_id=request_id, action=action)
     outcome: dict[str, Any] = {}
     try:
-        response, outcome = await _dispatch(request, state, request_id, action)
+        fields, outcome = await _dispatch(request, state, action, version)
+        response = envelope(request_id, words.response(action, fields, ZoneInfo(state.settings.timezone)))
     except PlatformError as exc:
-        response = error_envelope(request_id, exc.rejection)
+        response = envelope(request_id, {"Error": words.error(action, exc.rejection)})
         outcome = {"code": exc.rejection.code.value}
     except Exception:
         # Postgres or Redis unreachable, or a bug: logged with context, answered in the envelope.
@@ -56,11 +60,55 @@ async def handle(request: web.Request) -> web.Response:
     return response
 
 
-async def _dispatch(
-    request: web.Request, state: ApiState, request_id: str, action: str
-) -> tuple[web.Response, dict[str, Any]]:
+@dataclass(frozen=True)
+class Signed:
+    """What a request says about who signed it, checked for form and freshness (not yet against a key)."""
+
+    auth: tc3.Tc3Authorization
+    timestamp: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A request's parameters, in the handlers' names, read once. A refusal (bad JSON, unknown version, a bad
+    SendSms field) is only raised once the caller is authenticated, so a stranger learns nothing from it."""
+
+    params: dict[str, Any]
+    send_sms: send.SendSms | None = None
+    refusal: PlatformError | None = None
+
+
+async def _dispatch(request: web.Request, state: ApiState, action: str, version: ApiVersion | None) -> Result:
     now = state.clock()
     await limit_source_ip(request, state, now)
+    signed = await _read_signed(request, state, now)
+    parsed = _read_params(request, signed.body, action, version)
+    if parsed.send_sms is not None:
+        context = await send.load_key_and_context(state, signed.auth.secret_id, parsed.send_sms)
+        key = _authenticate(request, signed, context.key if context else None)
+    else:
+        context = None
+        key = _authenticate(request, signed, await accounts.api_key(state.platform, signed.auth.secret_id))
+    if parsed.refusal is not None:
+        raise parsed.refusal
+    assert version is not None  # an unknown one is a refusal
+
+    call = Call(state, key, parsed.params, now)
+    if parsed.send_sms is not None:
+        assert context is not None
+        return await send.send_sms(call, parsed.send_sms, context)
+    handler = ACTIONS.get(action) if action in version.actions else None
+    if handler is None and action in version.planned:
+        raise PlatformError(
+            Code.UNSUPPORTED_OPERATION, f"The action `{action}` is not available on this platform yet."
+        )
+    if handler is None:
+        raise PlatformError(Code.INVALID_ACTION, f"The action `{action}` does not exist.")
+    return await handler(call)
+
+
+async def _read_signed(request: web.Request, state: ApiState, now: float) -> Signed:
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -76,54 +124,46 @@ async def _dispatch(
         ) from None
     if not tc3.check_timestamp(timestamp, now, state.settings.signature_max_skew_s):
         raise PlatformError(Code.AUTH_SIGNATURE_EXPIRE)
+    return Signed(auth, timestamp, body)
 
+
+def _read_params(request: web.Request, body: bytes, action: str, version: ApiVersion | None) -> Parsed:
     params, parse_error = _parse_params(request, body)
-    if action == "SendSms" and parse_error is None:
-        context = await load_send_context(
-            state.platform.db,
-            auth.secret_id,
-            _loose_text(params.get("SmsSdkAppId")),
-            _loose_text(params.get("SignName")),
-            _template_id(params.get("TemplateId")),
-            _candidate_numbers(params.get("PhoneNumberSet")),
+    if parse_error is not None:
+        return Parsed(params, refusal=PlatformError(parse_error))
+    if version is None:
+        served = ", ".join(VERSIONS)
+        name = request.headers.get("X-TC-Version", "")
+        return Parsed(
+            params,
+            refusal=PlatformError(Code.NO_SUCH_VERSION, f"Version {name} is not served; use {served}."),
         )
-        key = context.key if context else None
-    else:
-        context = None
-        key = await load_api_key(state.platform.db, auth.secret_id)
+    params = version.request(action, params)
+    if action != "SendSms":
+        return Parsed(params)
+    try:
+        return Parsed(params, send_sms=send.read_send_sms(Params(params)))
+    except PlatformError as refusal:
+        return Parsed(params, refusal=refusal)
+
+
+def _authenticate(request: web.Request, signed: Signed, key: ApiKey | None) -> ApiKey:
     if key is None:
         raise PlatformError(Code.AUTH_SECRET_ID_NOT_FOUND)
     headers = {name.lower(): value for name, value in request.headers.items()}
     if not tc3.verify_tc3(
         key.secret_key,
-        auth,
+        signed.auth,
         method=request.method,
         query=request.rel_url.raw_query_string,  # as received: query_string is percent-decoded
         headers=headers,
-        payload=body,
-        timestamp=timestamp,
+        payload=signed.body,
+        timestamp=signed.timestamp,
     ):
         raise PlatformError(Code.AUTH_SIGNATURE_FAILURE)
     if not key.enabled:
         raise PlatformError(Code.AUTH_UNAUTHORIZED)
-    if parse_error is not None:
-        raise PlatformError(parse_error)
-    version = request.headers.get("X-TC-Version", VERSION)
-    if version != VERSION:
-        raise PlatformError(Code.NO_SUCH_VERSION, f"Version {version} is not served; use {VERSION}.")
-
-    call = Call(state, key, params, now)
-    if action == "SendSms":
-        assert context is not None
-        return await send_sms(call, request_id, context)
-    handler = ACTIONS.get(action)
-    if handler is None and action in PLANNED_ACTIONS:
-        raise PlatformError(
-            Code.UNSUPPORTED_OPERATION, f"The action `{action}` is not available on this platform yet."
-        )
-    if handler is None:
-        raise PlatformError(Code.INVALID_ACTION, f"The action `{action}` does not exist.")
-    return await handler(call, request_id)
+    return key
 
 
 def _parse_params(request: web.Request, body: bytes) -> tuple[dict[str, Any], Code | None]:
@@ -193,67 +233,6 @@ def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return params
 
 
-def _candidate_numbers(value: Any) -> list[str]:
-    """The request's numbers in E.164, for the blocklist lookup that rides along with the context query."""
-    if not isinstance(value, list):
-        return []
-    found = (normalize_phone(_loose_text(v)) for v in value[:MAX_LOOKUP_NUMBERS])
-    return [p.e164 for p in found if p is not None]
-
-
-def _loose_text(value: Any) -> str:
-    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-
-
-def _template_id(value: Any) -> int:
-    text = _loose_text(value)
-    # isascii: str.isdigit() also holds for "\u00b2" (int() refuses it) and Arabic-Indic digits (int() reads them).
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else -1
-
-
-async def send_sms(call: Call, request_id: str, context: SendContext) -> tuple[web.Response, dict[str, Any]]:
-    sdk_app_id = call.text("SmsSdkAppId")
-    phones = call.text_list("PhoneNumberSet")
-    call.text("TemplateId")  # required; the context already holds the template it names
-    request = SendRequest(
-        phones=phones,
-        sign_name=call.text("SignName", required=False),
-        params=call.text_list("TemplateParamSet", required=False),
-        session_context=call.text("SessionContext", required=False),
-    )
-    outcome = await accept_send(
-        call.state.platform,
-        request,
-        context,
-        now=call.now,
-    )
-    status_set = _send_status_set(outcome.plan, outcome.serials, request.session_context)
-    return envelope(request_id, {"SendStatusSet": status_set}), {
-        "app": sdk_app_id,
-        "code": "Ok",
-        "numbers": len(phones),
-        "accepted": len(outcome.plan.accepted),
-    }
-
-
-def _send_status_set(plan: SendPlan, serials: dict[str, str], session_context: str) -> list[dict[str, Any]]:
-    out = []
-    for r in plan.results:
-        ok = r.accepted
-        out.append(
-            {
-                "SerialNo": serials.get(r.phone, "") if ok else "",
-                "PhoneNumber": r.phone,
-                "Fee": r.parts if ok else 0,
-                "SessionContext": session_context,
-                "Code": r.code.value,
-                "Message": Rejection(r.code, r.detail).message,
-                "IsoCode": r.iso_code if ok else "",
-            }
-        )
-    return out
-
-
 ACTIONS: dict[str, ActionHandler] = {
     **catalog.ACTIONS,
     **numbers.ACTIONS,
@@ -265,4 +244,13 @@ PLANNED_ACTIONS = frozenset(
         "ReportConversion", "SendMultiGlobalSms",
     }
 )  # fmt: skip
+CURRENT = ApiVersion(
+    "2021-01-11",
+    actions=frozenset({"SendSms", *ACTIONS}),
+    request=lambda action, params: params,
+    response=lambda action, fields, tz: fields,
+    error=lambda action, rejection: {"Code": rejection.code.value, "Message": rejection.message},
+    planned=PLANNED_ACTIONS,
+)
+VERSIONS = {v.name: v for v in (CURRENT, V20190711)}
 KNOWN_ACTIONS = frozenset({"SendSms", *ACTIONS, *PLANNED_ACTIONS})

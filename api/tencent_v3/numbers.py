@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiohttp import web
-
-from api.tencent_v3.wire import ActionHandler, Call, envelope
+from api.tencent_v3.wire import ActionHandler, Call, Result
 from core.domain.errors import MESSAGES, Code, PlatformError
 from core.domain.phone import describe_number
 
 MAX_NUMBERS = 200
 
 
-async def describe_phone_number_info(call: Call, request_id: str) -> tuple[web.Response, dict[str, Any]]:
+async def describe_phone_number_info(call: Call) -> Result:
     phones = call.text_list("PhoneNumberSet")
     if not phones:
         raise PlatformError(Code.EMPTY_PHONE_SET)
@@ -34,7 +30,7 @@ async def describe_phone_number_info(call: Call, request_id: str) -> tuple[web.R
                 "IsoName": info.iso_name,
             }
         )
-    return envelope(request_id, {"PhoneNumberInfoSet": infos}), {"code": "Ok", "numbers": len(phones)}
+    return {"PhoneNumberInfoSet": infos}, {"code": "Ok", "numbers": len(phones)}
 
 
 ACTIONS: dict[str, ActionHandler] = {"DescribePhoneNumberInfo": describe_phone_number_info}

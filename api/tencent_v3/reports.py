@@ -8,10 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
-
 from api.tencent_v3.report_items import pull_reply, pull_status
-from api.tencent_v3.wire import ActionHandler, Call, envelope
+from api.tencent_v3.wire import ActionHandler, Call, Result
 from core.domain.errors import Code, PlatformError
 from core.domain.masking import mask_content
 from core.domain.phone import normalize_phone
@@ -26,7 +24,6 @@ from core.domain.time_ranges import (
 from core.services import billing, reports, statistics
 from core.services.reports import Kind, SendRecordRow
 
-Result = tuple[web.Response, dict[str, Any]]
 MAX_PACKAGES_PAGE = 500
 
 
@@ -37,20 +34,20 @@ async def _owned_app(call: Call) -> str:
     return sdk_app_id
 
 
-async def pull_send_status(call: Call, request_id: str) -> Result:
+async def pull_send_status(call: Call) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
     items = await reports.pull(call.state.platform, app, "status", limit)
     out = [pull_status(i) for i in items]
-    return envelope(request_id, {"PullSmsSendStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+    return {"PullSmsSendStatusSet": out}, {"app": app, "code": "Ok", "items": len(out)}
 
 
-async def pull_reply_status(call: Call, request_id: str) -> Result:
+async def pull_reply_status(call: Call) -> Result:
     limit = page_limit(call.integer("Limit"))
     app = await _owned_app(call)
     items = await reports.pull(call.state.platform, app, "reply", limit)
     out = [pull_reply(i) for i in items]
-    return envelope(request_id, {"PullSmsReplyStatusSet": out}), {"app": app, "code": "Ok", "items": len(out)}
+    return {"PullSmsReplyStatusSet": out}, {"app": app, "code": "Ok", "items": len(out)}
 
 
 class _ByNumber:
@@ -79,7 +76,7 @@ def _pull_by_number(
 ) -> ActionHandler:
     """PullSmsSendStatusByPhoneNumber / PullSmsReplyStatusByPhoneNumber: the same parameters, one lookup."""
 
-    async def handle(call: Call, request_id: str) -> Result:
+    async def handle(call: Call) -> Result:
         q = _ByNumber(call)
         app = await _owned_app(call)
         rows = await reports.by_phone(
@@ -93,7 +90,7 @@ def _pull_by_number(
             offset=q.offset,
         )
         out = [render(r) for r in rows]
-        return envelope(request_id, {field: out}), {"app": app, "code": "Ok", "items": len(out)}
+        return {field: out}, {"app": app, "code": "Ok", "items": len(out)}
 
     return handle
 
@@ -115,7 +112,7 @@ def _seconds(at: datetime | None) -> int:
     return int(at.timestamp()) if at else 0
 
 
-async def describe_send_record_list(call: Call, request_id: str) -> Result:
+async def describe_send_record_list(call: Call) -> Result:
     q = _ByNumber(call, limit_required=False, records=True)
     app = await _owned_app(call)
     total, rows = await reports.send_records(
@@ -142,7 +139,7 @@ async def describe_send_record_list(call: Call, request_id: str) -> Result:
         for r in rows
     ]
     fields = {"SendRecordSet": out, "TotalCount": total}
-    return envelope(request_id, fields), {"app": app, "code": "Ok", "items": len(out)}
+    return fields, {"app": app, "code": "Ok", "items": len(out)}
 
 
 def _statistics_args(call: Call) -> tuple[datetime, datetime]:
@@ -155,15 +152,15 @@ def _statistics_args(call: Call) -> tuple[datetime, datetime]:
     return window.begin.astimezone(UTC), window.end.astimezone(UTC)
 
 
-async def send_status_statistics(call: Call, request_id: str) -> Result:
+async def send_status_statistics(call: Call) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
     t = await statistics.app_totals(call.state.platform, app, since=since, until=until)
     fields = {"FeeCount": t.fee_parts, "RequestCount": t.requests, "RequestSuccessCount": t.accepted}
-    return envelope(request_id, {"SendStatusStatistics": fields}), {"app": app, "code": "Ok"}
+    return {"SendStatusStatistics": fields}, {"app": app, "code": "Ok"}
 
 
-async def callback_status_statistics(call: Call, request_id: str) -> Result:
+async def callback_status_statistics(call: Call) -> Result:
     since, until = _statistics_args(call)
     app = await _owned_app(call)
     t = await statistics.app_totals(call.state.platform, app, since=since, until=until)
@@ -178,10 +175,10 @@ async def callback_status_statistics(call: Call, request_id: str) -> Result:
         "BlackListCount": t.blacklist,
         "FrequencyLimitCount": t.frequency_limit,
     }
-    return envelope(request_id, {"CallbackStatusStatistics": fields}), {"app": app, "code": "Ok"}
+    return {"CallbackStatusStatistics": fields}, {"app": app, "code": "Ok"}
 
 
-async def sms_packages_statistics(call: Call, request_id: str) -> Result:
+async def sms_packages_statistics(call: Call) -> Result:
     """Spec 6.9: the packages of the application's account created between BeginTime and EndTime."""
     limit = call.integer("Limit")
     if not 0 <= limit <= MAX_PACKAGES_PAGE:
@@ -217,7 +214,7 @@ async def sms_packages_statistics(call: Call, request_id: str) -> Result:
         }
         for p in packages
     ]
-    return envelope(request_id, {"SmsPackagesStatisticsSet": out}), {
+    return {"SmsPackagesStatisticsSet": out}, {
         "app": app,
         "code": "Ok",
         "items": len(out),

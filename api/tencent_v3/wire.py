@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from api.context import ApiState
 from core.domain.errors import Code, PlatformError, Rejection
-from core.store.intake import ApiKey
+from core.services.accounts import ApiKey
 
 
 def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:
@@ -23,14 +25,11 @@ def error_envelope(request_id: str, rejection: Rejection) -> web.Response:
     return envelope(request_id, {"Error": {"Code": rejection.code.value, "Message": rejection.message}})
 
 
-class Call:
-    """One API call after authentication: its parameters, key and clock."""
+class Params:
+    """A request's parameters, read with the types API 3.0 gives them; a bad one raises its coded error."""
 
-    def __init__(self, state: ApiState, key: ApiKey, params: dict[str, Any], now: float) -> None:
-        self.state = state
-        self.key = key
+    def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
-        self.now = now
 
     def text(self, name: str, *, required: bool = True, default: str = "") -> str:
         value = self.params.get(name)
@@ -89,4 +88,32 @@ class Call:
         return out
 
 
-ActionHandler = Callable[[Call, str], Awaitable[tuple[web.Response, dict[str, Any]]]]
+class Call(Params):
+    """One API call after authentication: its parameters, key and clock."""
+
+    def __init__(self, state: ApiState, key: ApiKey, params: dict[str, Any], now: float) -> None:
+        super().__init__(params)
+        self.state = state
+        self.key = key
+        self.now = now
+
+
+Result = tuple[dict[str, Any], dict[str, Any]]
+"""What an action answers: the fields of its Response (the envelope adds RequestId) and what to log."""
+ActionHandler = Callable[[Call], Awaitable[Result]]
+
+
+@dataclass(frozen=True)
+class ApiVersion:
+    """One `X-TC-Version` the dialect serves. The handlers read and answer version 2021-01-11; another version
+    is a translation: its request parameters renamed to the handlers' before they run, their answer (and any
+    error) rewritten in its own names and JSON types after. Translations rename and retype, never decide."""
+
+    name: str
+    actions: frozenset[str]
+    request: Callable[[str, dict[str, Any]], dict[str, Any]]  # (action, params) -> the handler's params
+    response: Callable[[str, dict[str, Any], ZoneInfo], dict[str, Any]]  # (action, fields, platform zone)
+    error: Callable[[str, Rejection], dict[str, str]]  # (action, rejection) -> {"Code", "Message"}
+    planned: frozenset[str] = (
+        frozenset()
+    )  # real actions of the version, answered UnsupportedOperation for now

@@ -4,8 +4,8 @@ nothing unless everything passed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -222,7 +222,9 @@ async def _check_template(pool: asyncpg.Pool, account: Account, template: Templa
     )
 
 
-async def delete_item(platform: Platform, kind: Kind, account: Account, item_id: int, *, actor: str) -> datetime:
+async def delete_item(
+    platform: Platform, kind: Kind, account: Account, item_id: int, *, actor: str
+) -> datetime:
     """Always allowed (S3); a deleted signature or template can no longer send."""
     result = await transition(platform.db, kind, item_id, Action.DELETE, actor=actor, account_id=account.id)
     _refuse(_decision(result))
@@ -234,7 +236,13 @@ def _decision(result: object) -> Rejection | None:
 
 
 async def signatures(
-    platform: Platform, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
+    platform: Platform,
+    account_id: int,
+    *,
+    international: bool | None,
+    ids: Sequence[int],
+    limit: int,
+    offset: int,
 ) -> list[SignRow]:
     """The account's signatures (not deleted): those `ids`, or a page of all, oldest first."""
     return await catalog.list_signatures(
@@ -243,7 +251,13 @@ async def signatures(
 
 
 async def templates(
-    platform: Platform, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
+    platform: Platform,
+    account_id: int,
+    *,
+    international: bool | None,
+    ids: Sequence[int],
+    limit: int,
+    offset: int,
 ) -> list[TemplateRow]:
     """The account's templates (not deleted): those `ids`, or a page of all, oldest first."""
     return await catalog.list_templates(

@@ -24,7 +24,7 @@ from core.store.intake import ApiKey, SendContext, insert_batch, load_send_conte
 from core.store.legacy import LegacyApp, load_legacy_app
 from core.store.stats import count_requests
 
-__all__ = ["AppContext", "ApiKey", "SendContext", "SendOutcome"]
+__all__ = ["ApiKey", "AppContext", "SendContext", "SendOutcome"]
 # An application's send context found by its SDK AppID alone, with its AppKey (for dialects that sign with it).
 AppContext = LegacyApp
 log = structlog.get_logger("core.services.sending")
@@ -147,7 +147,12 @@ async def _refused_outright(
 
 
 async def send_context(
-    platform: Platform, secret_id: str, sdk_app_id: str, sign_name: str, template_id: int, phones: Sequence[str]
+    platform: Platform,
+    secret_id: str,
+    sdk_app_id: str,
+    sign_name: str,
+    template_id: int,
+    phones: Sequence[str],
 ) -> SendContext | None:
     """The API key and everything a send needs (application, policy, lists, signature, template, which of
     `phones` are blocklisted) in ONE query, scoped to the key's account; None when the SecretId is unknown."""
