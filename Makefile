@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m tests.boundaries
+	$(BIN)/python -m tests.lint.boundaries
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
