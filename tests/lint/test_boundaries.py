@@ -14,14 +14,22 @@ def test_layers_respect_their_import_boundaries() -> None:
 @pytest.mark.parametrize(
     ("path", "source", "reported"),
     [
-        ("core/domain/bad.py", "import asyncpg\n", "core/domain/bad.py imports asyncpg (core/domain must not)"),
+        (
+            "core/domain/bad.py",
+            "import asyncpg\n",
+            "core/domain/bad.py imports asyncpg (core/domain must not)",
+        ),
         ("core/domain/bad.py", "from core.infra import settings\n", "core/domain/bad.py imports core.infra"),
         ("api/bad.py", "from worker.jobs import send\n", "api/bad.py imports worker.jobs (api must not)"),
         ("api/bad.py", "from core.store.intake import ApiKey\n", "api/bad.py imports core.store.intake (api"),
         ("api/bad.py", "from core import store\n", "api/bad.py imports core.store (api must not)"),
         ("worker/bad.py", "import core.store.messages\n", "worker/bad.py imports core.store.messages"),
         ("cli/bad.py", "from core.store import admin\n", "cli/bad.py imports core.store (cli must not)"),
-        ("core/store/bad.py", "from core.services import sending\n", "core/store/bad.py imports core.services"),
+        (
+            "core/store/bad.py",
+            "from core.services import sending\n",
+            "core/store/bad.py imports core.services",
+        ),
         ("core/infra/bad.py", "from core.store import admin\n", "core/infra/bad.py imports core.store"),
         ("core/services/bad.py", "from api.app import create_app\n", "core/services/bad.py imports api.app"),
     ],

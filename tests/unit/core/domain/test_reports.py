@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.tencent_v3.report_items import pull_reply, pull_status
 from core.domain.callbacks import callback_reply, callback_status
 from core.domain.reports import Outcome, report_outcome, submit_failure_outcome
 
@@ -43,33 +42,6 @@ def test_carrier_statuses_map_to_the_statistics_outcomes(
 
 def test_a_submit_failure_is_an_internal_error() -> None:
     assert submit_failure_outcome() is Outcome.INTERNAL_ERROR
-
-
-def test_pull_status_has_the_spec_fields_and_types() -> None:
-    assert pull_status(STATUS) == {
-        "UserReceiveTime": 1763800000,
-        "CountryCode": "86",
-        "SubscriberNumber": "13800138000",
-        "PhoneNumber": "+8613800138000",
-        "SerialNo": "20261122:42",
-        "ReportStatus": "SUCCESS",
-        "Description": "DELIVRD",
-        "SessionContext": "order-42",
-    }
-    failed = pull_status({**STATUS, "delivered": False, "error": "UNDELIV"})
-    assert (failed["ReportStatus"], failed["Description"]) == ("FAIL", "UNDELIV")
-
-
-def test_pull_reply_has_the_spec_fields() -> None:
-    assert pull_reply(REPLY) == {
-        "ExtendCode": "",
-        "CountryCode": "86",
-        "PhoneNumber": "+8613800138000",
-        "SignName": "TestCorp",
-        "ReplyContent": "TD",
-        "ReplyTime": 1763800100,
-        "SubscriberNumber": "13800138000",
-    }
 
 
 def test_callback_status_is_exactly_the_seven_documented_string_fields() -> None:
