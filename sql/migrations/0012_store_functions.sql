@@ -88,27 +88,29 @@ BEGIN
 END
 $$;
 
--- A message's cost, as the usage rollup takes it.
-CREATE TYPE usage_item AS (
-    account_id  bigint,
-    iso_code    text,
-    parts       integer,
-    price_minor bigint
+-- Messages of one account to one country, and what they cost: what a caller hands add_usage, summed per
+-- account and country by the calling statement (a batch is one or a few rows, however many messages).
+CREATE TYPE usage_sum AS (
+    account_id   bigint,
+    iso_code     text,
+    messages     bigint,
+    parts        bigint,
+    amount_minor bigint  -- price x parts, summed
 );
 
 -- Add messages to their accounts' usage on `p_day` (a platform day, in the platform's time zone); with
 -- `p_refund`, subtract them. International is anything outside the Chinese mainland; it is marked `monthly`
 -- when the account settles international usage monthly (P3), as it does at this moment.
-CREATE FUNCTION add_usage(p_day date, p_refund boolean, p_items usage_item[]) RETURNS void
+CREATE FUNCTION add_usage(p_day date, p_refund boolean, p_sums usage_sum[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO usage_daily AS u (account_id, day, international, monthly, shard, messages, parts, amount_minor)
     SELECT s.account_id, p_day, s.iso_code <> 'CN', s.iso_code <> 'CN' AND a.intl_settlement = 'monthly',
            (pg_backend_pid() % 8)::smallint,
-           CASE WHEN p_refund THEN -1 ELSE 1 END * count(*),
+           CASE WHEN p_refund THEN -1 ELSE 1 END * sum(s.messages),
            CASE WHEN p_refund THEN -1 ELSE 1 END * sum(s.parts),
-           CASE WHEN p_refund THEN -1 ELSE 1 END * sum(s.price_minor * s.parts)
-    FROM unnest(p_items) s JOIN accounts a ON a.id = s.account_id
+           CASE WHEN p_refund THEN -1 ELSE 1 END * sum(s.amount_minor)
+    FROM unnest(p_sums) s JOIN accounts a ON a.id = s.account_id
     GROUP BY s.account_id, s.iso_code <> 'CN', a.intl_settlement
     ON CONFLICT (account_id, day, international, monthly, shard) DO UPDATE SET
         messages = u.messages + EXCLUDED.messages, parts = u.parts + EXCLUDED.parts,

@@ -60,8 +60,10 @@ WITH outbox AS (
     RETURNING phone, serial_no, account_id, iso_code, parts, price_minor
 ), billed AS (
     SELECT add_usage(:usage_day::date, false,
-                     array_agg(ROW(account_id, iso_code, parts, price_minor)::usage_item))
-    FROM ins
+                     array_agg(ROW(account_id, iso_code, messages, parts, amount_minor)::usage_sum))
+    FROM (SELECT account_id, iso_code, count(*) AS messages, sum(parts) AS parts,
+                 sum(price_minor * parts) AS amount_minor
+          FROM ins GROUP BY account_id, iso_code) s
 )
 SELECT ins.phone, ins.serial_no FROM ins, counted, billed
 

@@ -55,8 +55,10 @@ WITH done AS (
     SELECT * FROM updated WHERE refused
 ), refunded AS (
     SELECT add_usage(:usage_day::date, true,
-                     array_agg(ROW(account_id, iso_code, parts, price_minor)::usage_item))
-    FROM final
+                     array_agg(ROW(account_id, iso_code, messages, parts, amount_minor)::usage_sum))
+    FROM (SELECT account_id, iso_code, count(*) AS messages, sum(parts) AS parts,
+                 sum(price_minor * parts) AS amount_minor
+          FROM final GROUP BY account_id, iso_code) s
 ), published AS (
     SELECT publish_final_statuses(array_agg(ROW(id, sdk_app_id, account_id, iso_code, accepted_at, phone,
         serial_no, session_context, false, error, reported_at, :outcome::text)::final_status)) AS apps
@@ -96,8 +98,10 @@ WITH done AS (
               m.session_context, m.error, m.reported_at, m.parts, m.price_minor
 ), refunded AS (
     SELECT add_usage(:usage_day::date, true,
-                     array_agg(ROW(account_id, iso_code, parts, price_minor)::usage_item))
-    FROM final
+                     array_agg(ROW(account_id, iso_code, messages, parts, amount_minor)::usage_sum))
+    FROM (SELECT account_id, iso_code, count(*) AS messages, sum(parts) AS parts,
+                 sum(price_minor * parts) AS amount_minor
+          FROM final GROUP BY account_id, iso_code) s
 ), published AS (
     SELECT publish_final_statuses(array_agg(ROW(id, sdk_app_id, account_id, iso_code, accepted_at, phone,
         serial_no, session_context, false, error, reported_at, :outcome::text)::final_status)) AS apps
