@@ -11,6 +11,7 @@ import asyncpg
 
 from core.domain.errors import Rejection
 from core.domain.templates import check_template_format
+from core.store import queries
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 _ALNUM = string.ascii_letters + string.digits
@@ -38,30 +39,21 @@ async def create_account(
     if kind not in ("individual", "organization"):
         raise ValueError("kind must be individual or organization")
     secret_id, secret_key = new_secret_id(), new_secret()
-    account_id: int = await db.fetchval(
-        """
-        WITH a AS (INSERT INTO accounts (name, kind, balance_minor, contact_phone) VALUES ($1, $2, $3, $4)
-                   RETURNING id, created_at),
-             k AS (INSERT INTO api_keys (secret_id, account_id, secret_key) SELECT $5, id, $6 FROM a),
-             -- A starting balance is the ledger's opening entry: balance = sum(ledger) from the start.
-             l AS (INSERT INTO ledger (account_id, kind, amount_minor, created_at, created_by, note)
-                   SELECT id, 'opening', $3, created_at, 'operator', 'starting balance' FROM a WHERE $3 <> 0)
-        SELECT id FROM a
-        """,
-        name,
-        kind,
-        balance_minor,
-        contact_phone,
-        secret_id,
-        secret_key,
+    account_id: int = await queries.fetchval(
+        db,
+        "create_account",
+        name=name,
+        kind=kind,
+        balance_minor=balance_minor,
+        contact_phone=contact_phone,
+        secret_id=secret_id,
+        secret_key=secret_key,
     )
     return NewAccount(account_id, secret_id, secret_key)
 
 
 async def set_key_enabled(db: Db, secret_id: str, enabled: bool) -> bool:
-    result: str = await db.execute(
-        "UPDATE api_keys SET enabled = $2 WHERE secret_id = $1", secret_id, enabled
-    )
+    result = await queries.execute(db, "set_key_enabled", secret_id=secret_id, enabled=enabled)
     return result.endswith(" 1")
 
 
@@ -73,27 +65,25 @@ class NewApp:
 
 async def create_app(db: Db, *, account_id: int, name: str) -> NewApp:
     app_key = secrets.token_hex(16)
-    sdk_app_id: str = await db.fetchval(
-        "INSERT INTO apps (account_id, name, app_key) VALUES ($1, $2, $3) RETURNING sdk_app_id",
-        account_id,
-        name,
-        app_key,
+    sdk_app_id: str = await queries.fetchval(
+        db, "create_app", account_id=account_id, name=name, app_key=app_key
     )
     return NewApp(sdk_app_id, app_key)
 
 
 async def set_app_status(db: Db, sdk_app_id: str, status: str) -> bool:
-    result: str = await db.execute("UPDATE apps SET status = $2 WHERE sdk_app_id = $1", sdk_app_id, status)
+    result = await queries.execute(db, "set_app_status", sdk_app_id=sdk_app_id, status=status)
     return result.endswith(" 1")
 
 
 async def create_signature(db: Db, *, account_id: int, name: str, international: bool, approve: bool) -> int:
-    sign_id: int = await db.fetchval(
-        "INSERT INTO signatures (account_id, name, international, status) VALUES ($1, $2, $3, $4) RETURNING id",
-        account_id,
-        name,
-        international,
-        "approved" if approve else "pending",
+    sign_id: int = await queries.fetchval(
+        db,
+        "create_signature",
+        account_id=account_id,
+        name=name,
+        international=international,
+        status="approved" if approve else "pending",
     )
     return sign_id
 
@@ -117,14 +107,14 @@ async def create_template(
     rejection = check_template_format(content)
     if rejection is not None:
         raise InvalidTemplate(rejection)
-    template_id: int = await db.fetchval(
-        "INSERT INTO templates (account_id, name, content, sms_type, international, status)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        account_id,
-        name,
-        content,
-        sms_type,
-        international,
-        "approved" if approve else "pending",
+    template_id: int = await queries.fetchval(
+        db,
+        "create_template",
+        account_id=account_id,
+        name=name,
+        content=content,
+        sms_type=sms_type,
+        international=international,
+        status="approved" if approve else "pending",
     )
     return template_id

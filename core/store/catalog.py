@@ -11,6 +11,7 @@ import asyncpg
 
 from core.domain.images import Image
 from core.domain.review import Kind
+from core.store import queries
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 
@@ -39,11 +40,8 @@ class TemplateRow:
 
 
 async def count_live(db: Db, kind: Kind, account_id: int) -> int:
-    table = "signatures" if kind is Kind.SIGNATURE else "templates"
-    count: int = await db.fetchval(
-        f"SELECT count(*) FROM {table} WHERE account_id = $1 AND status <> 'deleted'",  # noqa: S608 - fixed names
-        account_id,
-    )
+    name = "count_live_signatures" if kind is Kind.SIGNATURE else "count_live_templates"
+    count: int = await queries.fetchval(db, name, account_id=account_id)
     return count
 
 
@@ -51,23 +49,20 @@ async def waiting_sign_names(
     db: Db, account_id: int, *, international: bool, exclude_id: int = 0
 ) -> list[str]:
     """Names of the account's signatures waiting for review (S: a duplicate may not be submitted twice)."""
-    rows = await db.fetch(
-        "SELECT name FROM signatures WHERE account_id = $1 AND international = $2 AND id <> $3"
-        " AND status IN ('pending', 'reviewing')",
-        account_id,
-        international,
-        exclude_id,
+    rows = await queries.fetch(
+        db, "waiting_sign_names", account_id=account_id, international=international, exclude_id=exclude_id
     )
     return [r["name"] for r in rows]
 
 
 async def store_document(db: Db, account_id: int, image: Image) -> int:
-    doc_id: int = await db.fetchval(
-        "INSERT INTO documents (account_id, content_type, sha256, data) VALUES ($1, $2, $3, $4) RETURNING id",
-        account_id,
-        image.content_type,
-        image.sha256,
-        image.data,
+    doc_id: int = await queries.fetchval(
+        db,
+        "store_document",
+        account_id=account_id,
+        content_type=image.content_type,
+        sha256=image.sha256,
+        data=image.data,
     )
     return doc_id
 
@@ -86,28 +81,19 @@ async def insert_signature(
     remark: str,
     qualification_id: int,
 ) -> int:
-    sign_id: int = await db.fetchval(
-        """
-        WITH s AS (
-            INSERT INTO signatures (account_id, name, sign_type, document_type, sign_purpose, international,
-                                    proof_document_id, commission_document_id, remark, qualification_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
-        ), e AS (
-            INSERT INTO review_events (item_kind, item_id, account_id, actor, action, from_status, to_status)
-            SELECT 'signature', id, $1, 'customer', 'submit', NULL, 'pending' FROM s
-        )
-        SELECT id FROM s
-        """,
-        account_id,
-        name,
-        sign_type,
-        document_type,
-        sign_purpose,
-        international,
-        proof_document_id,
-        commission_document_id,
-        remark,
-        qualification_id,
+    sign_id: int = await queries.fetchval(
+        db,
+        "insert_signature",
+        account_id=account_id,
+        name=name,
+        sign_type=sign_type,
+        document_type=document_type,
+        sign_purpose=sign_purpose,
+        international=international,
+        proof_document_id=proof_document_id,
+        commission_document_id=commission_document_id,
+        remark=remark,
+        qualification_id=qualification_id,
     )
     return sign_id
 
@@ -115,23 +101,15 @@ async def insert_signature(
 async def insert_template(
     db: Db, *, account_id: int, name: str, content: str, sms_type: int, international: bool, remark: str
 ) -> int:
-    template_id: int = await db.fetchval(
-        """
-        WITH t AS (
-            INSERT INTO templates (account_id, name, content, sms_type, international, remark)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-        ), e AS (
-            INSERT INTO review_events (item_kind, item_id, account_id, actor, action, from_status, to_status)
-            SELECT 'template', id, $1, 'customer', 'submit', NULL, 'pending' FROM t
-        )
-        SELECT id FROM t
-        """,
-        account_id,
-        name,
-        content,
-        sms_type,
-        international,
-        remark,
+    template_id: int = await queries.fetchval(
+        db,
+        "insert_template",
+        account_id=account_id,
+        name=name,
+        content=content,
+        sms_type=sms_type,
+        international=international,
+        remark=remark,
     )
     return template_id
 
@@ -139,18 +117,14 @@ async def insert_template(
 async def list_signatures(
     db: Db, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
 ) -> list[SignRow]:
-    rows = await db.fetch(
-        """
-        SELECT id, name, international, status, review_reply, qualification_id, created_at FROM signatures
-        WHERE account_id = $1 AND ($2::boolean IS NULL OR international = $2) AND status <> 'deleted'
-          AND (cardinality($3::bigint[]) = 0 OR id = ANY($3::bigint[]))
-        ORDER BY id LIMIT $4 OFFSET $5
-        """,
-        account_id,
-        international,
-        list(ids),
-        limit,
-        offset,
+    rows = await queries.fetch(
+        db,
+        "list_signatures",
+        account_id=account_id,
+        international=international,
+        ids=list(ids),
+        limit=limit,
+        offset=offset,
     )
     return [
         SignRow(r["id"], r["name"], r["international"], r["status"], r["review_reply"], r["qualification_id"],
@@ -162,18 +136,14 @@ async def list_signatures(
 async def list_templates(
     db: Db, account_id: int, *, international: bool | None, ids: Sequence[int], limit: int, offset: int
 ) -> list[TemplateRow]:
-    rows = await db.fetch(
-        """
-        SELECT id, name, content, international, status, review_reply, created_at, sms_type FROM templates
-        WHERE account_id = $1 AND ($2::boolean IS NULL OR international = $2) AND status <> 'deleted'
-          AND (cardinality($3::bigint[]) = 0 OR id = ANY($3::bigint[]))
-        ORDER BY id LIMIT $4 OFFSET $5
-        """,
-        account_id,
-        international,
-        list(ids),
-        limit,
-        offset,
+    rows = await queries.fetch(
+        db,
+        "list_templates",
+        account_id=account_id,
+        international=international,
+        ids=list(ids),
+        limit=limit,
+        offset=offset,
     )
     return [
         TemplateRow(r["id"], r["name"], r["content"], r["international"], r["status"], r["review_reply"],

@@ -9,24 +9,25 @@ from typing import Any
 
 import asyncpg
 
+from core.store import queries
+
 Db = asyncpg.Connection | asyncpg.Pool
 
 
 async def start_run(db: Db, job: str, *, trigger: str, now: datetime) -> int:
-    run_id: int = await db.fetchval(
-        "INSERT INTO cron_runs (job, trigger, started_at) VALUES ($1, $2, $3) RETURNING id", job, trigger, now
-    )
+    run_id: int = await queries.fetchval(db, "start_run", job=job, trigger=trigger, now=now)
     return run_id
 
 
 async def finish_run(db: Db, run_id: int, *, ok: bool, result: Any, error: str, now: datetime) -> None:
-    await db.execute(
-        "UPDATE cron_runs SET finished_at = $2, ok = $3, result = $4::jsonb, error = $5 WHERE id = $1",
-        run_id,
-        now,
-        ok,
-        json.dumps(result, default=str),
-        error[:2000],
+    await queries.execute(
+        db,
+        "finish_run",
+        run_id=run_id,
+        now=now,
+        ok=ok,
+        result=json.dumps(result, default=str),
+        error=error[:2000],
     )
 
 
@@ -46,15 +47,7 @@ class LastRun:
 
 async def last_runs(db: Db, jobs: list[str]) -> dict[str, LastRun]:
     """Each job's latest run (one index probe per job)."""
-    rows = await db.fetch(
-        """
-        SELECT r.* FROM unnest($1::text[]) AS j(job) CROSS JOIN LATERAL (
-            SELECT job, trigger, started_at, finished_at, ok, result, error FROM cron_runs
-            WHERE job = j.job ORDER BY started_at DESC LIMIT 1
-        ) r
-        """,
-        jobs,
-    )
+    rows = await queries.fetch(db, "last_runs", jobs=jobs)
     return {
         r["job"]: LastRun(
             r["job"], r["trigger"], r["started_at"], r["finished_at"], r["ok"],
@@ -65,5 +58,5 @@ async def last_runs(db: Db, jobs: list[str]) -> dict[str, LastRun]:
 
 
 async def purge_runs(db: Db, *, before: datetime) -> int:
-    result: str = await db.execute("DELETE FROM cron_runs WHERE started_at < $1", before)
+    result = await queries.execute(db, "purge_runs", before=before)
     return int(result.split()[-1])

@@ -1,4 +1,5 @@
-"""What intake reads and writes: the send context in one query, accepted messages in one statement."""
+"""What intake reads and writes: the send context in one query, accepted messages in one statement
+(sql/queries/intake.sql)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import asyncpg
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, App, RequestCounts, Signature, Template
-from core.store.stats import count_requests_sql, request_count_args
-from core.store.usage import add_usage_sql
+from core.store import queries
 
 
 @dataclass(frozen=True)
@@ -41,31 +41,6 @@ class SendContext:
     usual_daily_volume: int = 0
 
 
-_LOAD_SEND_CONTEXT = """
-SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
-       app.sdk_app_id, app.status AS app_status,
-       app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
-       app.cap_daily, app.cap_daily_mainland, app.cap_daily_international, app.intl_countries,
-       app.usual_daily_volume,
-       ARRAY(SELECT phone FROM app_allowlist l WHERE l.sdk_app_id = app.sdk_app_id) AS allowlist,
-       ARRAY(SELECT phone FROM blocklist b WHERE b.account_id = k.account_id AND b.phone = ANY($5::text[])
-             AND b.status <> 'lifted') AS blocked,
-       s.name AS sign_name, s.international AS sign_international, s.status AS sign_status,
-       t.id AS template_id, t.content, t.sms_type, t.international AS template_international,
-       t.status AS template_status
-FROM api_keys k
-JOIN accounts a ON a.id = k.account_id
-LEFT JOIN apps app ON app.sdk_app_id = $2 AND app.account_id = k.account_id
-LEFT JOIN LATERAL (
-    SELECT name, international, status FROM signatures
-    WHERE account_id = k.account_id AND name = $3 AND status <> 'deleted'
-    ORDER BY status = 'approved' DESC, id DESC LIMIT 1
-) s ON true
-LEFT JOIN templates t ON t.id = $4 AND t.account_id = k.account_id AND t.status <> 'deleted'
-WHERE k.secret_id = $1
-"""
-
-
 async def load_send_context(
     conn: asyncpg.Connection | asyncpg.Pool,
     secret_id: str,
@@ -76,7 +51,15 @@ async def load_send_context(
 ) -> SendContext | None:
     """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
     simply isn't found). None when the SecretId is unknown."""
-    row = await conn.fetchrow(_LOAD_SEND_CONTEXT, secret_id, sdk_app_id, sign_name, template_id, list(phones))
+    row = await queries.fetchrow(
+        conn,
+        "load_send_context",
+        secret_id=secret_id,
+        sdk_app_id=sdk_app_id,
+        sign_name=sign_name,
+        template_id=template_id,
+        phones=list(phones),
+    )
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
@@ -126,11 +109,7 @@ def policy_from_row(row: asyncpg.Record) -> FrequencyPolicy:
 
 
 async def load_api_key(conn: asyncpg.Connection | asyncpg.Pool, secret_id: str) -> ApiKey | None:
-    row = await conn.fetchrow(
-        "SELECT k.secret_key, k.enabled, a.id, a.kind, a.status FROM api_keys k"
-        " JOIN accounts a ON a.id = k.account_id WHERE k.secret_id = $1",
-        secret_id,
-    )
+    row = await queries.fetchrow(conn, "load_api_key", secret_id=secret_id)
     if row is None:
         return None
     return ApiKey(
@@ -144,35 +123,6 @@ class Batch:
     accepted_at: datetime
     # E.164 -> serial number
     serials: dict[str, str]
-
-
-_INSERT_MESSAGES = (
-    """
-WITH outbox AS (
-    INSERT INTO send_outbox (batch_id, accepted_at, due_at)
-    VALUES ($2::uuid, $1::timestamptz, $1::timestamptz + make_interval(secs => $12::int))
-), counted AS ("""  # noqa: S608 - fixed SQL fragments, values are parameters
-    + count_requests_sql(13)
-    + """
-), ins AS (
-    INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
-                          sign_name, template_id, content, parts, price_minor, session_context)
-    SELECT n.id, $1::timestamptz, to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
-           $2::uuid, $3::bigint, $4::text, n.phone, n.iso, $5::text, $6::bigint, $7::text, $8::int,
-           COALESCE(p.price_minor, d.price_minor, 0), $9::text
-    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.iso, u.ord
-          FROM unnest($10::text[], $11::text[]) WITH ORDINALITY AS u(phone, iso, ord)) n
-    LEFT JOIN prices p ON p.iso_code = n.iso
-    LEFT JOIN prices d ON d.iso_code = 'DEF'
-    ORDER BY n.ord
-    RETURNING phone, serial_no, account_id, iso_code, parts, price_minor
-), billed AS ("""
-    + add_usage_sql("ins", day_param="$20")
-    + """
-)
-SELECT phone, serial_no FROM ins
-"""
-)
 
 
 async def insert_batch(
@@ -195,34 +145,37 @@ async def insert_batch(
     (on `usage_day`, the platform's day) in ONE statement. The price in force now is stored on each row and
     charged: price x parts goes into the account's usage."""
     batch_id = uuid.uuid4()
-    args = (
-        now,
-        batch_id,
-        account_id,
-        sdk_app_id,
-        sign_name,
-        template_id,
-        content,
-        parts,
-        session_context,
-        [p.e164 for p in phones],
-        [p.iso for p in phones],
-        stale_after_s,
-        *request_count_args(account_id, sdk_app_id, now, counts),
-        usage_day,
-    )
+    args = {
+        "now": now,
+        "batch_id": batch_id,
+        "account_id": account_id,
+        "sdk_app_id": sdk_app_id,
+        "sign_name": sign_name,
+        "template_id": template_id,
+        "content": content,
+        "parts": parts,
+        "session_context": session_context,
+        "phones": [p.e164 for p in phones],
+        "isos": [p.iso for p in phones],
+        "stale_after_s": stale_after_s,
+        "count_iso_codes": list(counts.iso_codes),
+        "count_requests": list(counts.requests),
+        "count_accepted": list(counts.accepted),
+        "count_fee_parts": list(counts.fee_parts),
+        "usage_day": usage_day,
+    }
     try:
-        rows = await conn.fetch(_INSERT_MESSAGES, *args)
+        rows = await queries.fetch(conn, "insert_batch", **args)
     except asyncpg.CheckViolationError as exc:
         if "no partition" not in str(exc):
             raise
         # Upkeep normally creates partitions ahead; never refuse a message because it did not run.
         await ensure_partitions(conn, now, days=1)
-        rows = await conn.fetch(_INSERT_MESSAGES, *args)
+        rows = await queries.fetch(conn, "insert_batch", **args)
     return Batch(batch_id, now, {r["phone"]: r["serial_no"] for r in rows})
 
 
 async def ensure_partitions(conn: asyncpg.Connection | asyncpg.Pool, now: datetime, days: int) -> int:
     first_day = (now.astimezone(UTC) - timedelta(days=1)).date()
-    created: int = await conn.fetchval("SELECT ensure_message_partitions($1, $2)", first_day, days + 1)
+    created: int = await queries.fetchval(conn, "ensure_partitions", first_day=first_day, days=days + 1)
     return created

@@ -13,6 +13,7 @@ import asyncpg
 
 from core.domain.errors import Rejection
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy, policy_for, validate_policy
+from core.store import queries
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -36,19 +37,6 @@ COLUMNS: dict[str, str] = {
     "cap_daily_mainland": "cap_daily_mainland",
     "cap_daily_international": "cap_daily_international",
 }
-_SELECT = """
-    SELECT ap.sdk_app_id, ap.status, ap.policy_updated_at, a.kind AS account_kind,
-           ap.limit_same_content_30s, ap.limit_one_hour, ap.limit_daily, ap.limit_same_content_daily,
-           ap.cap_daily, ap.cap_daily_mainland, ap.cap_daily_international
-    FROM apps ap JOIN accounts a ON a.id = ap.account_id
-    WHERE ap.sdk_app_id = $1
-"""
-_UPDATE = """
-    UPDATE apps SET limit_same_content_30s = $2, limit_one_hour = $3, limit_daily = $4,
-                    limit_same_content_daily = $5, cap_daily = $6, cap_daily_mainland = $7,
-                    cap_daily_international = $8, policy_updated_at = now()
-    WHERE sdk_app_id = $1
-"""  # parameters $2.. in the order of COLUMNS
 
 
 class AppNotFound(LookupError):
@@ -138,7 +126,7 @@ async def _in_transaction(db: Db, work: Callable[[Conn], Awaitable[T]]) -> T:
 
 
 async def load_app_policy(db: Db, sdk_app_id: str, *, lock: bool = False) -> AppPolicy | None:
-    row = await db.fetchrow(_SELECT + (" FOR UPDATE OF ap" if lock else ""), sdk_app_id)
+    row = await queries.fetchrow(db, "lock_app_policy" if lock else "load_app_policy", sdk_app_id=sdk_app_id)
     if row is None:
         return None
     return AppPolicy(
@@ -155,7 +143,9 @@ async def get_policy(db: Db, sdk_app_id: str) -> tuple[str, FrequencyPolicy] | N
 async def set_policy(db: Db, sdk_app_id: str, policy: FrequencyPolicy) -> None:
     """Store a (validated) policy as a whole. Raises AppNotFound."""
     values = policy.to_json()
-    result: str = await db.execute(_UPDATE, sdk_app_id, *(values[f] for f in COLUMNS.values()))
+    result = await queries.execute(
+        db, "set_policy", sdk_app_id=sdk_app_id, **{column: values[f] for column, f in COLUMNS.items()}
+    )
     if not result.endswith(" 1"):
         raise AppNotFound(sdk_app_id)
 
@@ -182,15 +172,12 @@ async def update_policy(db: Db, sdk_app_id: str, values: Mapping[str, Any]) -> A
 
 
 async def app_exists(db: Db, sdk_app_id: str) -> bool:
-    found: bool = await db.fetchval("SELECT EXISTS (SELECT 1 FROM apps WHERE sdk_app_id = $1)", sdk_app_id)
+    found: bool = await queries.fetchval(db, "app_exists", sdk_app_id=sdk_app_id)
     return found
 
 
 async def list_allowlist(db: Db, sdk_app_id: str) -> list[AllowEntry]:
-    rows = await db.fetch(
-        "SELECT phone, note, added_by, added_at FROM app_allowlist WHERE sdk_app_id = $1 ORDER BY phone",
-        sdk_app_id,
-    )
+    rows = await queries.fetch(db, "list_allowlist", sdk_app_id=sdk_app_id)
     return [AllowEntry(r["phone"], r["note"], r["added_by"], r["added_at"]) for r in rows]
 
 
@@ -201,24 +188,16 @@ async def add_allowlist(db: Db, sdk_app_id: str, phones: list[str], note: str, a
 
     async def work(conn: Conn) -> int:
         # The app's row lock serializes additions, so two concurrent ones cannot together pass the limit.
-        if await conn.fetchval("SELECT 1 FROM apps WHERE sdk_app_id = $1 FOR UPDATE", sdk_app_id) is None:
+        if await queries.fetchval(conn, "lock_app", sdk_app_id=sdk_app_id) is None:
             raise AppNotFound(sdk_app_id)
-        present = {
-            r["phone"]
-            for r in await conn.fetch("SELECT phone FROM app_allowlist WHERE sdk_app_id = $1", sdk_app_id)
-        }
+        present = {r["phone"] for r in await queries.fetch(conn, "allowlist_phones", sdk_app_id=sdk_app_id)}
         new = [p for p in wanted if p not in present]
         if len(present) + len(new) > MAX_ALLOWLIST:
             raise AllowlistFull(len(present), len(new))
         if not new:
             return 0
-        result: str = await conn.execute(
-            "INSERT INTO app_allowlist (sdk_app_id, phone, note, added_by)"
-            " SELECT $1, phone, $3, $4 FROM unnest($2::text[]) AS phone ON CONFLICT DO NOTHING",
-            sdk_app_id,
-            new,
-            note,
-            added_by,
+        result = await queries.execute(
+            conn, "add_allowlist", sdk_app_id=sdk_app_id, phones=new, note=note, added_by=added_by
         )
         return int(result.rsplit(" ", 1)[1])
 
@@ -227,19 +206,11 @@ async def add_allowlist(db: Db, sdk_app_id: str, phones: list[str], note: str, a
 
 async def remove_allowlist(db: Db, sdk_app_id: str, phones: list[str]) -> int:
     """Remove numbers; returns how many were listed."""
-    result: str = await db.execute(
-        "DELETE FROM app_allowlist WHERE sdk_app_id = $1 AND phone = ANY($2::text[])",
-        sdk_app_id,
-        sorted(set(phones)),
-    )
+    result = await queries.execute(db, "remove_allowlist", sdk_app_id=sdk_app_id, phones=sorted(set(phones)))
     return int(result.rsplit(" ", 1)[1])
 
 
 async def set_intl_countries(db: Db, sdk_app_id: str, countries: list[str] | None) -> bool:
     """The countries and regions the app may send international SMS to (None: all). False if no such app."""
-    result: str = await db.execute(
-        "UPDATE apps SET intl_countries = $2, policy_updated_at = now() WHERE sdk_app_id = $1",
-        sdk_app_id,
-        countries,
-    )
+    result = await queries.execute(db, "set_intl_countries", sdk_app_id=sdk_app_id, countries=countries)
     return result.endswith(" 1")

@@ -3,8 +3,12 @@
 rows through a server-side cursor in a read-only transaction, a chunk at a time, so its memory does not grow
 with the number of rows.
 
-Every filter is a fixed SQL fragment with its value as a parameter; only the filters given are in the statement,
-so each shape gets a plan that uses its index (app and time, phone and time) and prunes the days' partitions."""
+This is the one statement of the store assembled at run time; every other one is whole and named in
+sql/queries/ (core.store.queries). The filters are data-driven: each is a fixed SQL fragment below with its value
+as a parameter, and only the filters given are in the statement, so each shape gets a plan that uses its index
+(app and time, phone and time) and prunes the days' partitions. Written as one statement with
+`($n IS NULL OR col = $n)`, a generic plan (which asyncpg's prepared statements may switch to) could not use the
+phone index, and the account filter's IN list would be planned for every shape."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ transaction, so a customer's modification and an operator's decision racing on t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,14 +13,28 @@ import asyncpg
 
 from core.domain.errors import Code, Rejection
 from core.domain.review import Action, Kind, Move, decide, missing_code
+from core.store import queries
 
 Db = asyncpg.Connection | asyncpg.Pool
 
-TABLE = {Kind.SIGNATURE: "signatures", Kind.TEMPLATE: "templates"}
-_LOAD = {
-    kind: f"SELECT id, account_id, status, version, urgent, international FROM {table} WHERE id = $1"  # noqa: S608 - fixed names
-    " AND ($2::bigint IS NULL OR account_id = $2)"
-    for kind, table in TABLE.items()
+_LOAD = {Kind.SIGNATURE: "load_signature_state", Kind.TEMPLATE: "load_template_state"}
+_CHANGE = {Kind.SIGNATURE: "change_signature", Kind.TEMPLATE: "change_template"}
+# The columns a change may set besides the status (what change_signature and change_template can write).
+CHANGEABLE = {
+    Kind.SIGNATURE: frozenset(
+        {
+            "name",
+            "sign_type",
+            "document_type",
+            "sign_purpose",
+            "proof_document_id",
+            "commission_document_id",
+            "remark",
+            "qualification_id",
+            "review_reply",
+        }
+    ),
+    Kind.TEMPLATE: frozenset({"name", "content", "sms_type", "remark", "review_reply"}),
 }
 
 
@@ -46,7 +61,7 @@ class Event:
 
 async def load_item(db: Db, kind: Kind, item_id: int, *, account_id: int | None = None) -> ItemState | None:
     """The item's review state; with `account_id`, only if that account owns it (tenants never see others')."""
-    row = await db.fetchrow(_LOAD[kind], item_id, account_id)
+    row = await queries.fetchrow(db, _LOAD[kind], id=item_id, account_id=account_id)
     if row is None:
         return None
     return ItemState(
@@ -65,38 +80,36 @@ async def record_change(
     fields: Mapping[str, Any] | None = None,
 ) -> bool:
     """Write the new status (and any changed `fields`) if nobody changed the item since it was loaded, plus the
-    history row. False when the item moved meanwhile. Call inside a transaction."""
-    assignments = ["status = $3", "version = version + 1", "updated_at = now()"]
-    if to_status == "pending" and action in (Action.MODIFY, Action.SUBMIT):
-        assignments.append("submitted_at = now()")  # a resubmission joins the back of the queue
-    if action is Action.MARK_URGENT:
-        assignments.append("urgent = true")
-    values = list((fields or {}).values())
-    for i, column in enumerate(fields or {}, start=4):
-        if not column.isidentifier():
+    history row. False when the item moved meanwhile. Call inside a transaction. Raises ValueError for a
+    field that is not one of the item's CHANGEABLE columns."""
+    fields = dict(fields or {})
+    for column in fields:
+        if column not in CHANGEABLE[item.kind]:
             raise ValueError(f"bad column {column!r}")
-        assignments.append(f"{column} = ${i}")
-    changed = await conn.fetchval(
-        f"UPDATE {TABLE[item.kind]} SET {', '.join(assignments)}"  # noqa: S608 - fixed table and column names
-        " WHERE id = $1 AND version = $2 RETURNING id",
-        item.id,
-        item.version,
-        to_status,
-        *values,
+    changed = await queries.fetchval(
+        conn,
+        _CHANGE[item.kind],
+        id=item.id,
+        version=item.version,
+        to_status=to_status,
+        # A resubmission joins the back of the queue.
+        resubmit=to_status == "pending" and action in (Action.MODIFY, Action.SUBMIT),
+        mark_urgent=action is Action.MARK_URGENT,
+        fields=json.dumps(fields),
     )
     if changed is None:
         return False
-    await conn.execute(
-        "INSERT INTO review_events (item_kind, item_id, account_id, actor, action, from_status, to_status, reason)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        item.kind.value,
-        item.id,
-        item.account_id,
-        actor,
-        action.value,
-        item.status,
-        to_status,
-        reason,
+    await queries.execute(
+        conn,
+        "record_review_event",
+        item_kind=item.kind.value,
+        item_id=item.id,
+        account_id=item.account_id,
+        actor=actor,
+        action=action.value,
+        from_status=item.status,
+        to_status=to_status,
+        reason=reason,
     )
     return True
 
@@ -131,17 +144,12 @@ async def transition(
 
 
 async def history(db: Db, kind: Kind, item_id: int) -> list[Event]:
-    rows = await db.fetch(
-        "SELECT actor, action, from_status, to_status, reason, at FROM review_events"
-        " WHERE item_kind = $1 AND item_id = $2 ORDER BY id",
-        kind.value,
-        item_id,
-    )
+    rows = await queries.fetch(db, "review_history", item_kind=kind.value, item_id=item_id)
     return [
         Event(r["actor"], r["action"], r["from_status"], r["to_status"], r["reason"], r["at"]) for r in rows
     ]
 
 
 async def word_list(db: Db, name: str) -> list[str]:
-    rows = await db.fetch("SELECT word FROM word_lists WHERE list = $1 ORDER BY word", name)
+    rows = await queries.fetch(db, "word_list", list=name)
     return [r["word"] for r in rows]

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from core.domain.review import Kind
+from core.store import queries
 from core.store.review import Db as ReviewDb
 from core.store.review import Event, history
 
@@ -21,48 +22,11 @@ WORD_LISTS = ("neutral_sign", "banned_template")
 MAX_WORD_CHARS = 100
 MAX_OPERATOR_CHARS = 64
 
-# Each branch is ordered and limited on its own so it can walk its partial queue index.
-_QUEUE_SIGNATURES = """
-    (SELECT 'signature' AS kind, s.id, s.account_id, a.name AS account_name, s.name, s.name AS content,
-            s.status, s.urgent, s.submitted_at
-     FROM signatures s JOIN accounts a ON a.id = s.account_id
-     WHERE s.status IN ('pending', 'reviewing')
-     ORDER BY s.urgent DESC, s.submitted_at, s.id LIMIT $1)
-"""
-_QUEUE_TEMPLATES = """
-    (SELECT 'template' AS kind, t.id, t.account_id, a.name AS account_name, t.name, t.content,
-            t.status, t.urgent, t.submitted_at
-     FROM templates t JOIN accounts a ON a.id = t.account_id
-     WHERE t.status IN ('pending', 'reviewing')
-     ORDER BY t.urgent DESC, t.submitted_at, t.id LIMIT $1)
-"""
-_QUEUE_ORDER = " ORDER BY urgent DESC, submitted_at, kind, id LIMIT $1"
 _QUEUE = {
-    None: _QUEUE_SIGNATURES + " UNION ALL " + _QUEUE_TEMPLATES + _QUEUE_ORDER,
-    Kind.SIGNATURE: _QUEUE_SIGNATURES,
-    Kind.TEMPLATE: _QUEUE_TEMPLATES,
+    None: "review_queue",
+    Kind.SIGNATURE: "review_queue_signatures",
+    Kind.TEMPLATE: "review_queue_templates",
 }
-
-_COMMON = (
-    "x.id, x.account_id, a.name AS account_name, a.kind AS account_kind, x.status, x.urgent, x.review_reply,"
-    " x.version, x.created_at, x.submitted_at, x.updated_at"
-)
-_SIGNATURE = f"""
-    SELECT {_COMMON}, x.name, x.sign_type, x.document_type, x.sign_purpose, x.international, x.remark,
-           x.qualification_id,
-           x.proof_document_id, pd.content_type AS proof_content_type, octet_length(pd.data) AS proof_size,
-           x.commission_document_id, cd.content_type AS commission_content_type,
-           octet_length(cd.data) AS commission_size
-    FROM signatures x JOIN accounts a ON a.id = x.account_id
-    LEFT JOIN documents pd ON pd.id = x.proof_document_id
-    LEFT JOIN documents cd ON cd.id = x.commission_document_id
-    WHERE x.id = $1
-"""  # noqa: S608 - fixed column lists, no input
-_TEMPLATE = f"""
-    SELECT {_COMMON}, x.name, x.content, x.sms_type, x.international, x.remark
-    FROM templates x JOIN accounts a ON a.id = x.account_id
-    WHERE x.id = $1
-"""  # noqa: S608 - fixed column lists, no input
 
 
 class BadInput(ValueError):
@@ -172,7 +136,7 @@ def operator_actor(name: str) -> str:
 
 async def list_queue(db: Db, *, kind: Kind | None, limit: int, now: datetime) -> list[QueueItem]:
     """What waits for review (pending or reviewing): urgent first, then oldest submitted first (S7)."""
-    rows = await db.fetch(_QUEUE[kind], limit)
+    rows = await queries.fetch(db, _QUEUE[kind], limit=limit)
     return [
         QueueItem(
             kind=Kind(r["kind"]),
@@ -192,7 +156,9 @@ async def list_queue(db: Db, *, kind: Kind | None, limit: int, now: datetime) ->
 
 async def get_item(db: ReviewDb, kind: Kind, item_id: int) -> ItemDetail | None:
     """One signature or template with everything the reviewer needs, including its history. Deleted ones too."""
-    row = await db.fetchrow(_SIGNATURE if kind is Kind.SIGNATURE else _TEMPLATE, item_id)
+    row = await queries.fetchrow(
+        db, "review_signature" if kind is Kind.SIGNATURE else "review_template", id=item_id
+    )
     if row is None:
         return None
     documents: list[DocumentInfo] = []
@@ -237,7 +203,7 @@ async def get_item(db: ReviewDb, kind: Kind, item_id: int) -> ItemDetail | None:
 
 async def get_document(db: Db, doc_id: int) -> tuple[str, bytes] | None:
     """An uploaded document: its content type and bytes."""
-    row = await db.fetchrow("SELECT content_type, data FROM documents WHERE id = $1", doc_id)
+    row = await queries.fetchrow(db, "get_document", id=doc_id)
     if row is None:
         return None
     return row["content_type"], bytes(row["data"])
@@ -266,23 +232,14 @@ def check_list_name(name: str) -> str:
 async def add_words(db: Db, list_name: str, words: Iterable[str]) -> list[str]:
     """Add words to a list; answers the ones that were not in it yet."""
     check_list_name(list_name)
-    rows = await db.fetch(
-        "INSERT INTO word_lists (list, word) SELECT $1, w FROM unnest($2::text[]) AS w"
-        " ON CONFLICT DO NOTHING RETURNING word",
-        list_name,
-        normalize_words(words),
-    )
+    rows = await queries.fetch(db, "add_words", list=list_name, words=normalize_words(words))
     return sorted(r["word"] for r in rows)
 
 
 async def remove_words(db: Db, list_name: str, words: Iterable[str]) -> list[str]:
     """Remove words from a list; answers the ones that were in it."""
     check_list_name(list_name)
-    rows = await db.fetch(
-        "DELETE FROM word_lists WHERE list = $1 AND word = ANY($2::text[]) RETURNING word",
-        list_name,
-        normalize_words(words),
-    )
+    rows = await queries.fetch(db, "remove_words", list=list_name, words=normalize_words(words))
     return sorted(r["word"] for r in rows)
 
 
@@ -299,5 +256,5 @@ async def edit_words(pool: asyncpg.Pool, list_name: str, *, add: list[str], remo
     async with pool.acquire() as conn, conn.transaction():
         added = await add_words(conn, list_name, add) if add else []
         removed = await remove_words(conn, list_name, remove) if remove else []
-        rows = await conn.fetch("SELECT word FROM word_lists WHERE list = $1 ORDER BY word", list_name)
+        rows = await queries.fetch(conn, "word_list", list=list_name)
     return WordEdit(added, removed, [r["word"] for r in rows])

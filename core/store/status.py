@@ -8,20 +8,14 @@ from typing import Any
 
 import asyncpg
 
+from core.store import queries
+
 Db = asyncpg.Connection | asyncpg.Pool
 
 
 async def messages_by_minute(db: Db, *, now: datetime) -> list[dict[str, Any]]:
     """Messages accepted in each minute of the last hour, by their status now (newest minute first)."""
-    rows = await db.fetch(
-        """
-        SELECT date_trunc('minute', accepted_at) AS minute, status, count(*) AS messages
-        FROM messages WHERE accepted_at >= $1 AND accepted_at <= $2
-        GROUP BY 1, 2 ORDER BY 1 DESC, 2
-        """,
-        now - timedelta(hours=1),
-        now,
-    )
+    rows = await queries.fetch(db, "messages_by_minute", since=now - timedelta(hours=1), until=now)
     minutes: dict[datetime, dict[str, Any]] = {}
     for r in rows:
         minutes.setdefault(r["minute"], {"minute": r["minute"].isoformat()})[r["status"]] = r["messages"]
@@ -29,17 +23,7 @@ async def messages_by_minute(db: Db, *, now: datetime) -> list[dict[str, Any]]:
 
 
 async def backlogs(db: Db, *, now: datetime) -> dict[str, Any]:
-    row = await db.fetchrow(
-        """
-        SELECT (SELECT count(*) FROM send_outbox) AS outbox,
-               (SELECT min(accepted_at) FROM send_outbox) AS outbox_oldest,
-               (SELECT count(*) FROM callback_queue WHERE state = 'pending') AS callbacks_pending,
-               (SELECT min(created_at) FROM callback_queue WHERE state = 'pending') AS callbacks_oldest,
-               (SELECT count(*) FROM callback_queue WHERE state = 'given_up') AS callbacks_given_up,
-               (SELECT count(*) FROM accounts WHERE status = 'arrears') AS arrears,
-               (SELECT count(*) FROM accounts WHERE status = 'suspended') AS suspended
-        """
-    )
+    row = await queries.fetchrow(db, "backlogs")
     assert row is not None
 
     def age(oldest: datetime | None) -> float | None:
