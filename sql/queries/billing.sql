@@ -196,9 +196,6 @@ ORDER BY c.account_id
 UPDATE arrears_notices SET sent_at = :now, serial_no = :serial_no, detail = :detail
 WHERE account_id = :account_id AND arrears_since = :arrears_since
 
--- name: account_exists
-SELECT EXISTS (SELECT 1 FROM accounts WHERE id = :account_id)
-
 -- name: opening_balance
 -- The account's balance just before :since: the sum of its ledger until then.
 SELECT COALESCE(sum(amount_minor), 0) FROM ledger WHERE account_id = :account_id AND created_at < :since
