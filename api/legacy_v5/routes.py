@@ -17,9 +17,9 @@ from api.context import STATE
 from api.legacy_v5 import catalog, pulls, sends, statistics
 from api.legacy_v5.call import Endpoint, V5Call, refusal
 from api.legacy_v5.codes import BAD_BODY, NO_SUCH_APP, NO_SUCH_PATH, LegacyError
-from api.legacy_v5.wire import is_storable
 from api.limits import limit_source_ip
 from core.domain.errors import Code, PlatformError, Rejection
+from core.domain.text import is_storable
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
 
 log = structlog.get_logger("api.legacy_v5")

@@ -164,23 +164,3 @@ def parse_date_span(body: dict[str, Any]) -> tuple[str, str]:
     """pullsendstatus / pullcallbackstatus: `begin_date` and `end_date` as yyyymmddhh (ints on the wire),
     returned as the hour strings the statistics window reads."""
     return str(integer_field(body, "begin_date")), str(integer_field(body, "end_date"))
-
-
-def is_storable(value: Any) -> bool:
-    """No NUL and no lone surrogate anywhere: JSON can carry them, Postgres text and UTF-8 answers cannot."""
-    pending: list[Any] = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return False
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-    return True

@@ -24,6 +24,7 @@ from api.tencent_v3 import catalog, numbers, reports, send
 from api.tencent_v3.v20190711 import V20190711
 from api.tencent_v3.wire import ActionHandler, ApiVersion, Call, Params, Result, envelope, error_envelope
 from core.domain.errors import Code, PlatformError, Rejection
+from core.domain.text import is_storable, is_utf8
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
 from core.services import accounts
 from core.services.accounts import ApiKey
@@ -169,21 +170,21 @@ def _authenticate(request: web.Request, signed: Signed, key: ApiKey | None) -> A
 def _parse_params(request: web.Request, body: bytes) -> tuple[dict[str, Any], Code | None]:
     if request.method == "GET":
         params = _unflatten(parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True))
-        return params, None if _storable(params) else Code.INVALID_PARAMETER_VALUE
+        return params, None if is_storable(params) else Code.INVALID_PARAMETER_VALUE
     try:
         params = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: arrays nested ~1000 deep
         return {}, Code.JSON_PARSE_FAIL
     if not isinstance(params, dict):
         return {}, Code.JSON_PARSE_FAIL
-    return params, None if _storable(params) else Code.INVALID_PARAMETER_VALUE
+    return params, None if is_storable(params) else Code.INVALID_PARAMETER_VALUE
 
 
 def _with_utf8_headers(request: web.Request) -> web.Request:
     """aiohttp decodes header bytes that are not UTF-8 with surrogateescape, and such a str cannot be encoded
     again (signature, Postgres, the response body, the log line): replace them with U+FFFD, so the request
     fails with its ordinary code (SecretIdNotFound, SignatureFailure, InvalidAction, NoSuchVersion)."""
-    if all(_is_utf8(value) for value in request.headers.values()):
+    if all(is_utf8(value) for value in request.headers.values()):
         return request
     return request.clone(
         headers=CIMultiDict(
@@ -191,31 +192,6 @@ def _with_utf8_headers(request: web.Request) -> web.Request:
             for name, value in request.headers.items()
         )
     )
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _storable(params: dict[str, Any]) -> bool:
-    """No NUL and no lone surrogate in any string: JSON ("\\u0000", "\\ud800") and query strings ("%00") can
-    carry them, but Postgres text and a UTF-8 response cannot. Iterative: nesting depth is the client's."""
-    pending: list[Any] = [params]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item or not _is_utf8(item):
-                return False
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-    return True
 
 
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -244,12 +244,6 @@ def test_the_signature_is_taken_off_a_plain_text_message(
     assert plain_text.split_sign(msg, mainland=mainland) == expected
 
 
-def test_storable_refuses_nul_and_lone_surrogates() -> None:
-    assert wire.is_storable({"a": ["b", {"c": "d"}]})
-    assert not wire.is_storable({"a": ["b\x00"]})
-    assert not wire.is_storable({"\ud800": 1})
-
-
 def test_template_bodies() -> None:
     body = {"title": "T", "text": "Code {1}", "type": 0, "remark": "r"}
     assert catalog_wire.parse_template(body, modify=False) == catalog_wire.TemplateBody(
