@@ -12,8 +12,8 @@ from api.legacy_v5.auth import check_time, verify_sig
 from api.legacy_v5.codes import NO_SUCH_APP, SIG_MISMATCH, LegacyError, legacy_code
 from api.legacy_v5.wire import Envelope, parse_envelope
 from core.domain.errors import Rejection
+from core.domain.sending import AppContext
 from core.services import sending
-from core.services.sending import AppContext
 
 Answer = dict[str, Any]
 

@@ -17,8 +17,8 @@ from api.legacy_v5.catalog_wire import (
 )
 from api.legacy_v5.codes import OK, legacy_status
 from core.domain.review import Kind
+from core.domain.sending import AppContext
 from core.services import catalog
-from core.services.sending import AppContext
 
 
 def _actor(app: AppContext) -> str:

@@ -24,10 +24,10 @@ from api.tencent_v3 import catalog, numbers, reports, send
 from api.tencent_v3.v20190711 import V20190711
 from api.tencent_v3.wire import ActionHandler, ApiVersion, Call, Params, Result, envelope, error_envelope
 from core.domain.errors import Code, PlatformError, Rejection
+from core.domain.sending import ApiKey
 from core.domain.text import is_storable, is_utf8
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
 from core.services import accounts
-from core.services.accounts import ApiKey
 
 log = structlog.get_logger("api.tencent_v3")
 

@@ -11,9 +11,9 @@ from api.context import ApiState
 from api.tencent_v3.wire import Call, Params, Result
 from core.domain.errors import Rejection
 from core.domain.phone import normalize_phone
-from core.domain.sending import SendPlan, SendRequest
+from core.domain.sending import SendContext, SendPlan, SendRequest
 from core.services import sending
-from core.services.sending import SendContext, accept_send
+from core.services.sending import accept_send
 
 MAX_LOOKUP_NUMBERS = 1000  # beyond 200 the request is refused anyway; this only bounds the lookup
 

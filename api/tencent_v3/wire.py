@@ -12,7 +12,7 @@ from aiohttp import web
 
 from api.context import ApiState
 from core.domain.errors import Code, PlatformError, Rejection
-from core.services.accounts import ApiKey
+from core.domain.sending import ApiKey
 
 
 def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.domain.errors import Code, PlatformError
+from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import UNKNOWN_ISO, Phone, normalize_phone
 from core.domain.segments import count_parts
 from core.domain.templates import check_params, compose, render, variable_count
@@ -47,6 +48,47 @@ class Template:
     sms_type: int
     international: bool
     status: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    secret_id: str
+    secret_key: str
+    enabled: bool
+    account: Account
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """Everything a send needs besides the request: the key's account, the application, its policy and lists,
+    the signature and the template it names (None where not found, for the plan to refuse)."""
+
+    key: ApiKey
+    app: App | None
+    sign: Signature | None
+    template: Template | None
+    # The application's stored policy (the one in force also depends on the account kind) and allowlist.
+    policy: FrequencyPolicy = DEFAULT_POLICY
+    allowlist: frozenset[str] = frozenset()
+    # Numbers of this request on the account's unsubscribe blocklist (B1).
+    blocked: frozenset[str] = frozenset()
+    # ISO codes the application may send international SMS to; None: all (L4).
+    intl_countries: frozenset[str] | None = None
+    # The application's usual messages per day (0: not known yet), for the volume alarm (L4).
+    usual_daily_volume: int = 0
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """An application found by its SDK AppID alone, with its AppKey (for dialects that sign with it, such as
+    the legacy v5 API), and its send context."""
+
+    sdk_app_id: str
+    app_key: str
+    # The send context as the shared send path wants it; the account is the application's owner.
+    context: SendContext
+    # The account's approved templates, when asked for (plain-text sends are matched against them).
+    templates: tuple[Template, ...] = ()
 
 
 @dataclass(frozen=True)

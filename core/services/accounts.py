@@ -3,12 +3,13 @@ created approved, for bootstrapping): the operator's side of rules A1-A3."""
 
 from __future__ import annotations
 
+from core.domain.sending import ApiKey
 from core.services.platform import Platform
 from core.store import accounts, admin
 from core.store.admin import InvalidTemplate, NewAccount, NewApp
-from core.store.intake import ApiKey, load_api_key
+from core.store.intake import load_api_key
 
-__all__ = ["AccountNotFound", "ApiKey", "InvalidTemplate", "NewAccount", "NewApp"]
+__all__ = ["AccountNotFound", "InvalidTemplate", "NewAccount", "NewApp"]
 
 
 class AccountNotFound(LookupError):

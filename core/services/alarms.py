@@ -11,11 +11,10 @@ import aiohttp
 import asyncpg
 import structlog
 
-from core.domain.sending import Account, App, SendRequest, Signature, Template
+from core.domain.sending import Account, ApiKey, App, SendContext, SendRequest, Signature, Template
 from core.services.platform import Platform
 from core.services.sending import accept_send
 from core.store import admin
-from core.store.intake import ApiKey, SendContext
 
 SYSTEM_SIGN = "SMSPlatform"
 SYSTEM_TEMPLATE = "Alert for your application {1}: {2}. Please check your sending."

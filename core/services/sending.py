@@ -13,20 +13,17 @@ import structlog
 
 from core.domain.errors import Code
 from core.domain.frequency import policy_for
-from core.domain.sending import SendLimits, SendPlan, SendRequest, plan_send
+from core.domain.sending import AppContext, SendContext, SendLimits, SendPlan, SendRequest, plan_send
 from core.infra.gate import GateRequest
 from core.infra.metrics import count_messages, count_refusals
 from core.infra.queue import enqueue_send_batch
 from core.infra.settings import Settings
 from core.services.limit_alarms import check_volume, count_limit_refusals
 from core.services.platform import Platform
-from core.store.intake import ApiKey, SendContext, insert_batch, load_send_context
-from core.store.legacy import LegacyApp, load_legacy_app
+from core.store.intake import insert_batch, load_send_context
+from core.store.legacy import load_legacy_app
 from core.store.stats import count_requests
 
-__all__ = ["ApiKey", "AppContext", "SendContext", "SendOutcome"]
-# An application's send context found by its SDK AppID alone, with its AppKey (for dialects that sign with it).
-AppContext = LegacyApp
 log = structlog.get_logger("core.services.sending")
 
 

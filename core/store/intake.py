@@ -12,33 +12,8 @@ import asyncpg
 
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
-from core.domain.sending import Account, App, RequestCounts, Signature, Template
+from core.domain.sending import Account, ApiKey, App, RequestCounts, SendContext, Signature, Template
 from core.store import queries
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    secret_id: str
-    secret_key: str
-    enabled: bool
-    account: Account
-
-
-@dataclass(frozen=True)
-class SendContext:
-    key: ApiKey
-    app: App | None
-    sign: Signature | None
-    template: Template | None
-    # The application's stored policy (the one in force also depends on the account kind) and allowlist.
-    policy: FrequencyPolicy = DEFAULT_POLICY
-    allowlist: frozenset[str] = frozenset()
-    # Numbers of this request on the account's unsubscribe blocklist (B1).
-    blocked: frozenset[str] = frozenset()
-    # ISO codes the application may send international SMS to; None: all (L4).
-    intl_countries: frozenset[str] | None = None
-    # The application's usual messages per day (0: not known yet), for the volume alarm (L4).
-    usual_daily_volume: int = 0
 
 
 async def load_send_context(

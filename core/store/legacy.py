@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import asyncpg
 
-from core.domain.sending import Account, Template
+from core.domain.sending import Account, ApiKey, AppContext, Template
 from core.store import queries
-from core.store.intake import ApiKey, SendContext, context_from_row
-
-
-@dataclass(frozen=True)
-class LegacyApp:
-    sdk_app_id: str
-    app_key: str
-    # The send context as the shared send path wants it; the account is the application's owner.
-    context: SendContext
-    # The account's approved templates, when asked for (plain-text sends are matched against them).
-    templates: tuple[Template, ...] = ()
+from core.store.intake import context_from_row
 
 
 async def load_legacy_app(
@@ -33,7 +22,7 @@ async def load_legacy_app(
     phones: Sequence[str] = (),
     default_sign: bool = False,
     with_templates: bool = False,
-) -> LegacyApp | None:
+) -> AppContext | None:
     """The application and its AppKey, None when the sdkappid is unknown. `default_sign`: with no sign name,
     take the account's newest approved mainland signature (v5 sends may leave `sign` empty)."""
     row = await queries.fetchrow(
@@ -55,4 +44,4 @@ async def load_legacy_app(
         Template(t["id"], t["content"], t["sms_type"], t["international"], "approved")
         for t in json.loads(row["templates"] or "[]")
     )
-    return LegacyApp(row["sdk_app_id"], row["app_key"], context, templates)
+    return AppContext(row["sdk_app_id"], row["app_key"], context, templates)
