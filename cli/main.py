@@ -6,29 +6,23 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import Any
 
 import click
 
+from cli.accounts import account, app, sign, template
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
 from cli.cron import cron
+from cli.records import messages
 from cli.review import review, words
-from cli.runtime import Runtime, emit, resolve, with_db, with_platform
+from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
 from cli.status import status
-from core.domain.phone import normalize_phone
-from core.domain.records import DEFAULT_SPAN, RecordFilter, masked_row, parse_time
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings
-from core.services import accounts, records
-from core.services.platform import Platform
-
-T = TypeVar("T")
-SMS_TYPES = {"regular": 0, "marketing": 1, "notification": 2, "verification": 3}
 
 
 async def until_signalled(work: Awaitable[None]) -> None:
@@ -254,211 +248,11 @@ def bench(
          | {"peak_rss_mb": results["peak_rss_mb"], "results": str(path)})  # fmt: skip
 
 
-@main.group()
-def account() -> None:
-    """Customer accounts."""
-
-
-@account.command("create")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(["individual", "organization"]), required=True)
-@click.option("--balance", type=int, default=0, help="Opening balance in minor units of the currency.")
-@click.option("--contact", default="", help="Contact phone number (E.164) for account notices.")
-@click.pass_obj
-def account_create(settings: Settings, name: str, kind: str, balance: int, contact: str) -> None:
-    """Create an account and its first API key."""
-    if contact and normalize_phone(contact) is None:
-        raise click.BadParameter("not a valid phone number", param_hint="--contact")
-    new = with_platform(
-        settings,
-        lambda p: accounts.create_account(
-            p, name=name, kind=kind, balance_minor=balance, contact_phone=contact
-        ),
-    )
-    emit({"account_id": new.account_id, "secret_id": new.secret_id, "secret_key": new.secret_key})
-
-
-@main.group()
-def app() -> None:
-    """Applications (SDK AppID + AppKey)."""
-
-
-@app.command("create")
-@click.option("--account", "account_id", type=int, required=True)
-@click.option("--name", required=True)
-@click.pass_obj
-def app_create(settings: Settings, account_id: int, name: str) -> None:
-    """Create an application for an account."""
-    new = _for_account(lambda p: accounts.create_app(p, account_id=account_id, name=name), settings)
-    emit({"sdk_app_id": new.sdk_app_id, "app_key": new.app_key})
-
-
-@main.group()
-def sign() -> None:
-    """SMS signatures."""
-
-
-@sign.command("create")
-@click.option("--account", "account_id", type=int, required=True)
-@click.option("--name", required=True)
-@click.option("--international", is_flag=True)
-@click.option("--approve", is_flag=True, help="Create it approved (bootstrapping; skips review).")
-@click.pass_obj
-def sign_create(settings: Settings, account_id: int, name: str, international: bool, approve: bool) -> None:
-    """Create a signature."""
-    sign_id = _for_account(
-        lambda p: accounts.create_signature(
-            p, account_id=account_id, name=name, international=international, approve=approve
-        ),
-        settings,
-    )
-    emit({"sign_id": sign_id})
-
-
-@main.group()
-def template() -> None:
-    """Message templates."""
-
-
-@template.command("create")
-@click.option("--account", "account_id", type=int, required=True)
-@click.option("--content", required=True)
-@click.option("--type", "kind", type=click.Choice(list(SMS_TYPES)), default="regular")
-@click.option("--international", is_flag=True)
-@click.option("--approve", is_flag=True, help="Create it approved (bootstrapping; skips review).")
-@click.option("--name", default="")
-@click.pass_obj
-def template_create(
-    settings: Settings,
-    account_id: int,
-    content: str,
-    kind: str,
-    international: bool,
-    approve: bool,
-    name: str,
-) -> None:
-    """Create a template."""
-    try:
-        template_id = _for_account(
-            lambda p: accounts.create_template(
-                p,
-                account_id=account_id,
-                content=content,
-                sms_type=SMS_TYPES[kind],
-                international=international,
-                approve=approve,
-                name=name,
-            ),
-            settings,
-        )
-    except accounts.InvalidTemplate as exc:
-        raise click.ClickException(f"{exc.rejection.code.value}: {exc.rejection.message}") from exc
-    emit({"template_id": template_id})
-
-
-_RECORD_OPTIONS = (
-    click.option("--app", "sdk_app_id", default=None, help="Only this application (SDK AppID)."),
-    click.option("--account", "account_id", type=click.IntRange(1), default=None, help="Only this account."),
-    click.option("--phone", default=None, help="Only this number (E.164)."),
-    click.option("--since", default=None, help="From (ISO 8601 or Unix seconds); default a day ago."),
-    click.option("--until", default=None, help="Before this time (ISO 8601 or Unix seconds); default now."),
-)
-
-
-def _record_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The record filters, shared by `messages` and `messages export`."""
-    for option in reversed(_RECORD_OPTIONS):
-        command = option(command)
-    return command
-
-
-def _record_filters(ctx: click.Context, **given: Any) -> RecordFilter:
-    """The filters of a search or an export; a subcommand's own option wins over the group's
-    (`smsctl messages --app X export` and `smsctl messages export --app X` are the same)."""
-    group = ctx.parent.params if ctx.parent is not None and ctx.parent.command is messages else {}
-    raw = {name: group.get(name) if value is None else value for name, value in given.items()}
-    if raw["sdk_app_id"] is None and raw["account_id"] is None:
-        raise click.UsageError("give --app or --account")
-    phone = raw["phone"]
-    if phone is not None:
-        parsed = normalize_phone(phone)
-        if parsed is None:
-            raise click.BadParameter("not a valid phone number", param_hint="--phone")
-        phone = parsed.e164
-    until = _time_option(raw["until"], "--until") or datetime.now(UTC)
-    since = _time_option(raw["since"], "--since") or until - DEFAULT_SPAN
-    return RecordFilter(
-        account_id=raw["account_id"], sdk_app_id=raw["sdk_app_id"], phone=phone, since=since, until=until
-    )
-
-
-def _time_option(raw: str | None, hint: str) -> datetime | None:
-    if raw is None:
-        return None
-    parsed = parse_time(raw)
-    if parsed is None:
-        raise click.BadParameter("not ISO 8601 or Unix seconds", param_hint=hint)
-    return parsed
-
-
-@main.group(invoke_without_command=True)
-@_record_options
-@click.option("--limit", type=click.IntRange(1, 1000), default=50)
-@click.pass_context
-def messages(
-    ctx: click.Context,
-    sdk_app_id: str | None,
-    account_id: int | None,
-    phone: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-) -> None:
-    """Message records (rule B4), newest first, numbers and variables masked; `messages export` writes CSV."""
-    if ctx.invoked_subcommand is not None:
-        return
-    filters = _record_filters(
-        ctx, sdk_app_id=sdk_app_id, account_id=account_id, phone=phone, since=since, until=until
-    )
-    found = with_platform(ctx.obj, lambda p: records.search(p, filters, limit=limit))
-    emit([masked_row(r) for r in found])
-
-
-@messages.command("export")
-@_record_options
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="A file; default stdout.")
-@click.pass_context
-def messages_export(
-    ctx: click.Context,
-    sdk_app_id: str | None,
-    account_id: int | None,
-    phone: str | None,
-    since: str | None,
-    until: str | None,
-    output: str | None,
-) -> None:
-    """Every matching record as CSV (a header row first), masked, read and written a chunk at a time."""
-    filters = _record_filters(
-        ctx, sdk_app_id=sdk_app_id, account_id=account_id, phone=phone, since=since, until=until
-    )
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(output, "w", newline="", encoding="utf-8")) if output else sys.stdout
-
-        async def write(text: str) -> None:
-            out.write(text)
-
-        rows = with_platform(ctx.obj, lambda p: records.export_csv(p, filters, write))
-    if output:
-        emit({"rows": rows, "output": output})
-
-
-def _for_account(action: Callable[[Platform], Awaitable[T]], settings: Settings) -> T:
-    try:
-        return with_platform(settings, action)
-    except accounts.AccountNotFound as exc:
-        raise click.ClickException(str(exc)) from None
-
-
+main.add_command(account)
+main.add_command(app)
+main.add_command(sign)
+main.add_command(template)
+main.add_command(messages)
 main.add_command(review)
 main.add_command(words)
 main.add_command(stats)
