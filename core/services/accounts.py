@@ -69,11 +69,6 @@ async def create_template(
     )
 
 
-async def set_key_enabled(platform: Platform, secret_id: str, enabled: bool) -> bool:
-    """A2: a leaked key is disabled at once (every process reads it with each request)."""
-    return await admin.set_key_enabled(platform.db, secret_id, enabled)
-
-
 async def api_key(platform: Platform, secret_id: str) -> ApiKey | None:
     return await load_api_key(platform.db, secret_id)
 
