@@ -76,13 +76,24 @@ async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
     config["numbers_per_request"] = options.numbers_per_request
     config["timeout_s"] = 10
     planned_s = options.requests / options.rate_rps
-    killer = asyncio.create_task(_kill_each_once(stack, planned_s))
-    load, _ = await _run_loadgen(stack.work_dir, config)
-    kills = await killer
-    accepted = _accepted_phones(LoadConfig.from_dict(config), load)
-    await _settle(stack, accepted, options.settle_timeout_s)
-    counts = await _count(stack, accepted)
-    counts.update(kills=kills, git_sha=_git_sha(), options={**config, "api_url": None, "secret_key": None})
+    killing: set[str] = set()
+    restarts: list[dict[str, Any]] = []
+    supervisor = asyncio.create_task(_supervise(stack, killing, restarts))
+    try:
+        killer = asyncio.create_task(_kill_each_once(stack, planned_s, killing))
+        load, _ = await _run_loadgen(stack.work_dir, config)
+        kills = await killer
+        accepted = _accepted_phones(LoadConfig.from_dict(config), load)
+        await _settle(stack, accepted, options.settle_timeout_s)
+        counts = await _count(stack, accepted)
+    finally:
+        supervisor.cancel()
+    counts.update(
+        kills=kills,
+        restarts=restarts,
+        git_sha=_git_sha(),
+        options={**config, "api_url": None, "secret_key": None},
+    )
     options.results_dir.mkdir(parents=True, exist_ok=True)
     out = options.results_dir / f"chaos-{counts['git_sha']}.json"
     out.write_text(json.dumps(counts, indent=2, default=str) + "\n")
@@ -102,13 +113,35 @@ def _accepted_phones(config: LoadConfig, load: dict[str, Any]) -> list[str]:
     return phones
 
 
-async def _kill_each_once(stack: Stack, planned_s: float) -> list[dict[str, Any]]:
+async def _supervise(stack: Stack, killing: set[str], restarts: list[dict[str, Any]]) -> None:
+    """What systemd or `smsctl up` does in production: a child that exits is started again. (An arq worker
+    exits when its Redis goes away; Postgres holds every batch, so the restarted one finds them.)"""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(0.5)
+        for name, procs in stack.children.items():
+            for i, proc in enumerate(procs):
+                if name in killing or proc.poll() is None:
+                    continue
+                at = round(time.monotonic() - started, 2)
+                restarts.append({"restarted": name, "at_s": at, "exit_code": proc.returncode})
+                print(
+                    f"chaos: {name} exited ({proc.returncode}) at {at:.1f} s; started again", file=sys.stderr
+                )
+                stack.respawn_child(name, i)
+
+
+async def _kill_each_once(stack: Stack, planned_s: float, killing: set[str]) -> list[dict[str, Any]]:
     started = time.monotonic()
     done = []
     for what, at in KILLS:
         await asyncio.sleep(max(0.0, started + at * planned_s - time.monotonic()))
         t = round(time.monotonic() - started, 2)
-        await asyncio.to_thread(_KILLERS[what], stack)
+        killing.add(what)
+        try:
+            await asyncio.to_thread(_KILLERS[what], stack)
+        finally:
+            killing.discard(what)
         done.append({"killed": what, "at_s": t, "down_s": DOWN_S})
         print(f"chaos: killed {what} at {t:.1f} s, restarted after {DOWN_S:.0f} s", file=sys.stderr)
     return done
@@ -229,4 +262,12 @@ def render(counts: dict[str, Any]) -> str:
     width = max(len(k) for k in keys)
     lines = [f"{k.replace('_', ' '):<{width}}  {counts[k]:>8,}" for k in keys]
     kills = ", ".join(f"{k['killed']} at {k['at_s']} s" for k in counts["kills"])
-    return "\n".join([f"killed once each: {kills}", *lines, f"results: {counts['results_file']}"])
+    restarts = ", ".join(f"{r['restarted']} at {r['at_s']} s" for r in counts["restarts"]) or "none"
+    return "\n".join(
+        [
+            f"killed once each: {kills}",
+            f"exited by themselves and started again: {restarts}",
+            *lines,
+            f"results: {counts['results_file']}",
+        ]
+    )

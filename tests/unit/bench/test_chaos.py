@@ -38,8 +38,10 @@ def test_render_shows_every_count_and_each_kill() -> None:
         "accepted": 1000, "recorded": 1000, "to_carrier": 1001, "delivered": 990, "failed": 0,
         "unknown": 10, "lost": 0, "sent_twice": 1, "results_file": "r.json",
         "kills": [{"killed": "worker", "at_s": 1.5}, {"killed": "redis", "at_s": 3.0}],
+        "restarts": [{"restarted": "worker", "at_s": 3.2, "exit_code": 1}],
     }  # fmt: skip
     text = render(counts)
     assert "worker at 1.5 s, redis at 3.0 s" in text
+    assert "started again: worker at 3.2 s" in text
     assert "sent twice         1" in text
     assert "unknown           10" in text
