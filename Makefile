@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench clean
+.PHONY: run test lint fmt bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/smsctl bench $(ARGS)
+
+# Not in CI: a few minutes of load with the worker, the API, Redis and Postgres each killed once.
+chaos: $(STAMP)
+	$(BIN)/smsctl chaos $(ARGS)
 
 clean:
 	rm -rf $(VENV)

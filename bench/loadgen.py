@@ -122,6 +122,8 @@ class LoadResult:
             "numbers_per_s": self.numbers_per_s,
             "requests_per_s": self.requests_per_s,
             "samples": [[round(r.wall_start, 6), round(r.latency_ms, 3), r.accepted] for r in self.records],
+            # Which requests were accepted: a request's numbers follow from its index (make chaos checks each).
+            "accepted_by_index": [[r.index, r.accepted] for r in self.records if r.accepted],
         }
 
 

