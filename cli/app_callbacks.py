@@ -23,7 +23,7 @@ def app_callbacks(settings: Settings, sdk_app_id: str, status_url: str | None, r
 
     Status reports are POSTed as JSON arrays, replies one JSON object each, signed with the AppKey
     (X-Sms-Timestamp, X-Sms-Signature). A URL must be http(s), at most 512 characters, without credentials,
-    and not the platform's own API."""
+    not the platform's own API, and lead to a public address (unless SMS_CALLBACK_PRIVATE_NETWORKS)."""
     try:
         if status_url is None and reply_url is None:
             found = with_platform(settings, lambda p: callbacks.config(p, sdk_app_id))

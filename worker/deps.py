@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
+from core.infra.outbound import GuardedClient
 from core.services.connectors import Connector
 from core.services.platform import Platform
 
@@ -15,8 +14,9 @@ from core.services.platform import Platform
 class Deps:
     platform: Platform
     connector: Connector
-    # The customer-callback client: one per worker process, opened in on_startup, closed in on_shutdown.
-    http: aiohttp.ClientSession | None = None
+    # The guarded client for customers' URLs (callbacks, alarm webhooks): one per worker process, opened in
+    # on_startup, closed in on_shutdown.
+    http: GuardedClient | None = None
 
 
 def get_deps(ctx: dict[str, Any]) -> Deps:

@@ -12,7 +12,7 @@ from arq import cron
 from arq.cron import CronJob
 from arq.worker import Worker, func
 
-from core.infra.outbound import new_session
+from core.infra.outbound import GuardedClient
 from core.infra.postgres import create_pool
 from core.infra.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
 from core.infra.settings import Settings
@@ -51,7 +51,7 @@ def lifecycle(
         ctx["deps"] = Deps(
             platform=Platform(settings, db, ctx["redis"], clock),
             connector=connector_factory(settings),
-            http=new_session(private_networks=settings.callback_private_networks),
+            http=GuardedClient(private_networks=settings.callback_private_networks),
         )
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from api.admin.common import (
     phone_number,
     positive_id,
     read_body,
+    request_endpoints,
     state_of,
 )
 from core.domain.errors import Code
@@ -28,9 +29,14 @@ async def alarm_put(request: web.Request) -> web.Response:
         raise AdminError(
             400, Code.INVALID_PARAMETER.value, "`phones` (at most 10) and `webhook` (a URL or '')."
         )
-    if webhook and not webhook.startswith(("http://", "https://")):
-        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`webhook` must be an http(s) URL.")
     phones = [phone_number(str(p)) for p in raw_phones]
-    if not await accounts.set_alarm_recipients(state_of(request).platform, account_id, phones, webhook):
+    hosts, ports = request_endpoints(request)
+    try:
+        found = await accounts.set_alarm_recipients(
+            state_of(request).platform, account_id, phones, webhook, also_hosts=hosts, also_ports=ports
+        )
+    except accounts.InvalidWebhookUrl as exc:
+        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, f"`webhook`: {exc}") from None
+    if not found:
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
     return json_response({"account_id": account_id, "phones": phones, "webhook": webhook})

@@ -7,21 +7,18 @@ from typing import Any
 
 from aiohttp import web
 
-from api.admin.common import NOT_FOUND, AdminError, json_response, read_body, reject_unknown, state_of
+from api.admin.common import (
+    NOT_FOUND,
+    AdminError,
+    json_response,
+    read_body,
+    reject_unknown,
+    request_endpoints,
+    state_of,
+)
 from core.domain.errors import Code
 from core.services import callbacks
 from core.services.callbacks import AppNotFound
-
-
-def request_endpoints(request: web.Request) -> tuple[set[str], set[int]]:
-    """The Host this request was addressed to and the port it arrived on (the API may listen on a port the
-    settings do not name): a callback URL must not point there either."""
-    hosts: set[str] = {request.url.host} if request.url.host else set()
-    ports: set[int] = {request.url.port} if request.url.port else set()
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    if isinstance(sockname, tuple) and len(sockname) >= 2 and isinstance(sockname[1], int):
-        ports.add(sockname[1])
-    return hosts, ports
 
 
 def _urls(body: dict[str, Any]) -> dict[str, str]:

@@ -113,6 +113,17 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def request_endpoints(request: web.Request) -> tuple[set[str], set[int]]:
+    """The Host this request was addressed to and the port it arrived on (the API may listen on a port the
+    settings do not name): a customer URL (callback, alarm webhook) must not point there either."""
+    hosts: set[str] = {request.url.host} if request.url.host else set()
+    ports: set[int] = {request.url.port} if request.url.port else set()
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2 and isinstance(sockname[1], int):
+        ports.add(sockname[1])
+    return hosts, ports
+
+
 def state_of(request: web.Request) -> ApiState:
     return request.config_dict[STATE]
 

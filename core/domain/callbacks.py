@@ -1,5 +1,6 @@
-"""Customer callbacks (B2, B3): how a request to the customer's URL is signed and checked, which URLs a customer
-may configure, what counts as the customer's acknowledgement, and how queued items are grouped into requests.
+"""Customer callbacks (B2, B3): how a request to the customer's URL is signed and checked, what counts as the
+customer's acknowledgement, and how queued items are grouped into requests. Which URLs a customer may configure
+is core.domain.customer_urls' rule, shared with the alarm webhooks.
 
 Every callback request carries two headers:
 
@@ -12,24 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import urlsplit
 
 from core.domain.phone import split_phone
 
 TIMESTAMP_HEADER = "X-Sms-Timestamp"
 SIGNATURE_HEADER = "X-Sms-Signature"
 SIGNATURE_PREFIX = "sha256="
-MAX_URL_CHARS = 512
-# Host names that always mean "this machine".
-_LOCAL_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "ip6-loopback"})
-# The platform's own endpoints a callback must never be aimed at, on any port of one of its hosts.
-_PLATFORM_PATHS = ("/admin/", "/carrier/")
 
 
 def sign_callback(app_key: str, timestamp: int | str, body: bytes) -> str:
@@ -47,63 +41,6 @@ def verify_callback(
         return False
     expected = sign_callback(app_key, timestamp, body).encode()
     return hmac.compare_digest(header.encode("utf-8", "surrogateescape"), expected)
-
-
-def _is_local(host: str) -> bool:
-    if host in _LOCAL_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
-
-
-def check_callback_url(
-    url: str, *, platform_hosts: Iterable[str], platform_port: int | Collection[int]
-) -> str | None:
-    """Why `url` cannot be a callback URL, or None when it can: an http(s) URL with a host, at most 512
-    characters, no credentials, not the platform's own API (a local or platform host on a platform port, or
-    the platform's /admin/ and /carrier/ endpoints on any port of its hosts)."""
-    if len(url) > MAX_URL_CHARS:
-        return f"The URL is longer than {MAX_URL_CHARS} characters."
-    if url != url.strip() or any(c.isspace() or ord(c) < 0x20 for c in url):
-        return "The URL must not contain spaces or control characters."
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "The URL is not valid (bad host or port)."
-    if parts.scheme.lower() not in ("http", "https"):
-        return "The URL must start with http:// or https://."
-    host = (parts.hostname or "").lower()
-    if not host:
-        return "The URL must name a host."
-    if parts.username is not None or parts.password is not None:
-        return "The URL must not contain a user name or password."
-    if port is None:
-        port = 443 if parts.scheme.lower() == "https" else 80
-    own_hosts = {h.lower().strip("[]") for h in platform_hosts if h}
-    own_ports = {platform_port} if isinstance(platform_port, int) else set(platform_port)
-    platform_host = _is_local(host) or host in own_hosts
-    path = parts.path or "/"
-    if platform_host and (port in own_ports or path.startswith(_PLATFORM_PATHS)):
-        return "The URL must not point at the platform's own API."
-    return None
-
-
-def platform_endpoints(api_host: str, api_port: int, public_api_url: str) -> tuple[set[str], set[int]]:
-    """The hosts and ports the platform's API is configured to answer on (its bind address and its public
-    URL), for check_callback_url."""
-    hosts, ports = {api_host}, {api_port}
-    try:
-        public = urlsplit(public_api_url)
-        if public.hostname:
-            hosts.add(public.hostname)
-            ports.add(public.port or (443 if public.scheme.lower() == "https" else 80))
-    except ValueError:
-        pass
-    return hosts, ports
 
 
 def is_success(body: bytes) -> bool:
@@ -168,19 +105,6 @@ def signed_headers(app_key: str, timestamp: int, body: bytes) -> dict[str, str]:
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign_callback(app_key, timestamp, body),
     }
-
-
-def is_public_address(address: str) -> bool:
-    """Whether a callback may be sent to this IP address: a globally routable unicast one, so not loopback,
-    private, shared (CGNAT), link-local (cloud metadata at 169.254.169.254), reserved or multicast; an
-    IPv4-mapped IPv6 address is judged by its IPv4."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 # The bodies (spec 9): the Tencent callback format is the platform's callback format for every dialect so far.

@@ -105,8 +105,9 @@ class Settings:
     callback_retry_base_s: float = 10.0
     callback_retry_max_s: float = 1800.0
     callback_give_up_s: int = 86400
-    # Callbacks go to public addresses only (no loopback, private, link-local or reserved ones, by literal or
-    # by name), so a customer's URL cannot reach the platform's own network. On for development stacks.
+    # Customer URLs (callbacks and alarm webhooks) lead to public addresses only (no loopback, private,
+    # link-local or reserved ones, by literal or by name), so a customer's URL cannot reach the platform's own
+    # network; this setting lifts that rule for both. On for development stacks (smsctl up).
     callback_private_networks: bool = False
     # Deliveries running at once per worker process (each one application's queue), on the callback queue's
     # own worker, apart from the send jobs.

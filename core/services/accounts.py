@@ -3,19 +3,26 @@ created approved, for bootstrapping): the operator's side of rules A1-A3."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from core.domain.sending import ApiKey
+from core.services.customer_urls import url_problem
 from core.services.platform import Platform
 from core.store import accounts, admin
 from core.store.admin import InvalidTemplate, NewAccount, NewApp
 from core.store.intake import load_api_key
 
-__all__ = ["AccountNotFound", "InvalidTemplate", "NewAccount", "NewApp"]
+__all__ = ["AccountNotFound", "InvalidTemplate", "InvalidWebhookUrl", "NewAccount", "NewApp"]
 
 
 class AccountNotFound(LookupError):
     def __init__(self, account_id: int) -> None:
         super().__init__(f"account {account_id} does not exist")
         self.account_id = account_id
+
+
+class InvalidWebhookUrl(ValueError):
+    """The platform will not call this alarm webhook; the message says why, for the customer."""
 
 
 async def _require(platform: Platform, account_id: int) -> None:
@@ -73,6 +80,24 @@ async def api_key(platform: Platform, secret_id: str) -> ApiKey | None:
     return await load_api_key(platform.db, secret_id)
 
 
-async def set_alarm_recipients(platform: Platform, account_id: int, phones: list[str], webhook: str) -> bool:
-    """L4: who hears of an application's unusual limit refusals (numbers in E.164, a webhook URL or '')."""
+async def set_alarm_recipients(
+    platform: Platform,
+    account_id: int,
+    phones: list[str],
+    webhook: str,
+    *,
+    also_hosts: AbstractSet[str] = frozenset(),
+    also_ports: AbstractSet[int] = frozenset(),
+) -> bool:
+    """L4: who hears of an application's unusual limit refusals (numbers in E.164, a webhook URL or ''); the
+    webhook is checked as every customer URL is (core.services.customer_urls; `also_hosts` and `also_ports`:
+    where the caller's own request arrived). False when the account does not exist; raises
+    InvalidWebhookUrl."""
+    problem = (
+        await url_problem(platform, webhook, also_hosts=also_hosts, also_ports=also_ports)
+        if webhook
+        else None
+    )
+    if problem:
+        raise InvalidWebhookUrl(problem)
     return await accounts.set_alarm_recipients(platform.db, account_id, phones, webhook)

@@ -4,14 +4,15 @@ sent through the platform's own send path by its system tenant, and a POST to th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiohttp
 import asyncpg
 import structlog
 
 from core.domain.sending import Account, ApiKey, App, SendContext, SendRequest, Signature, Template
+from core.infra.outbound import GuardedClient
 from core.services.platform import Platform
 from core.services.sending import accept_send
 from core.store import admin
@@ -30,6 +31,7 @@ class RaisedAlarm:
 
 async def raise_alarm(
     platform: Platform,
+    outbound: GuardedClient,
     *,
     account_id: int,
     sdk_app_id: str,
@@ -38,7 +40,8 @@ async def raise_alarm(
     detail: str,
     now: float,
 ) -> RaisedAlarm | None:
-    """Record the alarm (once per window) and deliver it; None when it was raised already."""
+    """Record the alarm (once per window) and deliver it, the webhook through the guarded client (public
+    addresses only, no redirects); None when it was raised already."""
     pool = platform.db
     alarm_id = await pool.fetchval(
         "INSERT INTO alarms (account_id, sdk_app_id, kind, window_key, detail) VALUES ($1, $2, $3, $4, $5)"
@@ -65,7 +68,9 @@ async def raise_alarm(
         )
         serials = list(outcome.serials.values())
     webhook_status = (
-        await _post_webhook(webhook, account_id, sdk_app_id, kind, detail, now) if webhook else ""
+        await _post_webhook(platform, outbound, webhook, account_id, sdk_app_id, kind, detail, now)
+        if webhook
+        else ""
     )
     await pool.execute(
         "UPDATE alarms SET serials = $2, webhook_status = $3 WHERE id = $1", alarm_id, serials, webhook_status
@@ -75,8 +80,16 @@ async def raise_alarm(
 
 
 async def _post_webhook(
-    url: str, account_id: int, sdk_app_id: str, kind: str, detail: str, now: float
+    platform: Platform,
+    outbound: GuardedClient,
+    url: str,
+    account_id: int,
+    sdk_app_id: str,
+    kind: str,
+    detail: str,
+    now: float,
 ) -> str:
+    """'HTTP 2xx' when the webhook took the alarm, else 'failed: <why>' in words fit for the customer."""
     body = {
         "account_id": account_id,
         "sdk_app_id": sdk_app_id,
@@ -84,14 +97,19 @@ async def _post_webhook(
         "detail": detail,
         "raised_at": datetime.fromtimestamp(now, UTC).isoformat(),
     }
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
-            http.post(url, json=body) as resp,
-        ):
-            return f"HTTP {resp.status}"
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return f"failed: {type(exc).__name__}"
+    answer = await outbound.post(
+        url,
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+        timeout_s=platform.settings.callback_timeout_s,
+    )
+    if isinstance(answer, str):
+        return f"failed: {answer}"
+    if 200 <= answer.status < 300:
+        return f"HTTP {answer.status}"
+    if 300 <= answer.status < 400:
+        return f"failed: HTTP {answer.status} (redirects are not followed)"
+    return f"failed: HTTP {answer.status}"
 
 
 async def system_sender(

@@ -20,21 +20,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import structlog
 
-from core.domain.callbacks import (
-    QueuedItem,
-    build_requests,
-    check_callback_url,
-    is_success,
-    platform_endpoints,
-    signed_headers,
-)
+from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
 from core.domain.retries import retry_delay
 from core.infra.metrics import CALLBACK_REQUESTS, CALLBACKS
-from core.infra.outbound import post_for_answer
+from core.infra.outbound import GuardedClient
 from core.infra.queue import enqueue_callbacks
+from core.services.customer_urls import url_problem
 from core.services.platform import Platform
 from core.store.callbacks_config import CallbackConfig, get_callback_config, set_callback_urls
 from core.store.policy import AppNotFound
@@ -79,14 +72,12 @@ async def configure(
     also_ports: AbstractSet[int] = frozenset(),
 ) -> CallbackConfig:
     """Set the URLs given (None leaves one as it is, '' turns it off). A URL must be http(s), short, without
-    credentials, and not aimed at the platform itself: its configured endpoints, plus `also_hosts` and
-    `also_ports` (where the caller's own request arrived). Raises InvalidCallbackUrl or AppNotFound."""
-    hosts, ports = platform_endpoints(
-        platform.settings.api_host, platform.settings.api_port, platform.settings.public_api_url
-    )
+    credentials, not aimed at the platform itself (its configured endpoints, plus `also_hosts` and
+    `also_ports`: where the caller's own request arrived), and lead to a public address
+    (core.services.customer_urls). Raises InvalidCallbackUrl or AppNotFound."""
     for field, value in (("status_url", status_url), ("reply_url", reply_url)):
         problem = (
-            check_callback_url(value, platform_hosts=hosts | also_hosts, platform_port=ports | also_ports)
+            await url_problem(platform, value, also_hosts=also_hosts, also_ports=also_ports)
             if value
             else None
         )
@@ -101,7 +92,7 @@ async def configure(
 
 
 async def deliver(
-    platform: Platform, http: aiohttp.ClientSession, sdk_app_id: str, *, job_id: str | None = None
+    platform: Platform, http: GuardedClient, sdk_app_id: str, *, job_id: str | None = None
 ) -> dict[str, int]:
     """Deliver what is due for one application, until its queue is empty, a request fails, or half the job
     timeout has passed (what is left is due, and the sweep starts the next delivery)."""
@@ -175,29 +166,19 @@ async def deliver(
     return counts
 
 
-async def _post(
-    platform: Platform, http: aiohttp.ClientSession, url: str, app_key: str, body: bytes
-) -> str | None:
+async def _post(platform: Platform, http: GuardedClient, url: str, app_key: str, body: bytes) -> str | None:
     """POST one signed callback; None when the customer took it, else why not (no numbers, no secrets)."""
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         **signed_headers(app_key, int(platform.now()), body),
     }
-    answer = await post_for_answer(
-        http,
-        url,
-        body,
-        headers,
-        timeout_s=platform.settings.callback_timeout_s,
-        private_networks=platform.settings.callback_private_networks,
-    )
+    answer = await http.post(url, body, headers, timeout_s=platform.settings.callback_timeout_s)
     if isinstance(answer, str):
         return answer
-    status, text = answer
-    if not 200 <= status < 300:
-        return f"HTTP {status}"
-    if text is None or not is_success(text):
-        return f'HTTP {status}, the answer is not {{"result": 0}}'
+    if not 200 <= answer.status < 300:  # a 3xx too: redirects are not followed
+        return f"HTTP {answer.status}"
+    if answer.body is None or not is_success(answer.body):
+        return f'HTTP {answer.status}, the answer is not {{"result": 0}}'
     return None
 
 

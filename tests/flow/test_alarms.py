@@ -4,11 +4,13 @@ the account's alarm webhook."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
 
-from tests.flow.harness import running_platform
+from tests.flow.harness import Platform, Tenant, running_platform
 from worker.carriers.simulator import serve
 
 TARGET = "+8613800138000"
@@ -79,6 +81,132 @@ async def test_alarm_recipients_are_validated(database_url: str, redis_url: str)
             f"{platform.api_url}/admin/v1/accounts/999999/alarm", json={}, headers=ADMIN
         ) as r:
             assert r.status == 404
+
+
+@asynccontextmanager
+async def hit_counter(answer: web.Response | None = None) -> AsyncIterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request it gets: (its URL, the paths requested)."""
+    hits: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return answer if answer is not None else web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    async with serve(app) as url:
+        yield url, hits
+
+
+async def put_alarm(platform: Platform, account_id: int, body: dict[str, Any]) -> tuple[int, Any]:
+    url = f"{platform.api_url}/admin/v1/accounts/{account_id}/alarm"
+    async with platform.http.put(url, json=body, headers=ADMIN) as r:
+        return r.status, await r.json()
+
+
+async def raise_an_alarm(platform: Platform, tenant: Tenant) -> str:
+    """What any customer can do at will (threshold 1): the same code twice to one number, the second refused
+    by the 30-second limit; the worker raises the alarm. Its webhook status."""
+    for _ in range(2):
+        await platform.send_sms(tenant, [TARGET], ["1234", "5"])
+    await platform.run_worker()
+    status: str = await platform.db.fetchval(
+        "SELECT webhook_status FROM alarms WHERE account_id = $1", tenant.account_id
+    )
+    return status
+
+
+async def test_an_alarm_webhook_aimed_inside_is_refused_when_set(database_url: str, redis_url: str) -> None:
+    """Issue 14, finding 4: the platform's network, cloud metadata, link-local, a name for this machine, and
+    the platform's own API in an IPv6 spelling are refused when the webhook is set (400 with the reason)."""
+    async with running_platform(database_url, redis_url, callback_private_networks=False) as platform:
+        tenant = await platform.add_tenant()
+        api_port = platform.api_url.rsplit(":", 1)[1]
+        for webhook in (
+            "http://10.0.0.1/",
+            "http://169.254.169.254/",
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            "http://[fe80::1]/",
+            f"http://[::ffff:127.0.0.1]:{api_port}/",
+            f"http://[::ffff:127.0.0.1]:{api_port}/admin/v1/accounts/1/alarm",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:c0a8:101::1]/",
+            "http://localhost:9/",
+            "http://127.1/",
+            "http://alarms.invalid/",  # does not resolve
+            "ftp://example.com/",
+            "http://user:pw@example.com/",
+        ):
+            status, answer = await put_alarm(platform, tenant.account_id, {"webhook": webhook})
+            assert status == 400 and answer["error"]["code"] == "InvalidParameterValue", (webhook, answer)
+            assert answer["error"]["message"].startswith("`webhook`: The URL"), answer
+        stored = await platform.db.fetchval(
+            "SELECT alarm_webhook FROM accounts WHERE id = $1", tenant.account_id
+        )
+        assert stored == ""
+        # A public address is fine (nothing is called when it is set).
+        status, answer = await put_alarm(platform, tenant.account_id, {"webhook": "https://8.8.8.8/alarm"})
+        assert status == 200 and answer["webhook"] == "https://8.8.8.8/alarm"
+
+
+async def test_a_development_stack_still_refuses_the_platform_own_api_in_any_spelling(
+    database_url: str, redis_url: str
+) -> None:
+    """With private networks allowed (smsctl up), receivers on this machine are fine, the platform's own API
+    is not, however the loopback address is written."""
+    async with running_platform(database_url, redis_url, callback_private_networks=True) as platform:
+        tenant = await platform.add_tenant()
+        api_port = platform.api_url.rsplit(":", 1)[1]
+        for host in ("127.0.0.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "localhost"):
+            status, answer = await put_alarm(
+                platform, tenant.account_id, {"webhook": f"http://{host}:{api_port}/"}
+            )
+            assert status == 400 and "platform's own API" in answer["error"]["message"], (host, answer)
+        assert (await put_alarm(platform, tenant.account_id, {"webhook": "http://10.0.0.1/"}))[0] == 200
+
+
+async def test_an_alarm_webhook_whose_name_resolves_to_loopback_is_not_posted_to(
+    database_url: str, redis_url: str
+) -> None:
+    """Issue 14, finding 4: checked when used too. A webhook stored before the check existed (or whose name
+    was pointed inside since) is refused by the worker's guarded client: the alarm records a failed webhook
+    delivery with the reason (no address), and the local server gets nothing."""
+    async with (
+        hit_counter() as (receiver_url, hits),
+        running_platform(
+            database_url, redis_url, alarm_rejections_threshold=1, callback_private_networks=False
+        ) as platform,
+    ):
+        tenant = await platform.add_tenant()
+        port = receiver_url.rsplit(":", 1)[1]
+        await platform.db.execute(
+            "UPDATE accounts SET alarm_webhook = $2 WHERE id = $1",
+            tenant.account_id,
+            f"http://localhost:{port}/alarm",
+        )
+        status = await raise_an_alarm(platform, tenant)
+        assert status == "failed: refused: the host resolves only to private or reserved addresses"
+        assert hits == []
+
+
+async def test_a_redirect_from_the_alarm_webhook_is_not_followed(database_url: str, redis_url: str) -> None:
+    """Issue 14, finding 4: a webhook that answers with a redirect (here to another server on this machine) is a
+    failed delivery; the redirect's target gets nothing. Private networks are allowed so the test's servers
+    can be reached at all: the redirect is still not followed."""
+    async with (
+        hit_counter() as (target_url, target_hits),
+        hit_counter(web.Response(status=307, headers={"Location": target_url + "/inside"})) as (
+            webhook_url,
+            hits,
+        ),
+        running_platform(database_url, redis_url, alarm_rejections_threshold=1) as platform,
+    ):
+        tenant = await platform.add_tenant()
+        status, _ = await put_alarm(platform, tenant.account_id, {"webhook": webhook_url + "/alarm"})
+        assert status == 200
+        assert await raise_an_alarm(platform, tenant) == "failed: HTTP 307 (redirects are not followed)"
+        assert hits == ["/alarm"] and target_hits == []
 
 
 async def test_a_day_far_above_the_usual_volume_raises_a_volume_alarm(

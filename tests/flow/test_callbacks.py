@@ -477,11 +477,35 @@ async def test_the_daily_purge_drops_pull_queue_items_older_than_the_retention(
     assert await db.fetchval("SELECT count(*) FROM pull_queue") == 2
 
 
+async def test_callback_urls_aimed_inside_are_refused_when_set(database_url: str, redis_url: str) -> None:
+    """Issue 14, finding 4: the platform's network, cloud metadata, link-local and the platform's own API in an
+    IPv6 spelling are refused when the URL is set (admin API 400, nothing stored), not only when used."""
+    async with running_platform(database_url, redis_url, callback_private_networks=False) as platform:
+        tenant = await platform.add_tenant()
+        api_port = platform.api_url.rsplit(":", 1)[1]
+        for url in (
+            "http://10.0.0.1/status",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fe80::1]/status",
+            f"http://[::ffff:127.0.0.1]:{api_port}/status",
+            "http://[64:ff9b::a9fe:a9fe]/status",
+            "http://[2002:a00:1::1]/status",
+            "http://2130706433/status",
+        ):
+            status, answer = await put_callbacks(platform, tenant.sdk_app_id, {"status_url": url})
+            assert status == 400 and answer["error"]["code"] == "InvalidParameterValue", (url, answer)
+            assert answer["error"]["message"].startswith("`status_url` (status report callback): The URL")
+        row = await platform.db.fetchrow("SELECT status_callback_url FROM apps")
+        assert row["status_callback_url"] == ""
+
+
 async def test_callbacks_to_private_addresses_are_refused_by_default(
     database_url: str, redis_url: str
 ) -> None:
-    """Secure by default: a customer's URL cannot make the worker call into the platform's own network (here
-    127.0.0.1, by literal and by name); the item fails with the reason and nothing reaches the receiver."""
+    """Secure by default (issue 14, finding 4): a customer's URL cannot make the worker call into the platform's
+    own network (here 127.0.0.1, by literal and by name). Such a URL is refused when it is set; one stored
+    before that check existed (or whose name was pointed inside since) fails at use with the reason, and
+    nothing reaches the receiver."""
     clock = Clock()
     async with (
         receiver() as rx,
@@ -495,7 +519,10 @@ async def test_callbacks_to_private_addresses_are_refused_by_default(
         ):
             await platform.db.execute("DELETE FROM callback_queue")
             url = f"http://{host}:{port}/status"
-            assert (await put_callbacks(platform, tenant.sdk_app_id, {"status_url": url}))[0] == 200
+            status, answer = await put_callbacks(platform, tenant.sdk_app_id, {"status_url": url})
+            assert status == 400 and answer["error"]["code"] == "InvalidParameterValue"
+            assert "private or reserved address" in answer["error"]["message"], answer
+            await platform.db.execute("UPDATE apps SET status_callback_url = $1", url)
             await platform.send_sms(tenant, [P1 if host == "localhost" else P2], ["1234", "5"])
             await platform.run_worker(clock=clock)
             await platform.simulator("/flush", {})

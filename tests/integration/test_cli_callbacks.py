@@ -1,5 +1,6 @@
 """smsctl app callbacks as an operator runs it: show, set and turn off an application's callback URLs; a URL
-that is not http(s), has no host, or points at the platform's own API is refused and nothing changes."""
+that is not http(s), has no host, points at the platform's own API or leads to a private or reserved address
+(issue 14, finding 4) is refused with the reason and nothing changes."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ async def test_show_set_refuse_and_turn_off(database_url: str, db: asyncpg.Pool)
     assert code == 0
     assert shown == {"sdk_app_id": app, "status_url": "", "reply_url": "", "pending": 0, "given_up": 0}
 
-    status_url, reply_url = "https://example.com/sms/status", "http://203.0.113.9:9000/reply"
+    status_url, reply_url = "https://[2001:4860:4860::8888]/sms/status", "http://8.8.8.8:9000/reply"
     code, shown, _ = await smsctl(
         database_url, "app", "callbacks", "--app", app, "--status-url", status_url, "--reply-url", reply_url
     )
@@ -26,6 +27,11 @@ async def test_show_set_refuse_and_turn_off(database_url: str, db: asyncpg.Pool)
         ("--reply-url", "http:///cb", "host"),
         ("--status-url", "http://127.0.0.1:8080/admin/v1/apps/1400000001/policy", "platform's own API"),
         ("--reply-url", "http://localhost:8080/carrier/replies", "platform's own API"),
+        ("--reply-url", "http://169.254.169.254/latest/meta-data/", "private or reserved address"),
+        ("--status-url", "http://[::ffff:10.0.0.1]/cb", "private or reserved address"),
+        ("--status-url", "http://203.0.113.9:9000/reply", "private or reserved address"),  # documentation
+        ("--status-url", "http://localhost:9000/cb", "private or reserved address"),
+        ("--reply-url", "https://callbacks.invalid/cb", "does not resolve"),
     ]:
         code, _, err = await smsctl(database_url, "app", "callbacks", "--app", app, option, url)
         assert code != 0 and reason in err and "Traceback" not in err, err

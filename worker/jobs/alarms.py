@@ -11,9 +11,12 @@ from worker.deps import get_deps
 async def raise_alarm(
     ctx: dict[str, Any], account_id: int, sdk_app_id: str, kind: str, window_key: str, detail: str
 ) -> dict[str, Any]:
-    platform = get_deps(ctx).platform
+    deps = get_deps(ctx)
+    assert deps.http is not None, "the worker opens the guarded client on startup"
+    platform = deps.platform
     raised = await raise_alarm_now(
         platform,
+        deps.http,
         account_id=account_id,
         sdk_app_id=sdk_app_id,
         kind=kind,
