@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import uuid
 from collections.abc import Iterable
@@ -22,10 +23,29 @@ CALLBACK_QUEUE = "arq:callbacks"
 HEALTH_PREFIX = "arq:health-check"
 
 
-def health_check_key(role: str) -> str:
-    """Each worker process keeps its own health key alive (`role` main or callbacks), so `smsctl worker
-    --check` and `smsctl status` can count the live ones."""
-    return f"{HEALTH_PREFIX}:{role}:{socket.gethostname()}:{os.getpid()}"
+def worker_identity(role: str) -> str:
+    """Names one worker process (`role` main or callbacks): host, pid and a random part, so a restarted
+    process that gets the same pid (a container's) is never taken for the one that died."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def health_check_key(worker_id: str) -> str:
+    """Each worker process keeps its own health key alive, so `smsctl worker --check` and `smsctl status` can
+    count the live ones, and the outbox sweep can tell whether the worker holding a batch is still there."""
+    return f"{HEALTH_PREFIX}:{worker_id}"
+
+
+async def live_workers(redis: Any, worker_ids: Iterable[str]) -> set[str]:
+    """Which of these workers still keep their health key (one round trip). A worker refreshes its key every
+    worker_health_interval_s and it expires a second later, so a dead one drops out within that time."""
+    ids = sorted(set(worker_ids))
+    if not ids:
+        return set()
+    async with redis.pipeline(transaction=False) as pipe:
+        for worker_id in ids:
+            pipe.exists(health_check_key(worker_id))
+        found = await pipe.execute()
+    return {worker_id for worker_id, exists in zip(ids, found, strict=True) if exists}
 
 
 def redis_settings(url: str) -> RedisSettings:

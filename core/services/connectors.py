@@ -37,6 +37,10 @@ class PermanentCarrierError(Exception):
 
 class Connector(Protocol):
     name: str
+    # Whether the carrier treats a second submit of the same `ref` as the first one (answering it again,
+    # sending nothing). Only then may a batch whose submit outcome is unknown (its worker died between the
+    # call and recording the answer) be resubmitted; otherwise its messages become `unknown` for an operator.
+    dedupes_on_ref: bool
 
     async def submit(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         """Submit up to 200 messages in ONE upstream call; one result per message, same order."""

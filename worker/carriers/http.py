@@ -46,8 +46,12 @@ class HttpConnector:
         idle_timeout_s: float = 90.0,
         timeout_s: float = 10.0,
         name: str = "http",
+        dedupes_on_ref: bool = True,
     ) -> None:
         self.name = name
+        # Declared by configuration: the protocol itself says nothing about it (the simulator dedupes by
+        # default, a real carrier behind the same protocol may not).
+        self.dedupes_on_ref = dedupes_on_ref
         self._submit_url = base_url.rstrip("/") + "/submit"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._pool_size = pool_size
