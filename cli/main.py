@@ -20,6 +20,7 @@ from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
 from cli.status import status
+from cli.unknown import unknown
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings
@@ -259,6 +260,7 @@ main.add_command(stats)
 main.add_command(prices)
 main.add_command(cron)
 main.add_command(status)
+main.add_command(unknown)
 account.add_command(recharge)
 account.add_command(statement)
 account.add_command(settlement)
