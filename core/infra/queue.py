@@ -6,11 +6,12 @@ import os
 import secrets
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 
 SEND_BATCH = "send_batch"
 RAISE_ALARM = "raise_alarm"
@@ -35,17 +36,27 @@ def health_check_key(worker_id: str) -> str:
     return f"{HEALTH_PREFIX}:{worker_id}"
 
 
-async def live_workers(redis: Any, worker_ids: Iterable[str]) -> set[str]:
-    """Which of these workers still keep their health key (one round trip). A worker refreshes its key every
-    worker_health_interval_s and it expires a second later, so a dead one drops out within that time."""
-    ids = sorted(set(worker_ids))
-    if not ids:
-        return set()
-    async with redis.pipeline(transaction=False) as pipe:
-        for worker_id in ids:
-            pipe.exists(health_check_key(worker_id))
-        found = await pipe.execute()
-    return {worker_id for worker_id, exists in zip(ids, found, strict=True) if exists}
+async def live_claims(redis: Any, claims: Sequence[tuple[str | None, str | None]]) -> list[bool]:
+    """For each claim (worker id, arq job id), whether it is still being worked on: the worker keeps its
+    health key (refreshed every worker_health_interval_s, gone a second after it dies) and the job is still
+    in progress (arq drops that key when a job ends, however it ends). A part the claim did not name is not
+    checked; a claim that named neither is not alive (the lease alone ends it). One round trip."""
+    keys = sorted(
+        {health_check_key(w) for w, _ in claims if w} | {in_progress_key_prefix + j for _, j in claims if j}
+    )
+    found: set[str] = set()
+    if keys:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.exists(key)
+            answers = await pipe.execute()
+        found = {key for key, exists in zip(keys, answers, strict=True) if exists}
+    return [
+        (worker is not None or job is not None)
+        and (worker is None or health_check_key(worker) in found)
+        and (job is None or in_progress_key_prefix + job in found)
+        for worker, job in claims
+    ]
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from core.infra.queue import enqueue_send_batch, live_workers
+from core.infra.queue import enqueue_send_batch, live_claims
 from core.services.platform import Platform
 from core.store.cron_runs import purge_runs
 from core.store.intake import ensure_partitions
@@ -30,25 +30,26 @@ async def sweep_outbox(platform: Platform, *, resubmit: bool) -> int:
     """Push again what the outbox holds past its time; returns how many batches were re-enqueued.
 
     A batch unclaimed past its due time lost its job: enqueue it again. A batch claimed past the lease is
-    taken over only when the worker holding it is dead (its health key is gone): a live worker keeps its
-    batch however slow the carrier. A dead worker's batch may have reached the carrier: with `resubmit` (the
-    connector's carrier dedupes on our serial) it is freed and enqueued again; otherwise its messages become
-    `unknown`, never resent automatically, listed for an operator and settled by a late report."""
+    taken over only when its claim is dead: the worker holding it is gone (no health key) or its job ended
+    without recording the outcome (no in-progress key; it failed or was cancelled mid-call). A live job keeps
+    its batch however slow the carrier. A dead claim's batch may have reached the carrier: with `resubmit`
+    (the connector's carrier dedupes on our serial) it is freed and enqueued again; otherwise its messages
+    become `unknown`, never resent automatically, listed for an operator and settled by a late report."""
     settings = platform.settings
     now = platform.utc_now()
     stale = await find_stale_batches(platform.db, now=now, lease_s=settings.claim_lease_s)
     lost = [b for b in stale if not b.claimed]
     claimed = [b for b in stale if b.claimed]
-    alive = await live_workers(platform.queue, (b.claimed_by for b in claimed if b.claimed_by))
-    dead = [b for b in claimed if b.claimed_by not in alive]
+    alive = await live_claims(platform.queue, [(b.claimed_by, b.claimed_job) for b in claimed])
+    dead = [b for b, live in zip(claimed, alive, strict=True) if not live]
     if len(dead) < len(claimed):
-        log.info("outbox sweep left live workers' slow batches alone", batches=len(claimed) - len(dead))
+        log.info("outbox sweep left live jobs' slow batches alone", batches=len(claimed) - len(dead))
     if dead and resubmit:
         lost += await release_dead_claims(platform.db, dead, now=now, lease_s=settings.claim_lease_s)
     elif dead:
         marked = await mark_unknown_outcomes(platform.db, dead, now=now, lease_s=settings.claim_lease_s)
         log.warning(
-            "dead workers' batches have unknown outcomes: not resent, listed for an operator",
+            "dead claims' batches have unknown outcomes: not resent, listed for an operator",
             batches=marked.batches,
             messages=marked.messages,
         )

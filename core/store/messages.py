@@ -34,13 +34,25 @@ class ClaimedMessage:
 
 
 async def claim_batch(
-    db: Db, batch_id: uuid.UUID, accepted_at: datetime, *, now: datetime, worker_id: str | None
+    db: Db,
+    batch_id: uuid.UUID,
+    accepted_at: datetime,
+    *,
+    now: datetime,
+    worker_id: str | None,
+    job_id: str | None = None,
 ) -> list[ClaimedMessage]:
-    """Take the batch for this job, in ONE statement: its outbox row first (only when no worker holds it; the
-    sweep frees a dead worker's claim), recorded as held by `worker_id` (None: a caller with no health key,
-    whose claim only the lease ends), then its unsent rows. A batch a live job holds yields nothing."""
+    """Take the batch for this job, in ONE statement: its outbox row first (only when no job holds it; the
+    sweep frees a dead claim), recorded as held by `worker_id` and `job_id` (None: no health key or no arq
+    job, whose claim only the lease ends), then its unsent rows. A batch another job holds yields nothing."""
     rows = await queries.fetch(
-        db, "claim_batch", batch_id=batch_id, accepted_at=accepted_at, now=now, worker_id=worker_id
+        db,
+        "claim_batch",
+        batch_id=batch_id,
+        accepted_at=accepted_at,
+        now=now,
+        worker_id=worker_id,
+        job_id=job_id,
     )
     claimed = (
         ClaimedMessage(
@@ -135,6 +147,32 @@ async def fail_messages(
     return apps
 
 
+async def mark_submit_unknown(
+    db: Db,
+    batch_id: uuid.UUID,
+    accepted_at: datetime,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    worker_id: str | None,
+    last: bool,
+) -> int:
+    """A failed carrier call that may have reached a carrier that does not dedupe: the rows become `unknown`,
+    listed for an operator, and with the batch's last chunk its outbox row closes; ONE statement. Returns how
+    many rows were marked."""
+    result = await queries.execute(
+        db,
+        "mark_submit_unknown",
+        batch_id=batch_id,
+        accepted_at=accepted_at,
+        ids=list(ids),
+        now=now,
+        worker_id=worker_id,
+        last=last,
+    )
+    return int(result.split()[-1])
+
+
 async def close_finished_batch(db: Db, batch_id: uuid.UUID, accepted_at: datetime) -> bool:
     """Drop the outbox row of a batch none of whose rows is left to send (reports gave them all a final
     status while the batch waited for a retry), so the sweep stops offering it. A live job's rows are
@@ -196,29 +234,35 @@ def _day(ref: SerialRef) -> date:
 class StaleBatch:
     batch_id: uuid.UUID
     accepted_at: datetime
-    # Claimed past the lease (by `claimed_by`, None for a claim that named no worker), or unclaimed past due.
+    # Claimed past the lease (by worker `claimed_by` in job `claimed_job`; None where the claim named none),
+    # or unclaimed past due.
     claimed: bool = False
     claimed_by: str | None = None
+    claimed_job: str | None = None
 
 
 async def find_stale_batches(db: Db, *, now: datetime, lease_s: int, limit: int = 1000) -> list[StaleBatch]:
     """Batches the outbox must look at again: unclaimed past their due time (their job was lost, or a retry's
-    backoff is over), or claimed longer ago than the lease, with the worker that claimed them (taken over only
-    once that worker's health key is gone)."""
+    backoff is over), or claimed longer ago than the lease, with the worker and job that claimed them (taken
+    over only once that worker's health key or that job's in-progress key is gone)."""
     rows = await queries.fetch(db, "find_stale_batches", now=now, lease_s=lease_s, limit=limit)
-    return [StaleBatch(r["batch_id"], r["accepted_at"], r["claimed"], r["claimed_by"]) for r in rows]
+    return [
+        StaleBatch(r["batch_id"], r["accepted_at"], r["claimed"], r["claimed_by"], r["claimed_job"])
+        for r in rows
+    ]
 
 
 async def release_dead_claims(
     db: Db, dead: Sequence[StaleBatch], *, now: datetime, lease_s: int
 ) -> list[StaleBatch]:
-    """Free dead workers' claims on these batches in ONE statement, so a new job claims and resubmits them
-    (for a carrier that dedupes on our serial). A batch claimed again meanwhile stays. Returns those freed."""
+    """Free the dead claims on these batches in ONE statement, so a new job claims and resubmits them (for a
+    carrier that dedupes on our serial). A batch claimed again meanwhile stays. Returns those freed."""
     rows = await queries.fetch(
         db,
         "release_dead_claims",
         batch_ids=[b.batch_id for b in dead],
         workers=[b.claimed_by for b in dead],
+        jobs=[b.claimed_job for b in dead],
         now=now,
         lease_s=lease_s,
     )
@@ -232,13 +276,14 @@ class Marked:
 
 
 async def mark_unknown_outcomes(db: Db, dead: Sequence[StaleBatch], *, now: datetime, lease_s: int) -> Marked:
-    """Dead workers' batches, for a carrier that cannot dedupe, in ONE statement: their claimed rows become
+    """Batches with dead claims, for a carrier that cannot dedupe, in ONE statement: their claimed rows become
     `unknown` (never resent automatically), are listed for an operator, and the outbox rows close."""
     row = await queries.fetchrow(
         db,
         "mark_unknown_outcomes",
         batch_ids=[b.batch_id for b in dead],
         workers=[b.claimed_by for b in dead],
+        jobs=[b.claimed_job for b in dead],
         now=now,
         lease_s=lease_s,
     )

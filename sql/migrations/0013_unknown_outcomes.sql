@@ -11,10 +11,11 @@ ALTER TABLE messages ADD CONSTRAINT messages_status_check
 -- carrier deduping on the reference cannot take the resend for the first submission. 0: the serial itself.
 ALTER TABLE messages ADD COLUMN ref_generation smallint NOT NULL DEFAULT 0;
 
--- Which worker process holds the claim (its health key without the prefix): the sweep takes a batch over only
--- when that key is gone, so a live worker that is merely slow keeps its batch past the lease. NULL (a claim
--- made before this migration) falls back to the lease alone.
-ALTER TABLE send_outbox ADD COLUMN claimed_by text;
+-- Which worker process (its health key without the prefix) and which arq job hold the claim: past the lease
+-- the sweep takes a batch over only when that worker's health key or that job's in-progress key is gone, so a
+-- live job that is merely slow keeps its batch. NULLs (a claim made before this migration, or by a job run by
+-- hand) fall back to the lease alone.
+ALTER TABLE send_outbox ADD COLUMN claimed_by text, ADD COLUMN claimed_job text;
 
 -- The operator's list: messages do not index their status (their updates stay HOT), so the few with an
 -- unknown outcome are listed here until a report, a resend or an operator's `fail` settles them.

@@ -10,12 +10,12 @@
 -- applications that now have callbacks to deliver. Refused numbers leave the usage through add_usage.
 
 -- name: claim_batch
--- Take the batch for this job: its outbox row first (only when no worker holds it; the sweep frees a dead
--- worker's claim), recording which worker (:worker_id) holds it, then its unsent rows. A batch a live job
--- holds yields nothing.
+-- Take the batch for this job: its outbox row first (only when no job holds it; the sweep frees a dead
+-- worker's claim), recording which worker (:worker_id) and job (:job_id) hold it, then its unsent rows. A
+-- batch another job holds yields nothing.
 WITH claim AS (
     UPDATE send_outbox SET claimed_at = :now::timestamptz, claimed_by = :worker_id::text,
-        attempts = attempts + 1
+        claimed_job = :job_id::text, attempts = attempts + 1
     WHERE batch_id = :batch_id AND claimed_at IS NULL
     RETURNING batch_id
 ), locked AS (
@@ -114,6 +114,25 @@ WITH done AS (
 )
 SELECT published.apps FROM published, refunded
 
+-- name: mark_submit_unknown
+-- A carrier call that failed after the request may have reached a carrier that does not dedupe (a timeout, a
+-- connection lost): rows :ids become `unknown` (never resent automatically), are listed for an operator
+-- (claimed by :worker_id), and with the batch's last chunk (:last) the outbox row closes.
+WITH done AS (
+    DELETE FROM send_outbox WHERE batch_id = :batch_id AND :last::bool
+), locked AS (
+    SELECT id FROM messages
+    WHERE id = ANY(:ids::bigint[]) AND accepted_at = :accepted_at
+    ORDER BY id FOR UPDATE
+), marked AS (
+    UPDATE messages m SET status = 'unknown'
+    FROM locked
+    WHERE m.id = locked.id AND m.accepted_at = :accepted_at AND m.status = 'sending'
+    RETURNING m.id, m.accepted_at, m.batch_id, m.sdk_app_id
+)
+INSERT INTO unknown_outcomes (message_id, accepted_at, batch_id, sdk_app_id, worker_id, marked_at)
+SELECT id, accepted_at, batch_id, sdk_app_id, :worker_id::text, :now::timestamptz FROM marked
+
 -- name: close_finished_batch
 -- Drop the outbox row of a batch none of whose rows is left to send.
 DELETE FROM send_outbox
@@ -163,32 +182,35 @@ SELECT (SELECT count(*) FROM final) AS applied,
 
 -- name: find_stale_batches
 -- Batches the outbox must look at again: unclaimed past their due time (their job was lost, or a retry's
--- backoff is over), or claimed longer ago than the lease (with the worker that claimed them: the sweep takes
--- one over only once that worker's health key is gone).
-SELECT batch_id, accepted_at, claimed_at IS NOT NULL AS claimed, claimed_by FROM send_outbox
+-- backoff is over), or claimed longer ago than the lease (with the worker and job that claimed them: the sweep
+-- takes one over only once that worker's health key or that job's in-progress key is gone).
+SELECT batch_id, accepted_at, claimed_at IS NOT NULL AS claimed, claimed_by, claimed_job FROM send_outbox
 WHERE (claimed_at IS NULL AND due_at < :now::timestamptz)
    OR claimed_at < :now::timestamptz - make_interval(secs => :lease_s::int)
 ORDER BY due_at
 LIMIT :limit
 
 -- name: release_dead_claims
--- Free the claims of dead workers (batch :batch_ids[i] held by :workers[i], past the lease) so a new job may
--- claim and resubmit them: only for a connector whose carrier dedupes on our serial. A batch claimed again
--- meanwhile is left alone. Returns the batches freed.
-UPDATE send_outbox o SET claimed_at = NULL, claimed_by = NULL
-FROM unnest(:batch_ids::uuid[], :workers::text[]) AS d(batch_id, worker_id)
-WHERE o.batch_id = d.batch_id AND o.claimed_by IS NOT DISTINCT FROM d.worker_id
+-- Free the dead claims (batch :batch_ids[i] held by worker :workers[i] in job :jobs[i], past the lease) so a
+-- new job may claim and resubmit them: only for a connector whose carrier dedupes on our serial. A batch
+-- claimed again meanwhile is left alone. Returns the batches freed.
+UPDATE send_outbox o SET claimed_at = NULL, claimed_by = NULL, claimed_job = NULL
+FROM unnest(:batch_ids::uuid[], :workers::text[], :jobs::text[]) AS d(batch_id, worker_id, job_id)
+WHERE o.batch_id = d.batch_id
+  AND o.claimed_by IS NOT DISTINCT FROM d.worker_id AND o.claimed_job IS NOT DISTINCT FROM d.job_id
   AND o.claimed_at < :now::timestamptz - make_interval(secs => :lease_s::int)
 RETURNING o.batch_id, o.accepted_at
 
 -- name: mark_unknown_outcomes
--- A dead worker's batches (:batch_ids[i] held by :workers[i], past the lease), for a connector that cannot
--- dedupe: their claimed rows may or may not have reached the carrier, so they become `unknown` (never resent
--- automatically), are listed for an operator, and the outbox rows close. A late report still settles them.
+-- Dead claims (:batch_ids[i] held by worker :workers[i] in job :jobs[i], past the lease), for a connector
+-- that cannot dedupe: their claimed rows may or may not have reached the carrier, so they become `unknown`
+-- (never resent automatically), are listed for an operator, and the outbox rows close. A late report still
+-- settles them.
 WITH dead AS (
     SELECT o.batch_id, o.accepted_at, o.claimed_by FROM send_outbox o
-    JOIN unnest(:batch_ids::uuid[], :workers::text[]) AS d(batch_id, worker_id) ON o.batch_id = d.batch_id
-    WHERE o.claimed_by IS NOT DISTINCT FROM d.worker_id
+    JOIN unnest(:batch_ids::uuid[], :workers::text[], :jobs::text[]) AS d(batch_id, worker_id, job_id)
+         ON o.batch_id = d.batch_id
+    WHERE o.claimed_by IS NOT DISTINCT FROM d.worker_id AND o.claimed_job IS NOT DISTINCT FROM d.job_id
       AND o.claimed_at < :now::timestamptz - make_interval(secs => :lease_s::int)
     FOR UPDATE OF o
 ), locked AS (
