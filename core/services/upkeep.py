@@ -1,6 +1,7 @@
-"""Scheduled upkeep: the outbox sweep (re-enqueue batches whose job was lost; settle those whose worker died), message
-partitions created ahead of time, the usual daily volumes behind the volume alarm, and the purge of old
-cron-run records. Each looks at what is not done yet, so missed runs catch up."""
+"""Scheduled upkeep: the outbox sweep (re-enqueue batches whose job was lost; take over, or mark unknown, those
+whose worker or job died), message partitions created ahead of time, the usual daily volumes behind the
+volume alarm, and the purge of old cron-run records. Each looks at what is not done yet, so missed runs catch
+up."""
 
 from __future__ import annotations
 
