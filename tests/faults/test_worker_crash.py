@@ -131,7 +131,11 @@ async def _kill_a_worker_inside_its_carrier_call(platform: Platform) -> None:
             return bool((await platform.simulator("/stats"))["submit_calls"] >= 1)
 
         await _wait_for(carrier_call_in_flight)
-        assert await _health_keys(platform)  # the worker is alive and says so
+
+        async def worker_says_it_is_alive() -> bool:
+            return bool(await _health_keys(platform))
+
+        await _wait_for(worker_says_it_is_alive)
         # Past the lease, a live worker's batch is not taken over (main took it on the lease alone).
         assert await _sweep_then_send(platform, clock_offset_s=s.claim_lease_s + 1) == 0
         assert (await platform.simulator("/stats"))["submit_calls"] == 1
