@@ -20,6 +20,7 @@ from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
 from cli.status import status
+from cli.unknown import unknown
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings
@@ -149,6 +150,12 @@ def worker(settings: Settings, burst: bool, processes: int, check: bool) -> None
 @click.option("--undeliverable-rate", type=float, default=0.0, help="Share of messages reported UNDELIV.")
 @click.option("--undeliverable", multiple=True, help="An E.164 number always reported UNDELIV.")
 @click.option("--report-delay", type=float, default=0.5, help="Seconds from submit to delivery report.")
+@click.option(
+    "--dedupe/--no-dedupe",
+    default=True,
+    help="Answer a serial submitted again without sending it twice (default), or send every submit as a "
+    "carrier that does not dedupe does (then set SMS_CARRIER_DEDUPES_ON_SERIAL=0 for the worker).",
+)
 @click.pass_context
 def simulator(
     ctx: click.Context,
@@ -160,6 +167,7 @@ def simulator(
     undeliverable_rate: float,
     undeliverable: tuple[str, ...],
     report_delay: float,
+    dedupe: bool,
 ) -> None:
     """Run the carrier simulator (`smsctl simulator reply ...` injects a subscriber's reply into a running one)."""
     if ctx.invoked_subcommand is not None:
@@ -176,6 +184,7 @@ def simulator(
         undeliverable_numbers=frozenset(undeliverable),
         report_delay_s=report_delay,
         reply_url=settings.api_url + "/carrier/replies",
+        dedupe=dedupe,
     )
     asyncio.run(
         until_signalled(
@@ -275,6 +284,7 @@ main.add_command(stats)
 main.add_command(prices)
 main.add_command(cron)
 main.add_command(status)
+main.add_command(unknown)
 account.add_command(recharge)
 account.add_command(statement)
 account.add_command(settlement)

@@ -17,6 +17,9 @@ class Deps:
     # The guarded client for customers' URLs (callbacks, alarm webhooks): one per worker process, opened in
     # on_startup, closed in on_shutdown.
     http: GuardedClient | None = None
+    # This process's worker identity (its health key without the prefix), recorded with every claim it makes;
+    # None where no health key is kept (a job run by hand), whose claims only the lease ends.
+    worker_id: str | None = None
 
 
 def get_deps(ctx: dict[str, Any]) -> Deps:

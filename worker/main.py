@@ -14,7 +14,14 @@ from arq.worker import Worker, func
 
 from core.infra.outbound import GuardedClient
 from core.infra.postgres import create_pool
-from core.infra.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
+from core.infra.queue import (
+    CALLBACK_QUEUE,
+    DELIVER_CALLBACKS,
+    SEND_BATCH,
+    health_check_key,
+    redis_settings,
+    worker_identity,
+)
 from core.infra.settings import Settings
 from core.services.connectors import Connector
 from core.services.platform import Platform
@@ -36,6 +43,7 @@ def http_connector(settings: Settings) -> Connector:
         pool_size=settings.carrier_pool_size,
         idle_timeout_s=settings.carrier_idle_timeout_s,
         timeout_s=settings.carrier_timeout_s,
+        dedupes_on_ref=settings.carrier_dedupes_on_serial,
     )
 
 
@@ -43,8 +51,14 @@ Lifecycle = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def lifecycle(
-    settings: Settings, clock: Callable[[], float], connector_factory: Callable[[Settings], Connector]
+    settings: Settings,
+    clock: Callable[[], float],
+    connector_factory: Callable[[Settings], Connector],
+    worker_id: str | None = None,
 ) -> tuple[Lifecycle, Lifecycle]:
+    """Startup and shutdown of a worker process; `worker_id` names it in the claims it makes (None for a job
+    run by hand, which keeps no health key)."""
+
     async def on_startup(ctx: dict[str, Any]) -> None:
         # The Platform shares the worker's own Redis connection (arq opens it before on_startup).
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
@@ -52,6 +66,7 @@ def lifecycle(
             platform=Platform(settings, db, ctx["redis"], clock),
             connector=connector_factory(settings),
             http=GuardedClient(private_networks=settings.callback_private_networks),
+            worker_id=worker_id,
         )
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
@@ -103,7 +118,9 @@ def build_worker(
     with_cron: bool = True,
     **overrides: Any,
 ) -> Worker:
-    startup, on_shutdown = lifecycle(settings, clock, connector_factory)
+    # The claims this process makes name it, and its health key says it is alive (see the outbox sweep).
+    worker_id = worker_identity("main")
+    startup, on_shutdown = lifecycle(settings, clock, connector_factory, worker_id)
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         await startup(ctx)
@@ -125,7 +142,7 @@ def build_worker(
         "burst": burst,
         "handle_signals": not burst,
         "health_check_interval": settings.worker_health_interval_s,
-        "health_check_key": health_check_key("main"),
+        "health_check_key": health_check_key(worker_id),
         **overrides,
     }
     assert send_batch.__name__ == SEND_BATCH
@@ -141,7 +158,8 @@ def build_callback_worker(
 ) -> Worker:
     """The worker of the callback queue: at most callback_max_jobs deliveries at a time, each one
     application's queue in order. It does not handle signals: its process stops it with the main worker."""
-    on_startup, on_shutdown = lifecycle(settings, clock, http_connector)
+    worker_id = worker_identity("callbacks")
+    on_startup, on_shutdown = lifecycle(settings, clock, http_connector, worker_id)
     options: dict[str, Any] = {
         # keep_result=0: a finished delivery job frees its job id at once, so the next enqueue for the
         # application is not dropped for an hour.
@@ -158,7 +176,7 @@ def build_callback_worker(
         "burst": burst,
         "handle_signals": False,
         "health_check_interval": settings.worker_health_interval_s,
-        "health_check_key": health_check_key("callbacks"),
+        "health_check_key": health_check_key(worker_id),
         **overrides,
     }
     assert deliver_callbacks.__name__ == DELIVER_CALLBACKS

@@ -19,6 +19,7 @@ from api.admin import (
     records,
     review,
     stats,
+    unknown,
     words,
 )
 from api.admin.common import guard
@@ -70,4 +71,7 @@ def setup_admin(app: web.Application) -> None:
     router.add_get("/accounts/{account_id}/packages", billing.packages_get)
     router.add_get("/apps/{sdk_app_id}/callbacks", callbacks.callbacks_get)
     router.add_put("/apps/{sdk_app_id}/callbacks", callbacks.callbacks_put)
+    router.add_get("/unknown-outcomes", unknown.unknown_list)
+    router.add_post("/unknown-outcomes/resend", unknown.unknown_resend)
+    router.add_post("/unknown-outcomes/fail", unknown.unknown_fail)
     app.add_subapp(PREFIX, admin)

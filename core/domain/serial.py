@@ -38,3 +38,22 @@ def parse_serial(serial_no: str) -> SerialRef | None:
     except ValueError:
         return None
     return SerialRef(day, int(id_text))
+
+
+# An operator's resend "under a fresh reference" goes to the carrier as `<serial>~<n>`: a carrier deduping on
+# the reference then sends it again. The customer keeps seeing the serial itself.
+_GENERATION_SEP = "~"
+
+
+def carrier_ref(serial_no: str, generation: int) -> str:
+    """The reference the carrier gets for a message: its serial, or `<serial>~<n>` after the operator's nth
+    resend under a fresh reference."""
+    return serial_no if generation == 0 else f"{serial_no}{_GENERATION_SEP}{generation}"
+
+
+def serial_of_ref(ref: str) -> str:
+    """The serial a carrier reference stands for (a report of any of its submissions settles the message)."""
+    serial_no, sep, generation = ref.partition(_GENERATION_SEP)
+    if sep and generation.isascii() and generation.isdigit() and len(generation) <= 4:
+        return serial_no
+    return ref

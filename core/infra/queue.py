@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 
 SEND_BATCH = "send_batch"
 RAISE_ALARM = "raise_alarm"
@@ -22,10 +24,39 @@ CALLBACK_QUEUE = "arq:callbacks"
 HEALTH_PREFIX = "arq:health-check"
 
 
-def health_check_key(role: str) -> str:
-    """Each worker process keeps its own health key alive (`role` main or callbacks), so `smsctl worker
-    --check` and `smsctl status` can count the live ones."""
-    return f"{HEALTH_PREFIX}:{role}:{socket.gethostname()}:{os.getpid()}"
+def worker_identity(role: str) -> str:
+    """Names one worker process (`role` main or callbacks): host, pid and a random part, so a restarted
+    process that gets the same pid (a container's) is never taken for the one that died."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def health_check_key(worker_id: str) -> str:
+    """Each worker process keeps its own health key alive, so `smsctl worker --check` and `smsctl status` can
+    count the live ones, and the outbox sweep can tell whether the worker holding a batch is still there."""
+    return f"{HEALTH_PREFIX}:{worker_id}"
+
+
+async def live_claims(redis: Any, claims: Sequence[tuple[str | None, str | None]]) -> list[bool]:
+    """For each claim (worker id, arq job id), whether it is still being worked on: the worker keeps its
+    health key (refreshed every worker_health_interval_s, gone a second after it dies) and the job is still
+    in progress (arq drops that key when a job ends, however it ends). A part the claim did not name is not
+    checked; a claim that named neither is not alive (the lease alone ends it). One round trip."""
+    keys = sorted(
+        {health_check_key(w) for w, _ in claims if w} | {in_progress_key_prefix + j for _, j in claims if j}
+    )
+    found: set[str] = set()
+    if keys:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.exists(key)
+            answers = await pipe.execute()
+        found = {key for key, exists in zip(keys, answers, strict=True) if exists}
+    return [
+        (worker is not None or job is not None)
+        and (worker is None or health_check_key(worker) in found)
+        and (job is None or in_progress_key_prefix + job in found)
+        for worker, job in claims
+    ]
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -63,6 +63,9 @@ class Settings:
     carrier_idle_timeout_s: float = 90.0
     carrier_timeout_s: float = 10.0
     # Shared secret the carrier presents on our webhook (and we present to the simulator).
+    # Whether the carrier dedupes submits on our serial (the simulator does unless told otherwise): only then is a
+    # dead worker's batch resubmitted; otherwise its messages become `unknown` for an operator to settle.
+    carrier_dedupes_on_serial: bool = True
     carrier_webhook_token: str = "dev-carrier-token"  # noqa: S105 - development default, set in production
     # Bearer token of the operators' admin API (/admin/v1/); empty refuses every admin request.
     admin_token: str = "dev-admin-token"  # noqa: S105 - development default, set SMS_ADMIN_TOKEN in production
@@ -76,7 +79,8 @@ class Settings:
     send_retry_max_s: float = 300.0
     # A batch still `queued` this long after acceptance is re-enqueued by the outbox sweep.
     outbox_stale_after_s: int = 60
-    # A claim (`sending`) older than this is considered abandoned by a dead worker.
+    # A claim (`sending`) older than this is taken over by the sweep once the claiming worker's health key is
+    # gone (a live worker keeps its batch however slow the carrier is).
     claim_lease_s: int = 180
     # Each worker process refreshes its health key this often (it expires a second later): `smsctl worker
     # --check` fails within this many seconds of a worker dying or hanging.

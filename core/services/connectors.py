@@ -28,7 +28,14 @@ class SubmitResult:
 
 
 class TransientCarrierError(Exception):
-    """The whole call failed in a way worth retrying: timeout, 5xx, connection reset."""
+    """The whole call failed in a way worth retrying: timeout, 5xx, connection reset. `maybe_sent`: the request
+    may have reached the carrier before the failure (a timeout or a connection lost after sending it, an
+    answer we could not read), so its messages may be on their way; False when the carrier surely did not
+    take them (no connection, or it answered that it refused them)."""
+
+    def __init__(self, reason: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(reason)
+        self.maybe_sent = maybe_sent
 
 
 class PermanentCarrierError(Exception):
@@ -37,6 +44,10 @@ class PermanentCarrierError(Exception):
 
 class Connector(Protocol):
     name: str
+    # Whether the carrier treats a second submit of the same `ref` as the first one (answering it again,
+    # sending nothing). Only then may a batch whose submit outcome is unknown (its worker died between the
+    # call and recording the answer) be resubmitted; otherwise its messages become `unknown` for an operator.
+    dedupes_on_ref: bool
 
     async def submit(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
         """Submit up to 200 messages in ONE upstream call; one result per message, same order."""

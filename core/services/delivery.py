@@ -1,6 +1,7 @@
 """Delivery: claim a batch's rows, submit them to the carrier in calls of up to 200, record the outcome.
-Safe to run more than once: only claimed rows are sent, and the carrier dedupes on our serial number. A
-transient carrier failure raises RetryLater; the worker's job turns it into the queue's retry."""
+Safe to run more than once: only claimed rows are sent, and a claim is held by one live worker (the outbox
+sweep decides what happens to a dead worker's batch, by what the connector declares). A transient carrier
+failure raises RetryLater; the worker's job turns it into the queue's retry."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from core.store.messages import (
     claim_batch,
     close_finished_batch,
     fail_messages,
+    mark_submit_unknown,
     record_submit_results,
     release_for_retry,
 )
@@ -44,17 +46,24 @@ async def send_batch(
     *,
     attempt: int,
     job_id: str | None = None,
+    worker_id: str | None = None,
 ) -> dict[str, int]:
-    """Send what is left of one batch (its `attempt`th try): counts of claimed, sent, refused and failed."""
+    """Send what is left of one batch (its `attempt`th try): counts of claimed, sent, refused and failed (and
+    `unknown`: a call that failed after the request may have reached a carrier that does not dedupe).
+    The claim names `worker_id` and `job_id`, whose health and in-progress keys the sweep checks before
+    taking the batch over."""
     bound = log.bind(job_id=job_id, batch_id=str(batch), job_try=attempt)
     settings = platform.settings
     db = platform.db
-    claimed = await claim_batch(db, batch, accepted, now=platform.utc_now(), lease_s=settings.claim_lease_s)
+    claimed = await claim_batch(
+        db, batch, accepted, now=platform.utc_now(), worker_id=worker_id, job_id=job_id
+    )
     if claimed:
         bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application
     elif await close_finished_batch(db, batch, accepted):
         bound.info("batch finished before its retry: outbox row closed")
     counts = {"claimed": len(claimed), "sent": 0, "refused": 0, "failed": 0}
+    unknown = 0
     callback_apps: list[str] = []  # final statuses published by this job that have callbacks to deliver
     for start in range(0, len(claimed), CARRIER_BATCH):
         chunk = claimed[start : start + CARRIER_BATCH]
@@ -63,6 +72,21 @@ async def send_batch(
             sent, refused, apps = await _submit(platform, connector, batch, accepted, chunk, last=last)
             callback_apps += apps
         except TransientCarrierError as exc:
+            if exc.maybe_sent and not connector.dedupes_on_ref:
+                # The carrier may have these and would send them again: never resubmit them ourselves.
+                unknown += await mark_submit_unknown(
+                    db,
+                    batch,
+                    accepted,
+                    [m.id for m in chunk],
+                    now=platform.utc_now(),
+                    worker_id=worker_id,
+                    last=last,
+                )
+                bound.warning(
+                    "carrier call outcome unknown: not resent", reason=str(exc), messages=len(chunk)
+                )
+                continue
             rest = [m.id for m in claimed[start:]]
             if attempt >= settings.send_max_tries:
                 callback_apps += await fail_messages(
@@ -100,6 +124,8 @@ async def send_batch(
             continue
         counts["sent"] += sent
         counts["refused"] += refused
+    if unknown:
+        counts["unknown"] = unknown
     bound.info("batch sent", **counts)
     await _start_callbacks(platform, callback_apps)
     return counts
@@ -126,7 +152,7 @@ async def _submit(
     started = time.perf_counter()
     try:
         results = await connector.submit(
-            [OutboundMessage(ref=m.serial_no, phone=m.phone, content=m.content) for m in chunk]
+            [OutboundMessage(ref=m.ref or m.serial_no, phone=m.phone, content=m.content) for m in chunk]
         )
     except Exception as exc:
         kind = (
@@ -141,8 +167,9 @@ async def _submit(
     finally:
         CARRIER_CALL_SECONDS.labels(connector.name).observe(time.perf_counter() - started)
     by_ref = {r.ref: r for r in results}
-    carrier_ids = [by_ref[m.serial_no].carrier_id if m.serial_no in by_ref else None for m in chunk]
-    errors = [by_ref[m.serial_no].error if m.serial_no in by_ref else "no result from carrier" for m in chunk]
+    refs = [m.ref or m.serial_no for m in chunk]
+    carrier_ids = [by_ref[ref].carrier_id if ref in by_ref else None for ref in refs]
+    errors = [by_ref[ref].error if ref in by_ref else "no result from carrier" for ref in refs]
     apps = await record_submit_results(
         platform.db,
         batch_id,

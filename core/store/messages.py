@@ -15,7 +15,7 @@ from datetime import date, datetime
 import asyncpg
 
 from core.domain.reports import report_outcome, submit_failure_outcome
-from core.domain.serial import SerialRef, parse_serial
+from core.domain.serial import SerialRef, carrier_ref, parse_serial, serial_of_ref
 from core.store import queries
 
 Db = asyncpg.Connection | asyncpg.Pool
@@ -29,19 +29,40 @@ class ClaimedMessage:
     content: str
     sdk_app_id: str
     iso_code: str = ""
+    # What the carrier gets as the message's reference: the serial, or a fresh one after an operator's resend.
+    ref: str = ""
 
 
 async def claim_batch(
-    db: Db, batch_id: uuid.UUID, accepted_at: datetime, *, now: datetime, lease_s: int
+    db: Db,
+    batch_id: uuid.UUID,
+    accepted_at: datetime,
+    *,
+    now: datetime,
+    worker_id: str | None,
+    job_id: str | None = None,
 ) -> list[ClaimedMessage]:
-    """Take the batch for this job, in ONE statement: its outbox row first (unclaimed, or claimed longer ago
-    than the lease by a worker that died), then its unsent rows. A batch a live job holds yields nothing."""
+    """Take the batch for this job, in ONE statement: its outbox row first (only when no job holds it; the
+    sweep frees a dead claim), recorded as held by `worker_id` and `job_id` (None: no health key or no arq
+    job, whose claim only the lease ends), then its unsent rows. A batch another job holds yields nothing."""
     rows = await queries.fetch(
-        db, "claim_batch", batch_id=batch_id, accepted_at=accepted_at, now=now, lease_s=lease_s
+        db,
+        "claim_batch",
+        batch_id=batch_id,
+        accepted_at=accepted_at,
+        now=now,
+        worker_id=worker_id,
+        job_id=job_id,
     )
     claimed = (
         ClaimedMessage(
-            r["id"], r["serial_no"], r["phone"], r["content"], r["sdk_app_id"], r["iso_code"] or ""
+            r["id"],
+            r["serial_no"],
+            r["phone"],
+            r["content"],
+            r["sdk_app_id"],
+            r["iso_code"] or "",
+            carrier_ref(r["serial_no"], r["ref_generation"]),
         )
         for r in rows
     )
@@ -126,6 +147,32 @@ async def fail_messages(
     return apps
 
 
+async def mark_submit_unknown(
+    db: Db,
+    batch_id: uuid.UUID,
+    accepted_at: datetime,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    worker_id: str | None,
+    last: bool,
+) -> int:
+    """A failed carrier call that may have reached a carrier that does not dedupe: the rows become `unknown`,
+    listed for an operator, and with the batch's last chunk its outbox row closes; ONE statement. Returns how
+    many rows were marked."""
+    result = await queries.execute(
+        db,
+        "mark_submit_unknown",
+        batch_id=batch_id,
+        accepted_at=accepted_at,
+        ids=list(ids),
+        now=now,
+        worker_id=worker_id,
+        last=last,
+    )
+    return int(result.split()[-1])
+
+
 async def close_finished_batch(db: Db, batch_id: uuid.UUID, accepted_at: datetime) -> bool:
     """Drop the outbox row of a batch none of whose rows is left to send (reports gave them all a final
     status while the batch waited for a retry), so the sweep stops offering it. A live job's rows are
@@ -156,14 +203,16 @@ async def apply_reports(db: Db, reports: Sequence[DeliveryReport]) -> Applied:
     gives the row's id and day, so the update is primary-key lookups in the days' partitions; the plan does not
     depend on statistics (a new day's partition has none yet). Serials we never issued are ignored. Each
     final status is published (pull queue, callback queue, statistics) by the same statement."""
-    refs = [(r, ref) for r in reports if (ref := parse_serial(r.serial_no)) is not None]
+    # A report names the reference the carrier got: the serial, or `<serial>~<n>` after a fresh-reference
+    # resend; either settles the message.
+    refs = [(r, ref) for r in reports if (ref := parse_serial(serial_of_ref(r.serial_no))) is not None]
     if not refs:
         return Applied(0, [])
     row = await queries.fetchrow(
         db,
         "apply_reports",
         ids=[ref.message_id for _, ref in refs],
-        serials=[r.serial_no for r, _ in refs],
+        serials=[serial_of_ref(r.serial_no) for r, _ in refs],
         carrier_ids=[r.carrier_id for r, _ in refs],
         delivered=[r.delivered for r, _ in refs],
         errors=[r.error for r, _ in refs],
@@ -185,13 +234,61 @@ def _day(ref: SerialRef) -> date:
 class StaleBatch:
     batch_id: uuid.UUID
     accepted_at: datetime
+    # Claimed past the lease (by worker `claimed_by` in job `claimed_job`; None where the claim named none),
+    # or unclaimed past due.
+    claimed: bool = False
+    claimed_by: str | None = None
+    claimed_job: str | None = None
 
 
 async def find_stale_batches(db: Db, *, now: datetime, lease_s: int, limit: int = 1000) -> list[StaleBatch]:
-    """Batches the outbox must push again: unclaimed past their due time (their job was lost, or a retry's
-    backoff is over) or claimed longer ago than the lease (their worker died)."""
+    """Batches the outbox must look at again: unclaimed past their due time (their job was lost, or a retry's
+    backoff is over), or claimed longer ago than the lease, with the worker and job that claimed them (taken
+    over only once that worker's health key or that job's in-progress key is gone)."""
     rows = await queries.fetch(db, "find_stale_batches", now=now, lease_s=lease_s, limit=limit)
+    return [
+        StaleBatch(r["batch_id"], r["accepted_at"], r["claimed"], r["claimed_by"], r["claimed_job"])
+        for r in rows
+    ]
+
+
+async def release_dead_claims(
+    db: Db, dead: Sequence[StaleBatch], *, now: datetime, lease_s: int
+) -> list[StaleBatch]:
+    """Free the dead claims on these batches in ONE statement, so a new job claims and resubmits them (for a
+    carrier that dedupes on our serial). A batch claimed again meanwhile stays. Returns those freed."""
+    rows = await queries.fetch(
+        db,
+        "release_dead_claims",
+        batch_ids=[b.batch_id for b in dead],
+        workers=[b.claimed_by for b in dead],
+        jobs=[b.claimed_job for b in dead],
+        now=now,
+        lease_s=lease_s,
+    )
     return [StaleBatch(r["batch_id"], r["accepted_at"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Marked:
+    batches: int
+    messages: int
+
+
+async def mark_unknown_outcomes(db: Db, dead: Sequence[StaleBatch], *, now: datetime, lease_s: int) -> Marked:
+    """Batches with dead claims, for a carrier that cannot dedupe, in ONE statement: their claimed rows become
+    `unknown` (never resent automatically), are listed for an operator, and the outbox rows close."""
+    row = await queries.fetchrow(
+        db,
+        "mark_unknown_outcomes",
+        batch_ids=[b.batch_id for b in dead],
+        workers=[b.claimed_by for b in dead],
+        jobs=[b.claimed_job for b in dead],
+        now=now,
+        lease_s=lease_s,
+    )
+    assert row is not None
+    return Marked(row["batches"], row["messages"])
 
 
 async def update_usual_volumes(db: Db, *, since: datetime, until: datetime, days: int) -> int:

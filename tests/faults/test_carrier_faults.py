@@ -20,7 +20,8 @@ from arq import create_pool as create_arq_pool
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
 from core.services.platform import Platform as Services
-from tests.flow.harness import Platform, Tenant, running_platform
+from tests.flow.harness import TOKEN, Platform, Tenant, running_platform
+from worker.carriers.simulator import SimulatorConfig
 from worker.deps import Deps
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import sweep_outbox
@@ -215,3 +216,38 @@ async def test_a_batch_delivered_before_its_retry_runs_leaves_no_outbox_row_behi
         # Nothing is left for the sweep: a leftover claimed row would be taken up again after every lease.
         assert await _sweep(platform, clock_offset_s=platform.settings.claim_lease_s + 1) == 0
         await _assert_each_delivered_once(platform, tenant, BATCHES[0])
+
+
+async def test_with_a_carrier_that_does_not_dedupe_a_timed_out_call_is_not_resubmitted(
+    database_url: str, redis_url: str
+) -> None:
+    """Issue 14, finding 5: a call that timed out may have reached the carrier. One that dedupes gets the batch
+    again (above); one that does not would send it twice, so its messages become `unknown` instead, for a
+    late report or an operator to settle. A 503 (the carrier refused the call) is still retried."""
+    simulator = SimulatorConfig(token=TOKEN, dedupe=False)
+    async with running_platform(
+        database_url,
+        redis_url,
+        simulator=simulator,
+        carrier_timeout_s=0.5,
+        carrier_dedupes_on_serial=False,
+    ) as platform:
+        tenant = await platform.add_tenant()
+        await _send_ok(platform, tenant, BATCHES[0])
+        await platform.simulator("/control", {"fail_next_submits": 1, "report_delay_s": 3600})
+        assert isinstance(await _run_send_job(platform, job_try=1), Retry)  # refused: nothing was sent
+        assert {r["status"] for r in (await platform.statuses(tenant)).values()} == {"queued"}
+
+        await platform.simulator("/control", {"latency_s": 1})
+        counts = await _run_send_job(platform, job_try=2)  # timed out at our side; the carrier took them
+        assert counts == {"claimed": 20, "sent": 0, "refused": 0, "failed": 0, "unknown": 20}
+        assert {r["status"] for r in (await platform.statuses(tenant)).values()} == {"unknown"}
+        assert await platform.db.fetchval("SELECT count(*) FROM send_outbox") == 0
+        assert await platform.db.fetchval("SELECT count(*) FROM unknown_outcomes") == 20
+        assert await _sweep(platform, clock_offset_s=3600) == 0
+
+        stats = await platform.simulator("/stats")
+        assert (stats["messages_received"], stats["max_submissions_per_ref"]) == (20, 1)
+        await platform.simulator("/flush", {})  # the carrier's reports settle them
+        assert {r["status"] for r in (await platform.statuses(tenant)).values()} == {"delivered"}
+        assert await platform.db.fetchval("SELECT count(*) FROM unknown_outcomes") == 0

@@ -517,8 +517,8 @@ async def test_the_openapi_document_is_served_and_lists_every_route(env: Env) ->
         assert needle in text
     served = served_routes()
     assert (
-        len(served) == 34
-    )  # review, documents, words, openapi; apps: policy, allowlist, enable/disable, callbacks; blocklist; messages; stats; prices, recharge, statement
+        len(served) == 37
+    )  # review, documents, words, openapi; apps: policy, allowlist, enable/disable, callbacks; blocklist; messages; unknown outcomes; stats; prices, recharge, statement
     assert documented_routes(text) == served
     for schema in ("QueueItem", "SignatureDetail", "TemplateDetail", "Event", "Error", "WordList"):
         assert f"\n    {schema}:\n" in text

@@ -113,6 +113,8 @@ async def test_submit_returns_one_unique_carrier_id_per_message_in_order() -> No
             "messages_received": 3,
             "unique_messages": 3,
             "duplicates": 0,
+            "refs_submitted_again": 0,
+            "max_submissions_per_ref": 1,
             "reports_sent": 0,
             "reports_pending": 0,  # no report_url: reports are not sent
         }
@@ -133,6 +135,25 @@ async def test_resubmitting_a_ref_returns_the_same_carrier_id_counts_a_duplicate
         # Nothing new was scheduled, so a flush finds nothing to send.
         assert (await c.call("POST", "/flush"))[1] == {"sent": 0, "pending": 0}
         assert len(receiver.accepted) == 3 and (await c.stats())["reports_sent"] == 3
+
+
+async def test_with_dedupe_off_a_resubmitted_ref_is_sent_again_and_counted(
+    sink: tuple[ReportSink, str],
+) -> None:
+    """The mode of a carrier that does not dedupe on our serial (issue 14, finding 5): a second submit of a
+    ref is a second message (new carrier id, its own report), and the counts per ref show it."""
+    receiver, url = sink
+    async with running(report_url=url, dedupe=False) as c:
+        first = await c.submit(*PHONES)
+        assert (await c.stats())["max_submissions_per_ref"] == 1
+        second = await c.submit(PHONES[0])
+        assert second[0]["carrier_id"] != first[0]["carrier_id"]
+        await receiver.wait_for_reports(4)
+        stats = await c.stats()
+        assert (stats["refs_submitted_again"], stats["max_submissions_per_ref"]) == (1, 2)
+        assert stats["reports_sent"] == 4 and stats["unique_messages"] == 3
+        assert (await c.call("POST", "/control", {"dedupe": True}))[1]["dedupe"] is True
+        assert (await c.submit(PHONES[0]))[0]["carrier_id"] == second[0]["carrier_id"]
 
 
 async def test_reports_due_together_are_posted_in_batches_of_at_most_report_batch_size(

@@ -182,8 +182,9 @@ async def test_503_and_injected_submit_failures_raise_transient_errors() -> None
     async with simulator() as (url, sim), connector_for(url) as connector:
         sim.fail_next_submits = 2
         for _ in range(2):
-            with pytest.raises(TransientCarrierError, match="503"):
+            with pytest.raises(TransientCarrierError, match="503") as refused:
                 await connector.submit(messages(1))
+            assert not refused.value.maybe_sent  # the carrier answered that it took nothing
         assert (await connector.submit(messages(1)))[0].carrier_id
         sim.config.failure_rate = 1.0
         with pytest.raises(TransientCarrierError):
@@ -225,8 +226,9 @@ async def test_a_server_that_closes_the_connection_raises_a_transient_error() ->
         return web.Response()
 
     async with carrier(hang_up) as url, connector_for(url) as connector:
-        with pytest.raises(TransientCarrierError, match="ServerDisconnected"):
+        with pytest.raises(TransientCarrierError, match="ServerDisconnected") as lost:
             await connector.submit(messages(1))
+        assert lost.value.maybe_sent  # the request was sent: the carrier may have taken it
 
 
 async def test_a_server_that_does_not_answer_in_time_raises_a_transient_error() -> None:
@@ -238,8 +240,9 @@ async def test_a_server_that_does_not_answer_in_time_raises_a_transient_error() 
 
     try:
         async with carrier(stall) as url, connector_for(url, timeout_s=0.2) as connector:
-            with pytest.raises(TransientCarrierError, match="Timeout"):
+            with pytest.raises(TransientCarrierError, match="Timeout") as timed_out:
                 await connector.submit(messages(1))
+            assert timed_out.value.maybe_sent
             release.set()
     finally:
         release.set()
@@ -247,8 +250,9 @@ async def test_a_server_that_does_not_answer_in_time_raises_a_transient_error() 
 
 async def test_nothing_listening_raises_a_transient_error() -> None:
     async with connector_for("http://127.0.0.1:1") as connector:
-        with pytest.raises(TransientCarrierError):
+        with pytest.raises(TransientCarrierError) as unreachable:
             await connector.submit(messages(1))
+        assert not unreachable.value.maybe_sent  # no connection: nothing was sent
 
 
 @pytest.mark.parametrize("body", ["not json", "[]", '{"results": {}}', '{"results": [{"ref": 1}]}'])
@@ -257,8 +261,9 @@ async def test_a_200_with_an_unparseable_body_is_a_transient_error(body: str) ->
         return web.Response(text=body, content_type="application/json")
 
     async with carrier(garbage) as url, connector_for(url) as connector:
-        with pytest.raises(TransientCarrierError, match="unparseable"):
+        with pytest.raises(TransientCarrierError, match="unparseable") as unreadable:
             await connector.submit(messages(1))
+        assert unreadable.value.maybe_sent
 
 
 async def test_results_are_matched_by_ref_and_a_missing_ref_becomes_a_per_message_error() -> None:

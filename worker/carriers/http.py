@@ -46,8 +46,12 @@ class HttpConnector:
         idle_timeout_s: float = 90.0,
         timeout_s: float = 10.0,
         name: str = "http",
+        dedupes_on_ref: bool = True,
     ) -> None:
         self.name = name
+        # Declared by configuration: the protocol itself says nothing about it (the simulator dedupes by
+        # default, a real carrier behind the same protocol may not).
+        self.dedupes_on_ref = dedupes_on_ref
         self._submit_url = base_url.rstrip("/") + "/submit"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._pool_size = pool_size
@@ -111,7 +115,9 @@ class HttpConnector:
         ) as exc:
             reason = f"{type(exc).__name__}: {_redact(str(exc))}".rstrip(": ")
             log.warning("carrier %s call failed: %s (%d messages)", self.name, reason, len(messages))
-            raise TransientCarrierError(reason) from exc
+            # Only a connection never made surely sent nothing; after that the carrier may have the request.
+            maybe_sent = not isinstance(exc, aiohttp.ClientConnectorError)
+            raise TransientCarrierError(reason, maybe_sent=maybe_sent) from exc
 
         if status != 200:
             reason = f"HTTP {status}: {_error_text(text)}".rstrip(": ")
@@ -123,7 +129,7 @@ class HttpConnector:
         by_ref = _parse_results(text)
         if by_ref is None:
             log.warning("carrier %s answered 200 with an unparseable body", self.name)
-            raise TransientCarrierError("unparseable carrier response")
+            raise TransientCarrierError("unparseable carrier response", maybe_sent=True)
         results = [by_ref.get(m.ref) or SubmitResult(m.ref, None, NO_RESULT) for m in messages]
         missing = sum(1 for r in results if r.error == NO_RESULT)
         if missing:

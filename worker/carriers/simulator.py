@@ -1,6 +1,7 @@
 """The carrier simulator: a real HTTP server speaking the carrier wire protocol that `HttpConnector` calls.
 
-It accepts submits (idempotent on ref), answers with carrier ids, and later POSTs delivery reports in batches
+It accepts submits (idempotent on ref unless `dedupe` is off, as with a real carrier or SMPP that sends every
+submit it gets), answers with carrier ids, and later POSTs delivery reports in batches
 to the platform's webhook. Failures, latency and undeliverable numbers are configurable, at start and at
 runtime through `POST /control`, so tests and benchmarks can drive every path the worker must handle.
 """
@@ -52,6 +53,9 @@ class SimulatorConfig:
     seed: int | None = None
     # The platform webhook replies (mobile-originated messages) are POSTed to; "" means replies are refused.
     reply_url: str = ""
+    # True: a ref submitted again gets the first answer and nothing is sent twice. False: every submit is a
+    # new message to send (a new carrier id and report), as a carrier that does not dedupe does.
+    dedupe: bool = True
 
 
 @dataclass
@@ -86,9 +90,12 @@ class Simulator:
         self.submit_calls = 0
         self.messages_received = 0
         self.duplicates = 0
+        # Accepted submits per ref: with dedupe off, a ref seen more than once was sent more than once.
+        self.submissions: dict[str, int] = {}
         self.reports_sent = 0
         self._pending: list[_PendingReport] = []  # a heap ordered by due time
         self._seq = 0
+        self._issued = 0  # carrier ids handed out
         self._run_id = uuid.uuid4().hex[:8]
         self._wake = asyncio.Event()
         # Serialises sending so /flush and the background flusher never post the same report twice.
@@ -131,12 +138,13 @@ class Simulator:
             ref = msg["ref"]
             self.received_refs.append(ref)
             self.messages_received += 1
+            self.submissions[ref] = self.submissions.get(ref, 0) + 1
             record = self.records.get(ref)
-            if record is None:
+            if record is not None:
+                self.duplicates += 1
+            if record is None or not self.config.dedupe:
                 record = self._new_record(msg)
                 self.records[ref] = record
-            else:
-                self.duplicates += 1
             results.append({"ref": ref, "carrier_id": record.carrier_id, "error": record.error})
         return results
 
@@ -144,7 +152,8 @@ class Simulator:
         phone = msg["phone"]
         if phone in self.config.rejected_numbers:
             return _Record(msg["ref"], None, phone, "REJECTD", "REJECTD")
-        carrier_id = f"SIM{self._run_id}{len(self.records):010d}"
+        self._issued += 1
+        carrier_id = f"SIM{self._run_id}{self._issued:010d}"
         undeliverable = phone in self.config.undeliverable_numbers or (
             self.rng.random() < self.config.undeliverable_rate
         )
@@ -259,6 +268,10 @@ class Simulator:
             "messages_received": self.messages_received,
             "unique_messages": len(self.records),
             "duplicates": self.duplicates,
+            # Refs accepted more than once, and the most submits of one ref: with dedupe off, each such ref
+            # went out to the subscriber more than once.
+            "refs_submitted_again": sum(1 for n in self.submissions.values() if n > 1),
+            "max_submissions_per_ref": max(self.submissions.values(), default=0),
             "reports_sent": self.reports_sent,
             "reports_pending": self.reports_pending,
         }
@@ -400,8 +413,10 @@ async def _control(request: web.Request) -> web.Response:
             changes[key] = float(value)
         elif key in _NUMBER_SETS and isinstance(value, list) and all(isinstance(v, str) for v in value):
             changes[key] = frozenset(value)
-        elif (key in ("report_url", "reply_url") and isinstance(value, str)) or (
-            key in ("report_batch_size", "fail_next_submits") and type(value) is int and value >= 0
+        elif (
+            (key in ("report_url", "reply_url") and isinstance(value, str))
+            or (key == "dedupe" and isinstance(value, bool))
+            or (key in ("report_batch_size", "fail_next_submits") and type(value) is int and value >= 0)
         ):
             changes[key] = value
         else:

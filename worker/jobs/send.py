@@ -22,6 +22,7 @@ async def send_batch(ctx: dict[str, Any], batch_id: str, accepted_at: str) -> di
             datetime.fromisoformat(accepted_at),
             attempt=ctx.get("job_try", 1),
             job_id=ctx.get("job_id"),
+            worker_id=deps.worker_id,
         )
     except delivery.RetryLater as later:
         raise Retry(defer=later.delay_s) from later

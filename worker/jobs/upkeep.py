@@ -9,7 +9,8 @@ from worker.deps import get_deps
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
-    return await upkeep.sweep_outbox(get_deps(ctx).platform)
+    deps = get_deps(ctx)
+    return await upkeep.sweep_outbox(deps.platform, resubmit=deps.connector.dedupes_on_ref)
 
 
 async def create_partitions(ctx: dict[str, Any]) -> int:
