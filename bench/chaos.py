@@ -47,7 +47,7 @@ FAST_RECOVERY_ENV = {
     "SMS_OUTBOX_STALE_AFTER_S": "10",
     "SMS_CLAIM_LEASE_S": "30",
     "SMS_WORKER_HEALTH_INTERVAL_S": "2",
-    "SMS_CARRIER_DEDUPES": "0",
+    "SMS_CARRIER_DEDUPES_ON_SERIAL": "0",
 }
 STATUS_SQL = "SELECT status, count(*) FROM messages WHERE phone = ANY($1::text[]) GROUP BY status"
 OUTBOX_SQL = "SELECT count(*) FROM send_outbox"
@@ -63,7 +63,13 @@ class ChaosOptions:
 
 
 async def run_chaos(settings: Settings, options: ChaosOptions) -> dict[str, Any]:
-    stack = await start_stack(settings, api_processes=1, worker_processes=1, extra_env=FAST_RECOVERY_ENV)
+    stack = await start_stack(
+        settings,
+        api_processes=1,
+        worker_processes=1,
+        extra_env=FAST_RECOVERY_ENV,
+        simulator_args=("--no-dedupe",),  # a second submission of a serial goes out again, as on SMPP
+    )
     try:
         return await _run(stack, options)
     finally:

@@ -180,6 +180,7 @@ async def start_stack(
     api_processes: int,
     worker_processes: int,
     extra_env: dict[str, str] | None = None,
+    simulator_args: tuple[str, ...] = (),
 ) -> Stack:
     work_dir = Path(tempfile.mkdtemp(prefix="smsbench"))
     embedded: list[Any] = []
@@ -227,7 +228,7 @@ async def start_stack(
     smsctl = [sys.executable, "-m", "cli"]
     commands = {
         "simulator": [[*smsctl, "simulator", "--port", str(sim_port), "--report-delay", "0",
-                       "--report-url", api_url + "/carrier/reports"]],
+                       "--report-url", api_url + "/carrier/reports", *simulator_args]],
         "api": [[*smsctl, "api"] for _ in range(api_processes)],
         "worker": [[*smsctl, "worker"] for _ in range(worker_processes)],
     }  # fmt: skip
