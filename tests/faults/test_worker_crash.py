@@ -17,9 +17,8 @@ from redis.asyncio import Redis
 
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
-from core.infra.settings import environment_with
 from core.services.platform import Platform as Services
-from tests.flow.harness import Platform, running_platform
+from tests.flow.harness import Platform, running_platform, worker_environment
 from worker.deps import Deps
 from worker.jobs.send import send_batch
 from worker.jobs.upkeep import sweep_outbox
@@ -65,14 +64,7 @@ async def test_worker_killed_mid_batch_loses_nothing_and_delivers_each_message_o
         assert all(s.Code == "Ok" for s in resp.SendStatusSet)
         # Hold the carrier's answer so the worker is surely inside the call when it dies.
         await platform.simulator("/control", {"latency_s": 30, "report_delay_s": 3600})
-        s = platform.settings
-        env = environment_with(
-            DATABASE_URL=s.database_url,
-            REDIS_URL=s.redis_url,
-            SMS_CARRIER_URL=s.carrier_url,
-            SMS_CARRIER_WEBHOOK_TOKEN=s.carrier_webhook_token,
-            SMS_LOG_JSON="1",
-        )
+        env = worker_environment(platform.settings, SMS_LOG_JSON="1")
         proc = subprocess.Popen([sys.executable, "-m", "cli", "worker"], env=env, stderr=subprocess.DEVNULL)
         try:
 
@@ -89,7 +81,7 @@ async def test_worker_killed_mid_batch_loses_nothing_and_delivers_each_message_o
         await platform.simulator("/control", {"latency_s": 0, "report_delay_s": 0})
         # Before the lease runs out nothing is taken over: the claim may belong to a live worker.
         assert await _sweep_then_send(platform, clock_offset_s=0) == 0
-        assert await _sweep_then_send(platform, clock_offset_s=s.claim_lease_s + 1) == 1
+        assert await _sweep_then_send(platform, clock_offset_s=platform.settings.claim_lease_s + 1) == 1
         await platform.simulator("/flush", {})
 
         rows = await platform.statuses(tenant)
