@@ -24,7 +24,7 @@ import psutil
 import pytest
 from redis.asyncio import Redis
 
-from cli.supervisor import RestartBackoff, gives_up, start_failures
+from cli.supervisor import RestartBackoff
 from core.infra.queue import HEALTH_PREFIX
 from core.infra.settings import Settings, environment_with, secrets_environment
 from tests.flow.harness import running_platform, worker_environment
@@ -175,18 +175,6 @@ async def test_a_child_that_keeps_failing_at_start_is_given_up_with_its_cause_an
     assert len(restarts) == 4 and all("SMS_API_PORT" in e["cause"] for e in restarts)
     # The children's own lines pass through whole.
     assert sum(line == "some start-up chatter\n" for line in sup.stderr) == 5
-
-
-@pytest.mark.parametrize(
-    ("ran_for_s", "before", "after", "give_up"),
-    [(0.1, 0, 1, False), (0.1, 4, 5, True), (9.9, 3, 4, False), (10.0, 4, 0, False)],
-)
-def test_only_quick_exits_in_a_row_count_toward_giving_up(
-    ran_for_s: float, before: int, after: int, give_up: bool
-) -> None:
-    policy = RestartBackoff()
-    assert start_failures(before, ran_for_s, policy) == after
-    assert gives_up(after, policy) is give_up
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
