@@ -26,7 +26,13 @@ from redis.asyncio import Redis
 
 from cli.supervisor import RestartBackoff
 from core.infra.queue import HEALTH_PREFIX
-from core.infra.settings import Settings, environment_with, secrets_environment
+from core.infra.settings import (
+    SECRET_SETTINGS,
+    Settings,
+    environment_with,
+    secrets_environment,
+    with_secrets,
+)
 from tests.flow.harness import running_platform, worker_environment
 
 # A child that stops on SIGTERM/SIGINT (exit 0). Given a second argument, its first run crashes with exit 3.
@@ -74,9 +80,7 @@ sys.exit(Supervisor(children, grace_s=config["grace_s"], restart_backoff=backoff
 """
 TIMEOUT_S = 15.0
 # A production process refuses development secrets.
-TEST_SECRETS = Settings(
-    gate_hash_key="test-gate", carrier_webhook_token="test-carrier", admin_token="test-admin"
-)
+TEST_SECRETS = with_secrets(Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS})
 
 
 @dataclass

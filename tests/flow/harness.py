@@ -21,14 +21,18 @@ from tencentcloud.sms.v20210111 import models, sms_client
 
 from api.app import create_app
 from core.infra.queue import redis_settings
-from core.infra.settings import Settings, environment_with, secrets_environment
+from core.infra.settings import SECRET_SETTINGS, Settings, environment_with, secrets_environment
 from core.services.platform import Platform as Services
 from core.store import admin
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 
 TOKEN = "test-carrier-token"
-GATE_KEY = "test-gate-key"
+# Every secret setting has a test value (the carrier's token is TOKEN) but the admin token, whose development
+# default the flow tests send; a worker child (worker_environment) gets the same ones.
+SECRETS = {name: f"test-{name}" for name in SECRET_SETTINGS if name != "admin_token"} | {
+    "carrier_webhook_token": TOKEN
+}
 SIGN = "TestCorp"
 TEMPLATE = "Your code is {1}, valid for {2} minutes."
 
@@ -177,11 +181,9 @@ async def running_platform(
     settings = Settings(
         database_url=database_url,
         redis_url=redis_url,
-        carrier_webhook_token=TOKEN,
-        gate_hash_key=GATE_KEY,
         send_retry_base_s=0.0,
         # The tests' callback receivers listen on 127.0.0.1, as on a development machine.
-        **{"callback_private_networks": True, **settings_overrides},
+        **{"callback_private_networks": True, **SECRETS, **settings_overrides},
     )
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -74,11 +75,7 @@ async def test_bad_operator_input_is_refused_with_a_message_and_no_traceback(dat
     assert code != 0 and "not a valid phone number" in err
 
 
-GOOD_SECRETS = {
-    "SMS_GATE_HASH_KEY": "k" * 43,
-    "SMS_CARRIER_WEBHOOK_TOKEN": "c" * 43,
-    "SMS_ADMIN_TOKEN": "a" * 43,
-}
+GOOD_SECRETS = {env_name(name): f"good-{name}-" + "x" * 32 for name in SECRET_SETTINGS}
 
 
 # Each secret, left at its default for one command and empty for the other.
@@ -110,11 +107,9 @@ async def test_production_processes_refuse_a_default_or_empty_secret_naming_it(
 
 
 def test_the_secret_settings_are_the_shared_secrets_and_their_defaults_count_as_unset() -> None:
-    assert set(SECRET_SETTINGS) == {"gate_hash_key", "carrier_webhook_token", "admin_token"}
+    assert {"gate_hash_key", "carrier_webhook_token", "admin_token"} <= set(SECRET_SETTINGS)
     assert unsafe_secrets(Settings()) == list(SECRET_SETTINGS)
-    assert unsafe_secrets(Settings(admin_token="", gate_hash_key="x", carrier_webhook_token="y")) == [
-        "admin_token"
-    ]
     good = Settings.from_env(GOOD_SECRETS)
+    assert unsafe_secrets(dataclasses.replace(good, admin_token="")) == ["admin_token"]
     assert unsafe_secrets(good) == []
     assert secrets_environment(good) == GOOD_SECRETS

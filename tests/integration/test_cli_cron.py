@@ -15,7 +15,13 @@ import asyncpg
 import pytest
 
 from core.infra.logging import configure_logging
-from core.infra.settings import Settings, environment_with, secrets_environment
+from core.infra.settings import (
+    SECRET_SETTINGS,
+    Settings,
+    environment_with,
+    secrets_environment,
+    with_secrets,
+)
 from core.services.platform import Platform as Services
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps
@@ -26,9 +32,7 @@ JOBS = {
     "purge_history", "daily_deduction", "arrears_watch",
 }  # fmt: skip
 # `smsctl worker` refuses development secrets.
-TEST_SECRETS = Settings(
-    gate_hash_key="test-gate", carrier_webhook_token="test-carrier", admin_token="test-admin"
-)
+TEST_SECRETS = with_secrets(Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS})
 
 
 async def smsctl(database_url: str, redis_url: str, *args: str) -> tuple[int, Any, str]:
