@@ -20,7 +20,14 @@ import psutil
 
 from core.infra.embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database
 from core.infra.migrations import migrate
-from core.infra.settings import Settings, environment_with
+from core.infra.settings import (
+    SECRET_SETTINGS,
+    Settings,
+    environment_with,
+    new_secret,
+    secrets_environment,
+    with_secrets,
+)
 
 BENCH_DB = "sms_bench"
 
@@ -212,14 +219,16 @@ async def start_stack(
     settings = dataclasses.replace(
         settings, database_url=database_url, redis_url=redis_url, api_port=api_port, carrier_url=simulator_url
     )
+    # Its API and workers refuse development secrets: a throwaway stack gets throwaway ones.
+    settings = with_secrets(settings, {name: new_secret() for name in SECRET_SETTINGS})
     env = environment_with(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         SMS_API_PORT=str(api_port),
         SMS_API_REUSE_PORT="1" if api_processes > 1 else "0",
         SMS_CARRIER_URL=simulator_url,
-        SMS_CARRIER_WEBHOOK_TOKEN=settings.carrier_webhook_token,
         SMS_LOG_JSON="1",
+        **secrets_environment(settings),
         **(extra_env or {}),
     )
     stack = Stack(

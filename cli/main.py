@@ -11,10 +11,12 @@ from typing import Any
 
 import click
 
+from cli import dev_secrets
 from cli.accounts import account, app, sign, template
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
 from cli.cron import cron
+from cli.preflight import PortUse, is_address_in_use, require_secrets
 from cli.records import messages
 from cli.review import review, words
 from cli.runtime import Runtime, emit, resolve, with_db
@@ -23,7 +25,7 @@ from cli.status import status
 from cli.unknown import unknown
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
-from core.infra.settings import Settings
+from core.infra.settings import Settings, unsafe_secrets
 
 
 async def until_signalled(work: Awaitable[None]) -> None:
@@ -61,6 +63,7 @@ def migrate(settings: Settings) -> None:
 @click.pass_obj
 def api(settings: Settings, host: str | None, port: int | None, processes: int) -> None:
     """Serve the customer APIs and the carrier webhook."""
+    require_secrets(settings, "api")
     if processes > 1:
         from cli.processes import supervise_api
 
@@ -73,15 +76,21 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
     runtime = resolve(settings)
     s = runtime.settings
     serve_metrics(s.api_metrics_port, s.metrics_host)
-    web.run_app(
-        create_app(s),
-        host=host or s.api_host,
-        port=port or s.api_port,
-        reuse_port=s.api_reuse_port or None,
-        shutdown_timeout=s.shutdown_grace_s,  # requests in flight get the grace period to finish
-        print=None,
-        access_log=None,
-    )
+    use = PortUse("api_port", host or s.api_host, port or s.api_port)
+    try:
+        web.run_app(
+            create_app(s),
+            host=use.host,
+            port=use.port,
+            reuse_port=s.api_reuse_port or None,
+            shutdown_timeout=s.shutdown_grace_s,  # requests in flight get the grace period to finish
+            print=None,
+            access_log=None,
+        )
+    except OSError as exc:
+        if is_address_in_use(exc):  # one line for the operator (and the supervisor), not a traceback
+            raise click.ClickException(f"smsctl api: {use.describe()} is already in use") from None
+        raise
 
 
 @main.command()
@@ -97,6 +106,7 @@ def worker(settings: Settings, burst: bool, processes: int, check: bool) -> None
         live = asyncio.run(live_workers(resolve(settings).settings.redis_url))
         emit({"live": live, "interval_s": settings.worker_health_interval_s})
         sys.exit(0 if live["main"] and live["callbacks"] else 1)
+    require_secrets(settings, "worker")
     if processes > 1:
         if burst:
             raise click.UsageError("--burst runs one process (a supervisor would restart a finished worker)")
@@ -186,11 +196,13 @@ def simulator(
         reply_url=settings.api_url + "/carrier/replies",
         dedupe=dedupe,
     )
-    asyncio.run(
-        until_signalled(
-            run_simulator(config, host or settings.simulator_host, port or settings.simulator_port)
-        )
-    )
+    use = PortUse("simulator_port", host or settings.simulator_host, port or settings.simulator_port)
+    try:
+        asyncio.run(until_signalled(run_simulator(config, use.host, use.port)))
+    except OSError as exc:
+        if is_address_in_use(exc):
+            raise click.ClickException(f"smsctl simulator: {use.describe()} is already in use") from None
+        raise
 
 
 @simulator.command("reply")
@@ -204,9 +216,13 @@ def simulator_reply(settings: Settings, phone: str, text: str, sign: str, simula
     import aiohttp
 
     url = (simulator_url or f"http://{settings.simulator_host}:{settings.simulator_port}") + "/replies"
+    token = settings.carrier_webhook_token
+    if "carrier_webhook_token" in unsafe_secrets(settings):
+        # Unset here: the development stack's simulator (`smsctl up`) knows the data folder's token.
+        token = dev_secrets.stored(settings.data_dir).get("carrier_webhook_token", token)
 
     async def post() -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {settings.carrier_webhook_token}"}
+        headers = {"Authorization": f"Bearer {token}"}
         async with (
             aiohttp.ClientSession() as http,
             http.post(

@@ -27,6 +27,15 @@ class Runtime:
     redis: EmbeddedRedis | None = None
     owned: list[str] = field(default_factory=list)
 
+    def revive(self) -> list[str]:
+        """Start again each embedded server that has died; the names of those it started."""
+        revived = []
+        if self.postgres is not None and self.postgres.revive():
+            revived.append("postgres")
+        if self.redis is not None and self.redis.revive():
+            revived.append("redis")
+        return revived
+
     def stop(self) -> None:
         if self.redis is not None:
             self.redis.stop()

@@ -2,7 +2,9 @@
 
 It starts each child, restarts one that exits while the supervisor is not stopping (after an exponential
 backoff, one log line per restart saying why), forwards SIGTERM/SIGINT to every child, waits up to a grace
-period for them to exit, then SIGKILLs the rest. The policy (what counts as a crash, how long to back off,
+period for them to exit, then SIGKILLs the rest. A child that keeps failing at start (a port taken, a secret
+missing: nothing a restart cures) is given up after a few tries: the supervisor logs the cause (the child's
+last line on stderr, which it relays) and stops everything with exit code 1. The policy (what counts as a crash, how long to back off,
 what counts as a clean stop) is in pure functions; `Supervisor` only acts on it.
 
 Children run in their own process groups, so a Ctrl-C in the terminal reaches them once, through the
@@ -18,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.infra.logging import get_logger
+from core.infra.settings import environment_with
 
 log = get_logger("smsctl.supervisor")
 
@@ -26,6 +29,9 @@ log = get_logger("smsctl.supervisor")
 STOP_MARGIN_S = 5.0
 # Exit codes of a child that stopped as asked: it exited 0, or died of the signal it was sent.
 _CLEAN_STOP_CODES = frozenset({0, -signal.SIGTERM, -signal.SIGINT})
+# Children's stderr is relayed a line at a time, up to this long; a failing child's cause is cut to this.
+_LINE_LIMIT = 1 << 20
+_CAUSE_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ class RestartBackoff:
     initial_s: float = 0.5
     max_s: float = 30.0
     reset_after_s: float = 60.0
+    # A child that exits within start_window_s of starting failed at start; after max_start_failures such
+    # exits in a row the supervisor gives up.
+    start_window_s: float = 10.0
+    max_start_failures: int = 5
 
 
 # --- policy: pure functions -------------------------------------------------------------------------------
@@ -72,6 +82,16 @@ def backoff_delay(crashes: int, policy: RestartBackoff) -> float:
         return policy.initial_s
     # Cap the exponent too, so a child crashing for days never overflows the float.
     return min(policy.initial_s * 2.0 ** min(crashes - 1, 64), policy.max_s)
+
+
+def start_failures(previous: int, ran_for_s: float, policy: RestartBackoff) -> int:
+    """Consecutive failures at start after a child that ran `ran_for_s` exited: one more if it exited within
+    the start window, else none (it started fine and crashed later: restarting is the cure)."""
+    return previous + 1 if ran_for_s < policy.start_window_s else 0
+
+
+def gives_up(failures_at_start: int, policy: RestartBackoff) -> bool:
+    return failures_at_start >= policy.max_start_failures
 
 
 def describe_exit(returncode: int) -> str:
@@ -103,6 +123,8 @@ class _Child:
     spec: ChildSpec
     proc: asyncio.subprocess.Process | None = None
     restarts: int = 0
+    # The last non-blank line the child wrote to stderr: what it said as it failed.
+    last_line: str = ""
     killed: bool = False
     # The exit code of the process running when the stop came (None if none was running).
     final_code: int | None = None
@@ -127,6 +149,8 @@ class Supervisor:
         self.backoff = restart_backoff or RestartBackoff()
         self._stop_signal: signal.Signals | None = None
         self._stop_requested: asyncio.Event | None = None
+        # (child, cause) once a child kept failing at start and the supervisor gave up.
+        self.gave_up: tuple[str, str] | None = None
 
     def run(self) -> int:
         """Run until stopped; returns the process exit code (0 after a clean stop)."""
@@ -176,7 +200,7 @@ class Supervisor:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         clean = [is_clean_stop(c.final_code, c.killed) for c in children]
-        code = supervisor_exit_code(clean)
+        code = 1 if self.gave_up else supervisor_exit_code(clean)
         log.info(
             "supervisor stopped",
             exit_code=code,
@@ -187,27 +211,49 @@ class Supervisor:
     async def _keep_running(self, child: _Child) -> None:
         """Start the child, and start it again after each crash, until the supervisor stops."""
         loop = asyncio.get_running_loop()
-        crashes = 0
+        crashes = failures_at_start = 0
+        env = _child_environment(child.spec)
         try:
             while not self.stopping:
                 started = loop.time()
+                child.last_line = ""
                 try:
                     child.proc = await asyncio.create_subprocess_exec(
                         *child.spec.argv,
-                        env=None if child.spec.env is None else dict(child.spec.env),
+                        env=env,
                         process_group=0,
+                        stderr=asyncio.subprocess.PIPE,
+                        limit=_LINE_LIMIT,
                     )
                 except OSError as exc:
                     returncode, reason = 127, f"could not start: {exc}"
+                    child.last_line = str(exc)
                 else:
+                    assert child.proc.stderr is not None
+                    relay = asyncio.create_task(_relay(child, child.proc.stderr))
                     if self.stopping:  # the stop came while it was starting: it missed the forward
                         _send(child, self._stop_signal or signal.SIGTERM)
                     returncode = await child.proc.wait()
+                    # Its last words, unless a process it started still holds the pipe open.
+                    await asyncio.wait([relay], timeout=1.0)
                     reason = describe_exit(returncode)
                     if not is_unexpected_exit(self.stopping):
                         child.final_code = returncode
                         return
                 ran_for_s = loop.time() - started
+                failures_at_start = start_failures(failures_at_start, ran_for_s, self.backoff)
+                if gives_up(failures_at_start, self.backoff):
+                    self.gave_up = (child.spec.name, child.last_line or reason)
+                    log.error(
+                        "child keeps failing at start; giving up",
+                        child=child.spec.name,
+                        reason=reason,
+                        cause=child.last_line,
+                        failures=failures_at_start,
+                    )
+                    child.proc = None
+                    self.stop()
+                    return
                 crashes = consecutive_crashes(crashes, ran_for_s, self.backoff)
                 delay = backoff_delay(crashes, self.backoff)
                 child.restarts += 1
@@ -216,6 +262,7 @@ class Supervisor:
                     child=child.spec.name,
                     reason=reason,
                     exit_code=returncode,
+                    cause=child.last_line,
                     ran_s=round(ran_for_s, 3),
                     backoff_s=delay,
                     restarts=child.restarts,
@@ -226,6 +273,41 @@ class Supervisor:
                     await asyncio.wait_for(self._stop_requested.wait(), delay)
         finally:
             child.done.set()
+
+
+def _child_environment(spec: ChildSpec) -> dict[str, str]:
+    """The child's environment. Its stderr is our pipe, not the terminal, so it is told the log format
+    that our own stderr calls for (pretty on a terminal) unless the environment already says."""
+    env = dict(spec.env) if spec.env is not None else environment_with()
+    env.setdefault("SMS_LOG_JSON", "0" if sys.stderr.isatty() else "1")
+    return env
+
+
+async def _relay(child: _Child, stream: asyncio.StreamReader) -> None:
+    """Copy the child's stderr to ours a whole line at a time (so lines of several children and our own
+    never interleave mid-line), remembering its last non-blank line."""
+    while True:
+        try:
+            line = await stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:  # the end: what is left has no newline
+            line = exc.partial
+        except asyncio.LimitOverrunError as exc:  # a longer line than we buffer: pass it on in pieces
+            line = await stream.readexactly(exc.consumed)
+        if not line:
+            return
+        _write_stderr(line)
+        text = line.decode(errors="replace").strip()
+        if text:
+            child.last_line = text[:_CAUSE_CHARS]
+
+
+def _write_stderr(data: bytes) -> None:
+    out = getattr(sys.stderr, "buffer", None)
+    if out is None:  # a replaced sys.stderr (text only)
+        sys.stderr.write(data.decode(errors="replace"))
+    else:
+        out.write(data)
+    sys.stderr.flush()
 
 
 def _send(child: _Child, signum: signal.Signals) -> None:

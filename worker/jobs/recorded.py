@@ -1,9 +1,11 @@
 """Scheduled jobs that record every run in Postgres (cron_runs): start, end, result or error, and whether the
-schedule or an operator started it. A failure to record never stops the job itself."""
+schedule or an operator started it. A failure to record never stops the job itself. Each run is also one log
+line: at info when it did something, at debug when it found nothing to do (an idle stack stays quiet)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,9 +41,18 @@ def recorded(job: CronFunction) -> WorkerCoroutine:
             raise
         if run_id is not None:
             await _finish(platform, run_id, ok=True, result=result, error="")
+        level = logging.DEBUG if did_nothing(result) else logging.INFO
+        log.log(level, "cron run", job=name, trigger=trigger, result=result)
         return result
 
     return run
+
+
+def did_nothing(result: Any) -> bool:
+    """A cron result that reports no work: None, zero, empty, or a mapping of such values."""
+    if isinstance(result, dict):
+        return all(did_nothing(value) for value in result.values())
+    return not result
 
 
 async def _finish(platform: Platform, run_id: int, *, ok: bool, result: Any, error: str) -> None:

@@ -12,8 +12,10 @@ from cli.supervisor import (
     backoff_delay,
     consecutive_crashes,
     describe_exit,
+    gives_up,
     is_clean_stop,
     is_unexpected_exit,
+    start_failures,
     supervisor_exit_code,
 )
 
@@ -92,3 +94,15 @@ def test_a_clean_stop_is_an_exit_0_or_by_the_forwarded_signal_without_sigkill(
 def test_the_supervisor_exits_0_only_when_every_child_stopped_cleanly() -> None:
     assert supervisor_exit_code([True, True]) == 0
     assert supervisor_exit_code([True, False]) == 1
+
+
+@pytest.mark.parametrize(
+    ("ran_for_s", "before", "after", "give_up"),
+    [(0.1, 0, 1, False), (0.1, 4, 5, True), (9.9, 3, 4, False), (10.0, 4, 0, False)],
+)
+def test_only_quick_exits_in_a_row_count_toward_giving_up(
+    ran_for_s: float, before: int, after: int, give_up: bool
+) -> None:
+    policy = RestartBackoff()
+    assert start_failures(before, ran_for_s, policy) == after
+    assert gives_up(after, policy) is give_up
