@@ -9,6 +9,7 @@ import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -98,6 +99,14 @@ async def test_v3_get_with_double_minus_is_invalid_parameter(env: Env) -> None:
     query = f"SmsSdkAppId={env.tenant.sdk_app_id}&Limit=--1"
     reply = await env.client.get(query, timestamp=NOW, action="PullSmsSendStatus")
     assert error_code(reply) == "InvalidParameter"
+
+
+@pytest.mark.parametrize("index", ["²", "٣", BIG])
+async def test_v3_get_list_index_that_int_cannot_read_is_a_plain_name(env: Env, index: str) -> None:
+    """`Name.0`, `Name.1` rebuild a list; any other suffix is just part of an unknown parameter's name."""
+    query = f"SmsSdkAppId={env.tenant.sdk_app_id}&PhoneNumberSet.{quote(index)}=%2B8613800138000"
+    reply = await env.client.get(query, timestamp=NOW, action="DescribePhoneNumberInfo")
+    assert error_code(reply) == "MissingParameter"
 
 
 # --- API 3.0: times past year 9999 or before year 1 ------------------------------------------------------------

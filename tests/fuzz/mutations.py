@@ -168,7 +168,8 @@ def mutants(
                 params.pop(name, None)
                 changes.append(f"-{name}")
             elif op < 0.2:
-                extra = rng.choice(("Extra", "\x00", "__proto__", "a" * 300, "Ünïcode"))
+                # "List.²": a GET query rebuilds lists from `Name.<digits>` keys.
+                extra = rng.choice(("Extra", "\x00", "__proto__", "a" * 300, "Ünïcode", "List.²", "List.٣"))
                 params[extra] = rng.choice(HOSTILE)
                 changes.append(f"+{extra[:20]!r}")
             elif isinstance(base.get(name), list) and op < 0.45:

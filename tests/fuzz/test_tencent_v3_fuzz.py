@@ -212,6 +212,8 @@ async def _send(client: Tc3Client, rng: random.Random, action: str, version: str
     # The GET form, every value a string; a request line over aiohttp's 8 KiB is refused by the HTTP parser
     # before any dialect sees it, so long queries go as POST.
     query = _query(mutant.params) if mutant.params is not None and rng.random() < 0.15 else ""
+    if query and rng.random() < 0.3:  # a key that looks like a list item (`Name.0`) but is not one
+        query += "&" + urlencode({rng.choice(("PhoneNumberSet.²", "TemplateIdSet.٣")): "1"})
     if query and len(query) < 8000:
         headers = client.headers(
             b"", timestamp=NOW, action=action, version=version, method="GET", query=query
