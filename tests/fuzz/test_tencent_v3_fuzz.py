@@ -229,6 +229,7 @@ async def _send(client: Tc3Client, rng: random.Random, action: str, version: str
 async def test_fuzzed_requests_to_every_action_stay_in_the_envelope(
     database_url: str, redis_url: str, version: str
 ) -> None:
+    # The fixed clock puts every request in the same second: no per-IP budget, or most would be refused by it.
     async with running_platform(
         database_url, redis_url, clock=lambda: float(NOW), ip_requests_per_second=0
     ) as platform:
