@@ -38,7 +38,7 @@ def pull_window(
     if begin_at is None:  # only when `now` itself is absurd: begin lies within lookback of it
         raise PlatformError(Code.BEGIN_TIME_VERIFY_FAIL, "BeginTime is not a representable time.")
     if end_at is None:
-        raise PlatformError(Code.END_TIME_VERIFY_FAIL, "EndTime must be a Unix time before the year 9999.")
+        raise PlatformError(Code.END_TIME_VERIFY_FAIL, "EndTime must be a Unix time within the years 1-9999.")
     return Window(begin_at, end_at)
 
 
