@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from api.legacy_v5.codes import BAD_BODY, SIG_MISSING, LegacyError
+from core.domain.bounds import int64
 from core.domain.errors import Code, PlatformError
 
 MAX_NUMBERS = 200
@@ -30,12 +31,11 @@ def text_field(body: dict[str, Any], field: str, *, default: str | None = None) 
 
 
 def integer_field(body: dict[str, Any], field: str, *, default: int | None = None) -> int:
-    """An int, or a string of ASCII digits (the client passes `max`, `begin_time`, `end_time` untouched)."""
-    value = body.get(field, default)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LegacyError(BAD_BODY, f"{field} must be an integer")
+    """An int within int64 (every id is a Postgres bigint), or a string of its digits (the client passes
+    `max`, `begin_time`, `end_time` untouched)."""
+    value = int64(body.get(field, default))
+    if value is None:
+        raise LegacyError(BAD_BODY, f"{field} must be a 64-bit integer")
     return value
 
 

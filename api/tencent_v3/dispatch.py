@@ -194,13 +194,17 @@ def _with_utf8_headers(request: web.Request) -> web.Request:
     )
 
 
+MAX_INDEX_DIGITS = 6  # a list holds at most a few hundred items; a longer suffix is part of a name
+
+
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """GET requests flatten lists as `Name.0`, `Name.1` (spec 2.3); rebuild them."""
     params: dict[str, Any] = {}
     lists: dict[str, dict[int, str]] = {}
     for name, value in pairs:
         base, _, index = name.partition(".")
-        if index.isdigit():
+        # ASCII and short: int() raises on "²" and past 4,300 digits, and reads Arabic-Indic digits.
+        if index.isascii() and index.isdigit() and len(index) <= MAX_INDEX_DIGITS:
             lists.setdefault(base, {})[int(index)] = value
         else:
             params[name] = value

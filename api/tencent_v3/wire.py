@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from api.context import ApiState
+from core.domain.bounds import int64
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.sending import ApiKey
 
@@ -55,17 +56,17 @@ class Params:
         return [str(v) for v in value]
 
     def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
-        """An integer field; GET requests carry every value as a string, so digits in a string are accepted."""
+        """An integer field within int64; GET requests carry every value as a string, so digits in a string
+        are accepted."""
         value = self.params.get(name)
         if value is None:
             if required:
                 raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
             return default
-        if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**62:
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be an integer.")
-        return value
+        number = int64(value)
+        if number is None:
+            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a 64-bit integer.")
+        return number
 
     def integer_list(self, name: str, *, max_items: int) -> list[int]:
         value = self.params.get(name)
@@ -78,13 +79,12 @@ class Params:
             )
         out = []
         for item in value:
-            if isinstance(item, str) and item.isascii() and item.isdigit():
-                item = int(item)
-            if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 2**62:
+            number = int64(item)
+            if number is None or number < 0:
                 raise PlatformError(
-                    Code.INVALID_PARAMETER, f"The parameter `{name}` must hold integers >= 0."
+                    Code.INVALID_PARAMETER, f"The parameter `{name}` must hold 64-bit integers >= 0."
                 )
-            out.append(item)
+            out.append(number)
         return out
 
 

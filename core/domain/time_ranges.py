@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.domain.bounds import unix_time
 from core.domain.errors import Code, PlatformError
 
 PULL_LOOKBACK = timedelta(days=7)
@@ -33,17 +34,26 @@ def pull_window(
     end = now if end_s is None else end_s
     if end < begin_s:
         raise PlatformError(Code.END_TIME_VERIFY_FAIL, "EndTime must not be before BeginTime.")
-    return Window(datetime.fromtimestamp(begin_s, UTC), datetime.fromtimestamp(end, UTC))
+    begin_at, end_at = unix_time(begin_s), unix_time(end)
+    if begin_at is None:  # only when `now` itself is absurd: begin lies within lookback of it
+        raise PlatformError(Code.BEGIN_TIME_VERIFY_FAIL, "BeginTime is not a representable time.")
+    if end_at is None:
+        raise PlatformError(Code.END_TIME_VERIFY_FAIL, "EndTime must be a Unix time within the years 1-9999.")
+    return Window(begin_at, end_at)
 
 
 def parse_hour(text: str, tz: ZoneInfo) -> datetime | None:
-    """`2021050113` -> that hour in the platform's time zone; None when malformed."""
+    """`2021050113` -> that hour in the platform's time zone; None when malformed, or when the hour or the
+    one after it falls outside the calendar once in UTC (year 1's first hours east of UTC, 9999-12-31 23h)."""
     if len(text) != 10 or not text.isascii() or not text.isdigit():
         return None
     try:
-        return datetime.strptime(text, "%Y%m%d%H").replace(tzinfo=tz)
-    except ValueError:
+        hour = datetime.strptime(text, "%Y%m%d%H").replace(tzinfo=tz)
+        (hour + timedelta(hours=1)).astimezone(UTC)
+        hour.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return hour
 
 
 def statistics_window(begin: str, end: str, *, tz: ZoneInfo, now: float) -> Window:

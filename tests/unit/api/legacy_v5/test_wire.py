@@ -313,3 +313,24 @@ def test_statistics_dates_and_review_status() -> None:
     with pytest.raises(codes.LegacyError):
         wire.parse_date_span({"begin_date": 2024010100})
     assert [codes.legacy_status(s) for s in ("approved", "pending", "reviewing", "rejected")] == [0, 1, 1, 2]
+
+
+# Issue 14, finding 6: a v5 id over int64 reached Postgres (60008); "--1" or 5,000 digits reached int().
+@pytest.mark.parametrize(
+    "value", [2**63, -(2**63) - 1, 10**30, "--1", pytest.param("9" * 5000, id="5000 digits"), "٣", True]
+)
+def test_ids_and_integers_outside_int64_are_a_body_error(value: Any) -> None:
+    for body, read in (
+        ({"tpl_id": [value]}, lambda b: catalog_wire.parse_ids(b, "tpl_id")),
+        ({"sign_id": value}, lambda b: catalog_wire.parse_ids(b, "sign_id")),
+        ({"text": "t", "pic": "p", "sign_id": value}, lambda b: catalog_wire.parse_sign(b, modify=True)),
+        ({"type": 0, "max": 10, "nationcode": "86", "mobile": "1", "begin_time": 0, "end_time": value},
+         lambda b: wire.parse_pull(b, by_mobile=True)),
+    ):  # fmt: skip
+        with pytest.raises(codes.LegacyError) as err:
+            read(body)
+        assert err.value.result == codes.BAD_BODY
+
+
+def test_the_int64_ends_are_still_read() -> None:
+    assert catalog_wire.parse_ids({"tpl_id": [2**63 - 1, str(2**63 - 1)]}, "tpl_id") == [2**63 - 1]

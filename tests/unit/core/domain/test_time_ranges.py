@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.domain.errors import Code, PlatformError
-from core.domain.time_ranges import page_limit, page_offset, pull_window, statistics_window
+from core.domain.time_ranges import page_limit, page_offset, parse_hour, pull_window, statistics_window
 
 NOW = datetime(2026, 11, 22, 8, 30, tzinfo=UTC).timestamp()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,3 +64,24 @@ def test_pages() -> None:
     assert code_of(page_limit, 0) is Code.LIMIT_VERIFY_FAIL
     assert code_of(page_limit, 101) is Code.LIMIT_VERIFY_FAIL
     assert code_of(page_offset, -1) is Code.OFFSET_VERIFY_FAIL
+
+
+# Issue 14, finding 6: times past year 9999 or before year 1 are the caller's error, not an OverflowError.
+@pytest.mark.parametrize("end", [2**62, 253_402_300_800, 10**18])
+def test_pull_window_end_past_year_9999_is_end_time_error(end: int) -> None:
+    assert code_of(pull_window, int(NOW - 60), end, now=NOW) is Code.END_TIME_VERIFY_FAIL
+
+
+@pytest.mark.parametrize("hour", ["9999123123", "0001010100", "0001010107"])
+def test_hours_whose_window_leaves_the_calendar_are_refused(hour: str) -> None:
+    """9999-12-31 23h has no hour after it; year 1's first hours in Shanghai fall before year 1 in UTC."""
+    assert parse_hour(hour, SHANGHAI) is None
+    assert code_of(statistics_window, "2026112208", hour, tz=SHANGHAI, now=NOW) is Code.END_TIME_VERIFY_FAIL
+    assert code_of(statistics_window, hour, "2026112209", tz=SHANGHAI, now=NOW) in (
+        Code.BEGIN_TIME_VERIFY_FAIL,
+        Code.END_TIME_VERIFY_FAIL,
+    )
+
+
+def test_the_last_whole_hours_of_the_calendar_still_parse() -> None:
+    assert parse_hour("9999123122", SHANGHAI) == datetime(9999, 12, 31, 22, tzinfo=SHANGHAI)
