@@ -20,7 +20,9 @@ from core.services import reports, sending
 async def pull(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = parse_pull(call.body, by_mobile=False)
-    app = call.authenticate(await sending.app_context(call.state.platform, call.sdk_app_id), envelope, [])
+    app = await call.authenticate(
+        await sending.app_context(call.state.platform, call.sdk_app_id), envelope, []
+    )
     items = await reports.pull(call.state.platform, app.sdk_app_id, body.kind, body.max)
     return _pulled(call, body.kind, items)
 
@@ -28,7 +30,9 @@ async def pull(call: V5Call) -> Answer:
 async def pull_by_mobile(call: V5Call) -> Answer:
     envelope = call.envelope()
     body = parse_pull(call.body, by_mobile=True)
-    app = call.authenticate(await sending.app_context(call.state.platform, call.sdk_app_id), envelope, [])
+    app = await call.authenticate(
+        await sending.app_context(call.state.platform, call.sdk_app_id), envelope, []
+    )
     assert body.tel is not None
     phone = normalize_phone(body.tel.phone)
     if phone is None:

@@ -33,7 +33,7 @@ async def _send(call: V5Call, *, multi: bool) -> Answer:
     mainland = valid[0].mainland if valid else True
     text_send = send.tpl_id is None
     sign, text = split_sign(send.msg, mainland=mainland) if text_send else (send.sign, "")
-    app = call.authenticate(
+    app = await call.authenticate(
         await sending.app_context(
             call.state.platform,
             call.sdk_app_id,

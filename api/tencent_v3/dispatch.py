@@ -22,11 +22,21 @@ from api.limits import limit_source_ip
 from api.tencent_v3 import auth as tc3
 from api.tencent_v3 import catalog, numbers, reports, send
 from api.tencent_v3.v20190711 import V20190711
-from api.tencent_v3.wire import ActionHandler, ApiVersion, Call, Params, Result, envelope, error_envelope
+from api.tencent_v3.wire import (
+    ActionHandler,
+    ApiVersion,
+    Call,
+    Params,
+    Result,
+    envelope,
+    error_envelope,
+    json_response,
+)
 from core.domain.errors import Code, PlatformError, Rejection
-from core.domain.sending import ApiKey
+from core.domain.sending import ApiKey, SendContext
 from core.domain.text import is_storable, is_utf8
 from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.infra.replays import Busy, StoredAnswer, window_ttl
 from core.services import accounts
 
 log = structlog.get_logger("api.tencent_v3")
@@ -41,13 +51,8 @@ async def handle(request: web.Request) -> web.Response:
     version = VERSIONS.get(request.headers.get("X-TC-Version", CURRENT.name))
     words = version or CURRENT  # a request in an unknown version is refused in the current one's words
     bound = log.bind(request_id=request_id, action=action)
-    outcome: dict[str, Any] = {}
     try:
-        fields, outcome = await _dispatch(request, state, action, version)
-        response = envelope(request_id, words.response(action, fields, ZoneInfo(state.settings.timezone)))
-    except PlatformError as exc:
-        response = envelope(request_id, {"Error": words.error(action, exc.rejection)})
-        outcome = {"code": exc.rejection.code.value}
+        response, outcome = await _answer_once(request, state, Asked(request_id, action, version, words))
     except Exception:
         # Postgres or Redis unreachable, or a bug: logged with context, answered in the envelope.
         bound.exception("request failed")
@@ -59,6 +64,63 @@ async def handle(request: web.Request) -> web.Response:
     API_REQUEST_SECONDS.labels(label).observe(elapsed)
     bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
     return response
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the request asks for, read from its headers before anything else."""
+
+    request_id: str
+    action: str
+    version: ApiVersion | None
+    words: ApiVersion  # the version the answer is written in
+
+    def refused(self, exc: PlatformError) -> tuple[web.Response, dict[str, Any]]:
+        error = self.words.error(self.action, exc.rejection)
+        return envelope(self.request_id, {"Error": error}), {"code": exc.rejection.code.value}
+
+
+async def _answer_once(
+    request: web.Request, state: ApiState, asked: Asked
+) -> tuple[web.Response, dict[str, Any]]:
+    """Authenticate, then run the request unless the same signed request ran already within its window: a
+    replay (or an honest client's retry of a request that timed out) gets the first answer as it went out,
+    RequestId included, and nothing runs twice. Only a request whose signature verified is remembered."""
+    try:
+        authenticated = await _authenticate_request(request, state, asked)
+    except PlatformError as exc:
+        return asked.refused(exc)
+    signed = authenticated.signed
+    window = state.settings.signature_max_skew_s
+    claim = await state.platform.replays.claim(
+        "tc3",
+        signed.auth.secret_id,
+        signed.auth.signature,
+        window_ttl(signed.timestamp, window, authenticated.now),
+    )
+    if isinstance(claim, StoredAnswer):
+        return json_response(claim.status, claim.body), {"code": "Replayed"}
+    if isinstance(claim, Busy):
+        # ResourceInUse, not RequestLimitExceeded: the SDK's retryer resends RequestLimitExceeded re-signed (a
+        # new timestamp, so a new signature), which would run the request a second time. Not remembered.
+        return asked.refused(PlatformError(Code.REQUEST_IN_PROGRESS))
+    try:
+        response, outcome = await _respond(authenticated, asked)
+    except BaseException:
+        await claim.release()  # it crashed: an honest retry of the same request may run
+        raise
+    assert isinstance(response.body, bytes)
+    await claim.keep(StoredAnswer(response.status, response.body))
+    return response, outcome
+
+
+async def _respond(authenticated: Authenticated, asked: Asked) -> tuple[web.Response, dict[str, Any]]:
+    try:
+        fields, outcome = await _run(authenticated, asked)
+    except PlatformError as exc:  # an answer like any other: the same request sent again gets it again
+        return asked.refused(exc)
+    zone = ZoneInfo(authenticated.state.settings.timezone)
+    return envelope(asked.request_id, asked.words.response(asked.action, fields, zone)), outcome
 
 
 @dataclass(frozen=True)
@@ -80,25 +142,42 @@ class Parsed:
     refusal: PlatformError | None = None
 
 
-async def _dispatch(request: web.Request, state: ApiState, action: str, version: ApiVersion | None) -> Result:
+@dataclass(frozen=True)
+class Authenticated:
+    """A request whose signature verified against an enabled key: ready to run."""
+
+    state: ApiState
+    signed: Signed
+    parsed: Parsed
+    key: ApiKey
+    context: SendContext | None  # what SendSms loaded with the key
+    now: float
+
+
+async def _authenticate_request(request: web.Request, state: ApiState, asked: Asked) -> Authenticated:
     now = state.clock()
     await limit_source_ip(request, state, now)
     signed = await _read_signed(request, state, now)
-    parsed = _read_params(request, signed.body, action, version)
+    parsed = _read_params(request, signed.body, asked.action, asked.version)
     if parsed.send_sms is not None:
         context = await send.load_key_and_context(state, signed.auth.secret_id, parsed.send_sms)
         key = _authenticate(request, signed, context.key if context else None)
     else:
         context = None
         key = _authenticate(request, signed, await accounts.api_key(state.platform, signed.auth.secret_id))
+    return Authenticated(state, signed, parsed, key, context, now)
+
+
+async def _run(authenticated: Authenticated, asked: Asked) -> Result:
+    parsed, version, action = authenticated.parsed, asked.version, asked.action
     if parsed.refusal is not None:
         raise parsed.refusal
     assert version is not None  # an unknown one is a refusal
 
-    call = Call(state, key, parsed.params, now)
+    call = Call(authenticated.state, authenticated.key, parsed.params, authenticated.now)
     if parsed.send_sms is not None:
-        assert context is not None
-        return await send.send_sms(call, parsed.send_sms, context)
+        assert authenticated.context is not None
+        return await send.send_sms(call, parsed.send_sms, authenticated.context)
     handler = ACTIONS.get(action) if action in version.actions else None
     if handler is None and action in version.planned:
         raise PlatformError(

@@ -17,9 +17,13 @@ from core.domain.sending import ApiKey
 
 
 def envelope(request_id: str, fields: Mapping[str, Any]) -> web.Response:
-    # The SDK detects errors only when Content-Type is exactly application/json (no charset).
     body = json.dumps({"Response": {**fields, "RequestId": request_id}}, ensure_ascii=False)
-    return web.Response(body=body.encode(), status=200, headers={"Content-Type": "application/json"})
+    return json_response(200, body.encode())
+
+
+def json_response(status: int, body: bytes) -> web.Response:
+    # The SDK detects errors only when Content-Type is exactly application/json (no charset).
+    return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
 
 
 def error_envelope(request_id: str, rejection: Rejection) -> web.Response:

@@ -24,6 +24,8 @@ class Code(StrEnum):
     JSON_PARSE_FAIL = "FailedOperation.JsonParseFail"
     INTERNAL_ERROR = "InternalError"
     FAILED_OPERATION = "FailedOperation"
+    # The same signed request is still running (its duplicate waited for the answer in vain).
+    REQUEST_IN_PROGRESS = "ResourceInUse"
     # Sending
     EMPTY_PHONE_SET = "MissingParameter.EmptyPhoneNumberSet"
     PHONE_COUNT_LIMIT = "LimitExceeded.PhoneNumberCountLimit"
@@ -101,6 +103,9 @@ MESSAGES: dict[Code, str] = {
     Code.JSON_PARSE_FAIL: "The request body is not valid JSON.",
     Code.INTERNAL_ERROR: "Internal error, please retry later.",
     Code.FAILED_OPERATION: "The operation failed, please retry later.",
+    Code.REQUEST_IN_PROGRESS: (
+        "The same signed request is still being processed; send it again unchanged to get its answer."
+    ),
     Code.EMPTY_PHONE_SET: "The phone number list is empty.",
     Code.PHONE_COUNT_LIMIT: "More than 200 phone numbers in one request.",
     Code.INCORRECT_PHONE: "The phone number format is incorrect.",

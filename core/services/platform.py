@@ -19,6 +19,7 @@ from arq.connections import ArqRedis
 from core.infra.gate import Gate
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
+from core.infra.replays import ReplayGuard
 from core.infra.settings import Settings
 
 Clock = Callable[[], float]
@@ -41,6 +42,11 @@ class Platform:
     @cached_property
     def gate(self) -> Gate:
         return Gate(self.queue, self.settings.gate_hash_key)
+
+    @cached_property
+    def replays(self) -> ReplayGuard:
+        """What the front doors remember of signed requests, so that none runs twice (on the queue's Redis)."""
+        return ReplayGuard(self.queue)
 
     def now(self) -> float:
         return self.clock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -14,7 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 from arq import create_pool
-from tencentcloud.common import credential
+from tencentcloud.common import abstract_client, credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
@@ -55,6 +56,7 @@ class Platform:
     db: asyncpg.Pool
     clock: Callable[[], float]
     http: aiohttp.ClientSession
+    sdk_clock: SdkClock
     tenants: list[Tenant] = field(default_factory=list)
 
     def sdk(self, tenant: Tenant, *, secret_key: str | None = None) -> sms_client.SmsClient:
@@ -169,6 +171,32 @@ def worker_environment(settings: Settings, **extra: str) -> dict[str, str]:
     )
 
 
+class SdkClock:
+    """The official SDK's clock in these tests: the real time in whole seconds, but never the same second
+    twice. The SDK signs with a one-second timestamp and no nonce, so two identical calls in one second are
+    one signed request, which the platform runs once (the replay guard, issue 14). A test's calls are each a
+    request of their own, as they would be a second apart; a test about replays freezes the clock instead."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._frozen: int | None = None
+        self._lock = threading.Lock()  # the SDK runs in threads (asyncio.to_thread)
+
+    def freeze(self, at: int | None) -> None:
+        """Sign every call at `at` (identical calls are then one signed request, sent again); None thaws."""
+        self._frozen = at
+
+    def time(self) -> float:
+        with self._lock:
+            if self._frozen is not None:
+                return float(self._frozen)
+            self._last = max(int(time.time()), self._last + 1)
+            return float(self._last)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
 @asynccontextmanager
 async def running_platform(
     database_url: str,
@@ -186,6 +214,10 @@ async def running_platform(
         **{"callback_private_networks": True, **SECRETS, **settings_overrides},
     )
     async with AsyncExitStack() as stack:
+        # A clock of each test's own, so a test's calls never run far ahead of the API's clock.
+        sdk_clock = SdkClock()
+        stack.callback(setattr, abstract_client, "time", abstract_client.time)
+        abstract_client.time = sdk_clock  # type: ignore[assignment]
         api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))
         sim_config = dataclasses.replace(
             simulator or SimulatorConfig(token=TOKEN),
@@ -199,4 +231,4 @@ async def running_platform(
         assert pool is not None
         stack.push_async_callback(pool.close)
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Platform(settings, api_url, sim_url, pool, clock, http)
+        yield Platform(settings, api_url, sim_url, pool, clock, http, sdk_clock)

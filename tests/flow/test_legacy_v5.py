@@ -5,6 +5,7 @@ and never again through API 3.0 (one shared pull queue), and bad input answered 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from datetime import datetime
@@ -147,9 +148,17 @@ async def test_qcloudsms_py_sends_pulls_and_shares_the_pull_queue_with_api_3(
         assert (stats.RequestCount, stats.RequestSuccessCount, stats.FeeCount) == (5, 3, 3)
 
 
-def signed(key: str, body: dict[str, Any], mobiles: list[str], *, at: int | None = None) -> dict[str, Any]:
+_randoms = itertools.count(123456)
+
+
+def signed(key: str, body: dict[str, Any], mobiles: list[str], *, at: int | None = None) -> tuple[str, bytes]:
+    """The query's `random` and the signed body: a `random` of its own per request, as the client draws one
+    per call (a (random, time) pair seen before is refused as a replayed sig, issue 14)."""
     at = int(time.time()) if at is None else at
-    return {**body, "time": at, "sig": compute_sig(key, "123456", at, mobiles)}
+    random = str(next(_randoms))
+    return f"random={random}", json.dumps(
+        {**body, "time": at, "sig": compute_sig(key, random, at, mobiles)}
+    ).encode()
 
 
 async def test_bad_input_gets_its_legacy_code_in_a_200_answer(database_url: str, redis_url: str) -> None:
@@ -157,28 +166,33 @@ async def test_bad_input_gets_its_legacy_code_in_a_200_answer(database_url: str,
         tenant = await platform.add_tenant()
         key = await app_key(platform, tenant)
         query = f"?sdkappid={tenant.sdk_app_id}&random=123456"
+
+        def case(body: dict[str, Any], mobiles: list[str], *, at: int | None = None) -> tuple[str, bytes]:
+            random, data = signed(key, body, mobiles, at=at)
+            return f"?sdkappid={tenant.sdk_app_id}&{random}", data
+
         one = {"tel": {"nationcode": "86", "mobile": "13800138001"}, "tpl_id": tenant.template_id,
                "params": ["1", "2"], "sign": SIGN}  # fmt: skip
         mixed = [{"nationcode": 86, "mobile": "13800138001"}, {"nationcode": 1, "mobile": "2025550123"}]
         many = [{"nationcode": 86, "mobile": f"138001{i:05d}"} for i in range(201)]
         cases: list[tuple[str, str, bytes, int]] = [
-            ("sendsms", "?random=123456", json.dumps(signed(key, one, ["13800138001"])).encode(), 1019),
-            ("sendsms", "?sdkappid=1400999999&random=1", json.dumps(signed(key, one, [])).encode(), 1019),
+            ("sendsms", "?random=123456", signed(key, one, ["13800138001"])[1], 1019),
+            ("sendsms", "?sdkappid=1400999999&random=1", signed(key, one, [])[1], 1019),
             ("sendsms", query, json.dumps({**one, "time": int(time.time()), "sig": "0" * 64}).encode(), 1001),
             ("sendsms", query, json.dumps({**one, "time": int(time.time())}).encode(), 1003),
             ("sendsms", query, b"{not json", 1004),
             ("sendsms", query, b"[1, 2]", 1004),
-            ("sendsms", query, json.dumps(signed(key, {**one, "tel": {"mobile": ["1"]}}, [])).encode(), 1004),
-            ("sendsms", query, json.dumps(signed(key, {**one, "params": "1"}, ["13800138001"])).encode(), 1004),
-            ("sendsms", query, json.dumps(signed(key, one, ["13800138001"], at=int(time.time()) - 700)).encode(), 1021),
-            ("sendsms", query, json.dumps(signed(key, {**one, "tpl_id": 1}, ["13800138001"])).encode(), 1014),
-            ("sendsms", query, json.dumps(signed(key, {**one, "sign": "Nope"}, ["13800138001"])).encode(), 1012),
-            ("sendsms", query, json.dumps(signed(key, {**one, "params": ["1"]}, ["13800138001"])).encode(), 1014),
-            ("sendsms", query, json.dumps(signed(key, {**one, "tel": {"nationcode": "86", "mobile": "1"}}, ["1"])).encode(), 1016),
-            ("sendmultisms2", query, json.dumps(signed(key, {**one, "tel": mixed}, ["13800138001", "2025550123"])).encode(), 1034),
-            ("sendmultisms2", query, json.dumps(signed(key, {**one, "tel": many}, [t["mobile"] for t in many])).encode(), 1046),
-            ("pullstatus", query, json.dumps(signed(key, {"type": 3, "max": 1}, [])).encode(), 1004),
-            ("pullstatus", query, json.dumps(signed(key, {"type": 0, "max": 1}, ["1"])).encode(), 1001),
+            ("sendsms", *case({**one, "tel": {"mobile": ["1"]}}, []), 1004),
+            ("sendsms", *case({**one, "params": "1"}, ["13800138001"]), 1004),
+            ("sendsms", *case(one, ["13800138001"], at=int(time.time()) - 700), 1021),
+            ("sendsms", *case({**one, "tpl_id": 1}, ["13800138001"]), 1014),
+            ("sendsms", *case({**one, "sign": "Nope"}, ["13800138001"]), 1012),
+            ("sendsms", *case({**one, "params": ["1"]}, ["13800138001"]), 1014),
+            ("sendsms", *case({**one, "tel": {"nationcode": "86", "mobile": "1"}}, ["1"]), 1016),
+            ("sendmultisms2", *case({**one, "tel": mixed}, ["13800138001", "2025550123"]), 1034),
+            ("sendmultisms2", *case({**one, "tel": many}, [t["mobile"] for t in many]), 1046),
+            ("pullstatus", *case({"type": 3, "max": 1}, []), 1004),
+            ("pullstatus", *case({"type": 0, "max": 1}, ["1"]), 1001),
             ("nosuchpath", query, b"{}", 1011),
         ]  # fmt: skip
         for endpoint, q, body, result in cases:
@@ -197,13 +211,11 @@ async def test_bad_input_gets_its_legacy_code_in_a_200_answer(database_url: str,
         # never looked at without a number to send it to), through the shared send path.
         bad = [{"nationcode": "86", "mobile": "1"}, {"nationcode": "86", "mobile": "22"}]
         text = {"tel": bad, "type": 0, "msg": "【TestCorp】no such template"}
-        async with platform.http.post(
-            url(platform, "sendmultisms2") + query, json=signed(key, text, ["1", "22"])
-        ) as resp:
+        q, data = case(text, ["1", "22"])
+        async with platform.http.post(url(platform, "sendmultisms2") + q, data=data) as resp:
             answer = await resp.json(content_type=None)
         assert answer["result"] == 0 and [d["result"] for d in answer["detail"]] == [1016, 1016]
         # The v5 pull queue answers with a valid sig and nothing queued.
-        async with platform.http.post(
-            url(platform, "pullstatus") + query, json=signed(key, {"type": 0, "max": 10}, [])
-        ) as resp:
+        q, data = case({"type": 0, "max": 10}, [])
+        async with platform.http.post(url(platform, "pullstatus") + q, data=data) as resp:
             assert await resp.json() == {"result": 0, "errmsg": "ok", "count": 0, "data": []}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import time
 from datetime import datetime
@@ -22,7 +23,13 @@ from tests.flow.images import png_b64
 from tests.flow.test_legacy_v5 import StdlibJsonClient, app_key, url
 from tests.flow.test_sign_template_lifecycle import call, decide
 
-RANDOM = "482913"
+# Each request a `random` of its own, as the client draws one per call: a (random, time) pair seen before is
+# refused as a replayed sig (issue 14).
+_randoms = itertools.count(482913)
+
+
+def fresh_random() -> str:
+    return str(next(_randoms))
 
 
 def spec_sig(app_key: str, random: str, at: int) -> str:
@@ -32,15 +39,16 @@ def spec_sig(app_key: str, random: str, at: int) -> str:
 
 async def v5_post(
     platform: Platform, tenant: Tenant, endpoint: str, body: dict[str, Any], *, key: str | None = None,
-    raw: bytes | None = None, at: int | None = None,
+    raw: bytes | None = None, at: int | None = None, random: str | None = None, sig: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     at = int(time.time()) if at is None else at
+    random = fresh_random() if random is None else random
     if key is None:
         key = await app_key(platform, tenant)
-    signed = {"sig": spec_sig(key, RANDOM, at), "time": at, **body}
+    signed = {"sig": spec_sig(key, random, at) if sig is None else sig, "time": at, **body}
     data = raw if raw is not None else json.dumps(signed).encode()
     async with platform.http.post(
-        f"{url(platform, endpoint)}?sdkappid={tenant.sdk_app_id}&random={RANDOM}", data=data
+        f"{url(platform, endpoint)}?sdkappid={tenant.sdk_app_id}&random={random}", data=data
     ) as resp:
         assert resp.status == 200, (endpoint, body)
         answer: dict[str, Any] = await resp.json(content_type=None)
