@@ -67,7 +67,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> int:
     return await asyncio.wait_for(proc.wait(), 30)
 
 
-def _send(demo: dict[str, Any]) -> Any:
+def _send(demo: dict[str, Any], code: str = "123456") -> Any:
     profile = ClientProfile(
         httpProfile=HttpProfile(endpoint=demo["api_url"].removeprefix("http://"), protocol="http")
     )
@@ -76,7 +76,7 @@ def _send(demo: dict[str, Any]) -> Any:
     )
     req = models.SendSmsRequest()
     req.SmsSdkAppId, req.SignName, req.TemplateId = demo["sdk_app_id"], demo["sign_name"], demo["template_id"]
-    req.TemplateParamSet = ["123456", "5"]
+    req.TemplateParamSet = [code, "5"]
     req.PhoneNumberSet = ["+8613800138000"]
     return client.SendSms(req)
 
@@ -139,8 +139,9 @@ async def test_smsctl_up_runs_the_platform_a_first_sms_is_delivered_and_data_sur
 
             resp = await asyncio.to_thread(_send, demo)
             assert resp.SendStatusSet[0].Code == "Ok"
-            # The README's number is the demo's test number (L2): sending it again is not limited.
-            again = await asyncio.to_thread(_send, demo)
+            # The README's number is the demo's test number (L2): sending it again is not limited. (Another
+            # code, so it is another request: the same one signed in the same second would be a replay.)
+            again = await asyncio.to_thread(_send, demo, "654321")
             assert again.SendStatusSet[0].Code == "Ok"
             records = await _delivered(env, demo["sdk_app_id"], 2)
             assert {r["serial_no"] for r in records} == {
