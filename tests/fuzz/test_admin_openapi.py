@@ -1,7 +1,7 @@
 """Fuzz suite for the admin API (issue 14, finding 6): schemathesis reads the OpenAPI document the running
 platform serves and sends it generated and mutated requests (the documented examples, boundary and invalid
 values, then random ones) with the admin token, against real Postgres and Redis seeded with an account, an
-application, a signature with documents, a template and a blocklist entry, so reads find real objects.
+application, a signature with documents, a template, a package and a blocklist entry, so reads find real objects.
 
 Every answer must be inside the document: no 5xx, every status documented for its operation, the documented
 content type, a body matching the documented schema, a 405 naming the allowed methods, and a request the
@@ -48,6 +48,7 @@ SEEDED = (
     "/admin/v1/apps/1400000001/policy",
     "/admin/v1/apps/1400000001/callbacks",
     "/admin/v1/accounts/1/blocklist",
+    "/admin/v1/accounts/1/packages",
 )
 CHECKS = (
     "not_a_server_error",
@@ -88,6 +89,11 @@ async def seed(platform: Platform) -> None:
         international=False,
         approve=False,
         name="Code",
+    )
+    await db.execute(
+        "INSERT INTO sms_packages (account_id, package_type, parts_total, valid_from, valid_until,"
+        " created_at, created_by) VALUES ($1, 0, 1000, now(), now() + interval '30 days', now(), 'seed')",
+        acct.account_id,
     )
     await db.execute(
         "INSERT INTO blocklist (account_id, phone, source, reason, created_by)"
