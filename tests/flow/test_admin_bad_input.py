@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+import yaml
 
 from core.store import admin
 from tests.flow.harness import Platform, running_platform
@@ -152,3 +153,24 @@ async def test_a_method_the_path_does_not_take_is_405_with_allow(env: Env) -> No
     reply = await env.call("PATCH", f"/admin/v1/apps/{env.sdk_app_id}/allowlist")
     error(reply, 405, "UnsupportedOperation")
     assert set(reply.headers["Allow"].split(",")) == {"GET", "HEAD", "POST", "DELETE"}
+
+
+async def test_an_oversized_body_is_a_documented_json_413(database_url: str, redis_url: str) -> None:
+    """Finding 6: 413 is answered in the admin error shape, and the document lists it (with 400) for every
+    operation that takes a body; it listed neither."""
+    async with running_platform(
+        database_url, redis_url, admin_token=ADMIN_TOKEN, max_body_bytes=1024
+    ) as platform:
+        async with platform.http.post(
+            platform.api_url + "/admin/v1/words/neutral_sign", headers=AUTH, json={"add": ["x" * 2000]}
+        ) as resp:
+            body = await resp.json()
+            assert resp.status == 413 and body["error"]["code"] == "RequestSizeLimitExceeded", body
+        async with platform.http.get(platform.api_url + "/admin/v1/openapi.yaml", headers=AUTH) as resp:
+            document = yaml.safe_load(await resp.text())
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                assert "400" in operation["responses"], (method, path)
+                if "requestBody" in operation:
+                    assert "413" in operation["responses"], (method, path)
