@@ -127,8 +127,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def check_text(request: web.Request) -> None:
-    """Every path segment and query parameter is text Postgres can hold (no NUL, no lone surrogate: "%00" and
-    "%ED%A0%80" decode to them), checked once here so no handler passes one on to the store."""
+    """Every path segment and query parameter is text Postgres can hold ("%00" decodes to a NUL), checked once
+    here so no handler passes one on to the store."""
     for where, values in (("path", request.match_info), ("query", request.query)):
         if not is_storable([*values.keys(), *values.values()]):
             raise AdminError(
