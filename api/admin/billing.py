@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from api.admin.common import NOT_FOUND, AdminError, json_response, operator, positive_id, read_body, state_of
+from api.admin.common import (
+    NOT_FOUND,
+    AdminError,
+    bounded_time,
+    json_response,
+    operator,
+    positive_id,
+    read_body,
+    state_of,
+)
 from core.domain.billing import month, package_terms, recharge_amount
 from core.domain.errors import Code
 from core.domain.money import format_amount
@@ -108,8 +117,13 @@ async def statement_get(request: web.Request) -> web.Response:
     account_id = positive_id(request.match_info["account_id"], "account id")
     try:
         period = month(request.query.get("month", ""), ZoneInfo(state.settings.timezone))
+    except OverflowError:  # year 1 in a zone east of UTC starts before what datetime holds
+        period = None
     except ValueError as exc:
         raise _bad(str(exc)) from None
+    if period is None:
+        raise _bad("`month` must be from 1970 until the year 9000")
+    bounded_time(period.since, "month")
     found = await billing.statement(state.platform, account_id, period)
     if found is None:
         raise AdminError(404, NOT_FOUND, f"Account {account_id} does not exist.")
@@ -141,7 +155,7 @@ def _instant(raw: object, name: str, tz: ZoneInfo) -> datetime:
         parsed = None
     if parsed is None:
         raise _bad(f"`{name}` must be an ISO 8601 date or time")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    return bounded_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
 
 
 def _package_json(package: billing.Package) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NoReturn
 
 import structlog
 from aiohttp import web
@@ -20,12 +22,20 @@ from aiohttp import web
 from api.context import STATE, ApiState
 from core.domain.errors import MESSAGES, Code, Rejection
 from core.domain.phone import normalize_phone
+from core.domain.text import is_storable
 from core.services.review import BadInput, operator_actor
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_REASON_CHARS = 500
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # Postgres bigint
+MIN_INT = -(2**63)
+# A body nested deeper than this is refused before any handler (or json.dumps of an echo) recurses into it.
+MAX_JSON_DEPTH = 32
+# Times the admin API takes: far enough from year 1 and 9999 that shifting by a time zone or a default span
+# never leaves what datetime can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("api.admin")
 
 # The admin dialect's one table: the HTTP status each platform code is answered with. Any other refusal of a
@@ -98,6 +108,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     response: web.StreamResponse
     try:
         authorize(request, request.config_dict[STATE].settings.admin_token)
+        check_text(request)
         response = await handler(request)
     except AdminError as exc:
         response = error_response(exc.status, exc.code, exc.message)
@@ -105,6 +116,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         response = error_response(exc.status, _HTTP_CODES.get(exc.status, f"HTTP{exc.status}"), exc.reason)
+        if "Allow" in exc.headers:  # a 405 names the methods the path takes (RFC 9110, 15.5.6)
+            response.headers["Allow"] = exc.headers["Allow"]
     except Exception:
         # Postgres unreachable, or a bug: logged with context, answered without internals.
         bound.exception("admin request failed")
@@ -124,25 +137,56 @@ def request_endpoints(request: web.Request) -> tuple[set[str], set[int]]:
     return hosts, ports
 
 
+def check_text(request: web.Request) -> None:
+    """Every path segment and query parameter is text Postgres can hold ("%00" decodes to a NUL), checked once
+    here so no handler passes one on to the store."""
+    for where, values in (("path", request.match_info), ("query", request.query)):
+        if not is_storable([*values.keys(), *values.values()]):
+            raise AdminError(
+                400, Code.INVALID_PARAMETER_VALUE.value, f"The {where} holds a NUL or invalid character."
+            )
+
+
 def state_of(request: web.Request) -> ApiState:
     return request.config_dict[STATE]
 
 
+def _natural(raw: str, high: int) -> int | None:
+    """A decimal integer from 1 to `high` written in plain ASCII digits, or None. The length is checked before
+    int(): Python refuses to convert more than 4,300 digits, and no id has more than 19."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if 0 < value <= high else None
+
+
 def positive_id(raw: str, what: str = "id") -> int:
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, f"The {what} must be a positive integer.")
-    return int(raw)
+    value = _natural(raw, MAX_ID)
+    if value is None:
+        raise AdminError(
+            400, Code.INVALID_PARAMETER_VALUE.value, f"The {what} must be an integer from 1 to {MAX_ID}."
+        )
+    return value
 
 
 def page_limit(raw: str) -> int:
     """The `limit` query parameter of a listing: how many items one page holds."""
     if not raw:
         return DEFAULT_LIMIT
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    value = _natural(raw, MAX_LIMIT)
+    if value is None:
         raise AdminError(
             400, Code.LIMIT_VERIFY_FAIL.value, f"`limit` must be an integer from 1 to {MAX_LIMIT}."
         )
-    return int(raw)
+    return value
+
+
+def bounded_time(value: datetime, name: str, code: Code = Code.INVALID_PARAMETER_VALUE) -> datetime:
+    """A time the platform can compute with and store: from 1970 until year 9000."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not EARLIEST <= aware < LATEST:
+        raise AdminError(400, code.value, f"`{name}` must be from 1970 until the year 9000.")
+    return value
 
 
 def phone_number(raw: str) -> str:
@@ -153,17 +197,54 @@ def phone_number(raw: str) -> str:
     return phone.e164
 
 
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _bad_json(message: str) -> AdminError:
+    return AdminError(400, Code.JSON_PARSE_FAIL.value, message)
+
+
+def check_json(value: Any) -> None:
+    """One walk over a parsed body: nesting at most MAX_JSON_DEPTH, every string (keys too) storable, every
+    integer a bigint, every number finite. Iterative, so the client's nesting never becomes ours."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _bad_json(f"The body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(item, dict):
+            pending.extend((key, depth) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            if not is_storable(item):
+                raise AdminError(
+                    400, Code.INVALID_PARAMETER_VALUE.value, "A string holds a NUL or invalid character."
+                )
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not MIN_INT <= item <= MAX_ID:
+                raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "An integer is out of range.")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "A number is out of range.")
+
+
 async def read_body(request: web.Request) -> dict[str, Any]:
-    """The JSON object sent, or {} for an empty body."""
+    """The JSON object sent, or {} for an empty body; checked by check_json."""
     raw = await request.read()
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise AdminError(400, Code.JSON_PARSE_FAIL.value, MESSAGES[Code.JSON_PARSE_FAIL]) from None
+        # NaN and Infinity are not JSON; integers past 4,300 digits raise ValueError too.
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise _bad_json(MESSAGES[Code.JSON_PARSE_FAIL]) from None
     if not isinstance(value, dict):
         raise AdminError(400, Code.INVALID_PARAMETER.value, "The body must be a JSON object.")
+    check_json(value)
     return value
 
 

@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
-from api.admin.common import AdminError, json_response, page_limit, phone_number, positive_id, state_of
+from api.admin.common import (
+    MAX_ID,
+    AdminError,
+    bounded_time,
+    json_response,
+    page_limit,
+    phone_number,
+    positive_id,
+    state_of,
+)
 from core.domain.errors import Code
 from core.domain.records import (
     DEFAULT_SPAN,
@@ -34,7 +43,7 @@ def _time(request: web.Request, name: str, code: Code) -> datetime | None:
     parsed = parse_time(raw)
     if parsed is None:
         raise AdminError(400, code.value, f"`{name}` must be ISO 8601 or Unix seconds.")
-    return parsed
+    return bounded_time(parsed, name, code)
 
 
 def _filters(request: web.Request) -> RecordFilter:
@@ -67,7 +76,8 @@ async def records_search(request: web.Request) -> web.Response:
     limit = page_limit(request.query.get("limit", ""))
     raw_cursor = request.query.get("cursor", "")
     before = decode_cursor(raw_cursor) if raw_cursor else None
-    if raw_cursor and before is None:
+    # A forged cursor can name a message id past bigint.
+    if raw_cursor and (before is None or before[1] > MAX_ID):
         raise AdminError(400, Code.INVALID_PARAMETER_VALUE.value, "`cursor` is not one this API returned.")
     # One more than asked: whether a next page exists is known without an empty last page.
     found = await records.search(state_of(request).platform, filters, limit=limit + 1, before=before)

@@ -3,12 +3,12 @@ summed from the hourly rollups (never by scanning messages)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from api.admin.common import AdminError, json_response, positive_id, state_of
+from api.admin.common import AdminError, bounded_time, json_response, positive_id, state_of
 from core.domain.errors import Code
 from core.domain.time_ranges import day_bounds, report_days
 from core.services import statistics
@@ -22,9 +22,11 @@ def _day(raw: str | None, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise _bad(f"`{name}` must be a date as YYYY-MM-DD.") from None
+    bounded_time(datetime.combine(day, time(), UTC), name)
+    return day
 
 
 async def stats_get(request: web.Request) -> web.Response:
