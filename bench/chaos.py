@@ -11,7 +11,9 @@ Printed, and written to bench/results/chaos-<sha>.json:
   recorded      of those, how many have a message row
   to carrier    submissions the carrier received (every copy)
   delivered     messages with a delivered report
-  unknown       messages whose submit outcome is unknown (left for an operator, never resent)
+  unknown seen  the most messages whose submit outcome was unknown at once (the worker died inside carrier
+                calls): never resent; a late report settles them
+  unknown       of those, how many are still unknown at the end (left for an operator)
   lost          accepted numbers with no row, or a row never submitted and not unknown
   sent twice    submissions beyond the first of a serial
 """
@@ -42,6 +44,9 @@ from core.infra.settings import Settings
 KILLS: tuple[tuple[str, float], ...] = (("worker", 0.15), ("api", 0.35), ("redis", 0.55), ("postgres", 0.75))
 # How long a killed process stays down before it is started again.
 DOWN_S = 2.0
+# How long the carrier holds its answers around the worker's kill, and the reports of what it took then.
+CARRIER_CALL_HELD_S = 2.0
+REPORTS_HELD_S = 90.0
 # The sweep and leases shortened so the run ends in minutes, not the production defaults' quarter hour.
 FAST_RECOVERY_ENV = {
     "SMS_OUTBOX_STALE_AFTER_S": "10",
@@ -51,6 +56,7 @@ FAST_RECOVERY_ENV = {
 }
 STATUS_SQL = "SELECT status, count(*) FROM messages WHERE phone = ANY($1::text[]) GROUP BY status"
 OUTBOX_SQL = "SELECT count(*) FROM send_outbox"
+UNKNOWN_SQL = "SELECT count(*) FROM unknown_outcomes"
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,9 @@ async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
         load, _ = await _run_loadgen(stack.work_dir, config)
         kills = await killer
         accepted = _accepted_phones(LoadConfig.from_dict(config), load)
-        await _settle(stack, accepted, options.settle_timeout_s)
+        unknown_seen = await _settle(stack, accepted, options.settle_timeout_s)
         counts = await _count(stack, accepted)
+        counts["unknown_seen"] = unknown_seen
     finally:
         supervisor.cancel()
     counts.update(
@@ -154,11 +161,34 @@ async def _kill_each_once(stack: Stack, planned_s: float, killing: set[str]) -> 
 
 
 def _kill_child(stack: Stack, name: str) -> None:
+    if name == "worker":
+        # Slow the carrier's answers first, so the worker surely dies inside carrier calls: the case whose
+        # outcome is unknown (the carrier has the messages; the platform has no answer). Their reports are
+        # held past the lease, so the sweep finds them unknown before a late report settles them.
+        _simulator_control(stack, {"latency_s": CARRIER_CALL_HELD_S, "report_delay_s": REPORTS_HELD_S})
+        time.sleep(CARRIER_CALL_HELD_S / 2)
     stack.kill_child(name, 0)
+    if name == "worker":
+        _simulator_control(stack, {"latency_s": 0, "report_delay_s": 0})
     time.sleep(DOWN_S)
     stack.respawn_child(name, 0)
     if name == "api":  # the next kill should find it serving again
         _wait_healthy(stack.api_url + "/healthz")
+
+
+def _simulator_control(stack: Stack, change: dict[str, Any]) -> None:
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - our own simulator on loopback
+        stack.simulator_url + "/control",
+        data=json.dumps(change).encode(),
+        headers={
+            "Authorization": f"Bearer {stack.settings.carrier_webhook_token}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
+        resp.read()
 
 
 def _wait_healthy(url: str, timeout_s: float = 60) -> None:
@@ -217,9 +247,11 @@ _KILLERS = {
 }
 
 
-async def _settle(stack: Stack, accepted: list[str], timeout_s: float) -> None:
+async def _settle(stack: Stack, accepted: list[str], timeout_s: float) -> int:
     """Until nothing is left to do: the outbox empty, every message final or unknown, the carrier's reports all
-    handed over. Postgres may still be recovering at first, so connection errors are waited out."""
+    handed over. Postgres may still be recovering at first, so connection errors are waited out. Returns the
+    most messages seen with an unknown outcome at once (late reports settle them meanwhile)."""
+    unknown_seen = 0
     deadline = time.monotonic() + timeout_s
     headers = {"Authorization": f"Bearer {stack.settings.carrier_webhook_token}"}
     async with aiohttp.ClientSession() as http:
@@ -228,15 +260,17 @@ async def _settle(stack: Stack, accepted: list[str], timeout_s: float) -> None:
                 conn = await asyncpg.connect(stack.settings.database_url)
                 try:
                     outbox = await conn.fetchval(OUTBOX_SQL)
+                    unknown_seen = max(unknown_seen, int(await conn.fetchval(UNKNOWN_SQL)))
                     statuses = {str(s): int(n) for s, n in await conn.fetch(STATUS_SQL, accepted)}
                 finally:
                     await conn.close()
                 stats = await _simulator_stats(http, stack, headers)
                 in_flight = sum(n for s, n in statuses.items() if s in ("queued", "sending", "sent"))
                 if outbox == 0 and in_flight == 0 and stats["reports_pending"] == 0:
-                    return
+                    return unknown_seen
             await asyncio.sleep(1.0)
     print(f"chaos: not settled after {timeout_s:.0f} s; counting what there is", file=sys.stderr)
+    return unknown_seen
 
 
 async def _count(stack: Stack, accepted: list[str]) -> dict[str, Any]:
@@ -264,7 +298,8 @@ async def _count(stack: Stack, accepted: list[str]) -> dict[str, Any]:
 
 
 def render(counts: dict[str, Any]) -> str:
-    keys = ("accepted", "recorded", "to_carrier", "delivered", "failed", "unknown", "lost", "sent_twice")
+    keys = ("accepted", "recorded", "to_carrier", "delivered", "failed", "unknown_seen", "unknown", "lost",
+            "sent_twice")  # fmt: skip
     width = max(len(k) for k in keys)
     lines = [f"{k.replace('_', ' '):<{width}}  {counts[k]:>8,}" for k in keys]
     kills = ", ".join(f"{k['killed']} at {k['at_s']} s" for k in counts["kills"])
