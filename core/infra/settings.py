@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from core.infra.crypto import DEV_MASTER_KEY
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -54,6 +56,9 @@ class Settings:
     max_image_bytes: int = 700 * 1024
     # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).
     gate_hash_key: str = "dev-gate-key"  # a development default: set it in production
+    # The keyring that seals secrets and message numbers at rest (core/infra/crypto.py): "kid:base64,..."
+    # of 32-byte keys, the first one current. A development default: set SMS_MASTER_KEY in production.
+    master_key: str = DEV_MASTER_KEY
     db_pool_min: int = 2
     db_pool_max: int = 10
 

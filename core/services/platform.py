@@ -16,6 +16,7 @@ import asyncpg
 from arq import create_pool as create_redis_pool
 from arq.connections import ArqRedis
 
+from core.infra.crypto import Keyring
 from core.infra.gate import Gate
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
@@ -37,6 +38,10 @@ class Platform:
     def queue(self) -> ArqRedis:
         assert self.redis is not None, "this process was built without Redis"
         return self.redis
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return Keyring.parse(self.settings.master_key)
 
     @cached_property
     def gate(self) -> Gate:
