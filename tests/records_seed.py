@@ -9,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from core.store import admin
+from tests.keyring import KEYRING
 
 SIGN = "Bank"
 TEMPLATE = "Dear customer, your top-up payment of {1} USD has been credited"
@@ -25,9 +26,9 @@ class SeedTenant:
 
 
 async def seed_tenant(db: asyncpg.Pool, name: str, *, apps: int = 1) -> SeedTenant:
-    account = await admin.create_account(db, name=name, kind="organization")
+    account = await admin.create_account(db, KEYRING, name=name, kind="organization")
     app_ids = [
-        (await admin.create_app(db, account_id=account.account_id, name=f"{name} {i}")).sdk_app_id
+        (await admin.create_app(db, KEYRING, account_id=account.account_id, name=f"{name} {i}")).sdk_app_id
         for i in range(apps)
     ]
     template_id = await admin.create_template(

@@ -13,11 +13,14 @@ import asyncpg
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, ApiKey, App, RequestCounts, SendContext, Signature, Template
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.keys import open_secret_key
 
 
 async def load_send_context(
     conn: asyncpg.Connection | asyncpg.Pool,
+    keyring: Keyring,
     secret_id: str,
     sdk_app_id: str,
     sign_name: str,
@@ -25,7 +28,8 @@ async def load_send_context(
     phones: Sequence[str] = (),
 ) -> SendContext | None:
     """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
-    simply isn't found). None when the SecretId is unknown."""
+    simply isn't found). None when the SecretId is unknown. The SecretKey is opened here, to check the
+    request's signature."""
     row = await queries.fetchrow(
         conn,
         "load_send_context",
@@ -38,7 +42,8 @@ async def load_send_context(
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
-    return context_from_row(row, ApiKey(secret_id, row["secret_key"], row["enabled"], account))
+    secret_key = open_secret_key(keyring, secret_id, row["secret_key_sealed"])
+    return context_from_row(row, ApiKey(secret_id, secret_key, row["enabled"], account))
 
 
 def context_from_row(row: asyncpg.Record, key: ApiKey) -> SendContext:
@@ -83,13 +88,15 @@ def policy_from_row(row: asyncpg.Record) -> FrequencyPolicy:
     )
 
 
-async def load_api_key(conn: asyncpg.Connection | asyncpg.Pool, secret_id: str) -> ApiKey | None:
+async def load_api_key(
+    conn: asyncpg.Connection | asyncpg.Pool, keyring: Keyring, secret_id: str
+) -> ApiKey | None:
+    """The API key with its SecretKey opened (to check a signature); None when the SecretId is unknown."""
     row = await queries.fetchrow(conn, "load_api_key", secret_id=secret_id)
     if row is None:
         return None
-    return ApiKey(
-        secret_id, row["secret_key"], row["enabled"], Account(row["id"], row["kind"], row["status"])
-    )
+    secret_key = open_secret_key(keyring, secret_id, row["secret_key_sealed"])
+    return ApiKey(secret_id, secret_key, row["enabled"], Account(row["id"], row["kind"], row["status"]))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from typing import Any
 
 import asyncpg
 
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.keys import open_app_key
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -82,9 +84,13 @@ class CallbackTarget:
     reply_url: str
 
 
-async def callback_target(db: Db, sdk_app_id: str) -> CallbackTarget | None:
+async def callback_target(db: Db, keyring: Keyring, sdk_app_id: str) -> CallbackTarget | None:
+    """Where the application's callbacks go, with its AppKey opened: callbacks are signed with it."""
     row = await queries.fetchrow(db, "callback_target", sdk_app_id=sdk_app_id)
-    return CallbackTarget(*row) if row else None
+    if row is None:
+        return None
+    app_key = open_app_key(keyring, row["sdk_app_id"], row["app_key_sealed"])
+    return CallbackTarget(row["sdk_app_id"], app_key, row["status_callback_url"], row["reply_callback_url"])
 
 
 async def next_callbacks(db: Db, sdk_app_id: str, *, now: datetime, limit: int) -> list[QueuedCallback]:

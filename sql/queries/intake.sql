@@ -5,7 +5,7 @@
 -- Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template simply
 -- isn't found): the key, the application with its policy and allowlist, which of :phones the account's
 -- blocklist holds, the signature (an approved one first) and the template. No row for an unknown SecretId.
-SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
+SELECT k.secret_key_sealed, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
        app.sdk_app_id, app.status AS app_status,
        app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
        app.cap_daily, app.cap_daily_mainland, app.cap_daily_international, app.intl_countries,
@@ -28,7 +28,7 @@ LEFT JOIN templates t ON t.id = :template_id AND t.account_id = k.account_id AND
 WHERE k.secret_id = :secret_id
 
 -- name: load_api_key
-SELECT k.secret_key, k.enabled, a.id, a.kind, a.status
+SELECT k.secret_key_sealed, k.enabled, a.id, a.kind, a.status
 FROM api_keys k JOIN accounts a ON a.id = k.account_id
 WHERE k.secret_id = :secret_id
 

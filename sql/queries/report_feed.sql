@@ -64,7 +64,7 @@ ORDER BY r.received_at, r.id
 LIMIT :limit OFFSET :offset
 
 -- name: callback_target
-SELECT sdk_app_id, app_key, status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = :sdk_app_id
+SELECT sdk_app_id, app_key_sealed, status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = :sdk_app_id
 
 -- name: next_callbacks
 -- The head of the application's pending callbacks, in order, when it is due (an item waiting for its retry

@@ -24,6 +24,7 @@ from core.infra.queue import redis_settings
 from core.infra.settings import Settings
 from core.services.platform import Platform as Services
 from core.store import admin
+from tests.keyring import KEYRING
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 
@@ -40,6 +41,7 @@ class Tenant:
     sdk_app_id: str
     template_id: int
     intl_template_id: int
+    app_key: str
 
 
 @dataclass
@@ -138,15 +140,17 @@ class Platform:
         contact_phone: str = "",
     ) -> Tenant:
         acct = await admin.create_account(
-            self.db, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
+            self.db, KEYRING, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
         )
-        app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
+        app = await admin.create_app(self.db, KEYRING, account_id=acct.account_id, name=f"{name} app")
         await admin.create_signature(
             self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True
         )
         tid = await self.add_template(acct.account_id, TEMPLATE)
         itid = await self.add_template(acct.account_id, TEMPLATE, international=True)
-        tenant = Tenant(acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid)
+        tenant = Tenant(
+            acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid, app.app_key
+        )
         self.tenants.append(tenant)
         return tenant
 

@@ -114,8 +114,8 @@ async def get_callbacks(platform: Platform, sdk_app_id: str) -> tuple[int, Any]:
 
 
 async def app_key(platform: Platform, tenant: Tenant) -> str:
-    key: str = await platform.db.fetchval("SELECT app_key FROM apps WHERE sdk_app_id = $1", tenant.sdk_app_id)
-    return key
+    # The AppKey is sealed at rest: the tenant holds the one shown at creation, as a customer does.
+    return tenant.app_key
 
 
 async def pending(platform: Platform) -> int:

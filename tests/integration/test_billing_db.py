@@ -24,6 +24,7 @@ from core.store import billing
 from core.store.admin import create_account, create_app
 from core.store.intake import Batch, insert_batch
 from core.store.messages import claim_batch, fail_messages, record_submit_results
+from tests.keyring import KEYRING
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRACE_S = 12 * 3600
@@ -63,9 +64,9 @@ class Tenant:
 
 async def tenant(db: asyncpg.Pool, *, balance: int = 0, name: str = "Acme") -> Tenant:
     acct = await create_account(
-        db, name=name, kind="organization", balance_minor=balance, contact_phone="+8613800138000"
+        db, KEYRING, name=name, kind="organization", balance_minor=balance, contact_phone="+8613800138000"
     )
-    app = await create_app(db, account_id=acct.account_id, name="shop")
+    app = await create_app(db, KEYRING, account_id=acct.account_id, name="shop")
     return Tenant(acct.account_id, app.sdk_app_id)
 
 
