@@ -12,6 +12,7 @@ from arq import cron
 from arq.cron import CronJob
 from arq.worker import Worker, func
 
+from core.infra.crypto import Keyring
 from core.infra.outbound import new_session
 from core.infra.postgres import create_pool
 from core.infra.queue import CALLBACK_QUEUE, DELIVER_CALLBACKS, SEND_BATCH, health_check_key, redis_settings
@@ -46,6 +47,8 @@ def lifecycle(
     settings: Settings, clock: Callable[[], float], connector_factory: Callable[[Settings], Connector]
 ) -> tuple[Lifecycle, Lifecycle]:
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # A malformed master key stops the worker here, naming the setting, not at its first callback.
+        Keyring.parse(settings.master_key)
         # The Platform shares the worker's own Redis connection (arq opens it before on_startup).
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
         ctx["deps"] = Deps(

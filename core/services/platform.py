@@ -67,7 +67,9 @@ async def open_platform(
     db_max: int | None = None,
     redis: bool = True,
 ) -> AsyncIterator[Platform]:
-    """Open the pools, yield the Platform, close them (in reverse order) however the block ends."""
+    """Open the pools, yield the Platform, close them (in reverse order) however the block ends. A malformed
+    master key stops the process here, naming the setting, not at its first signed request."""
+    Keyring.parse(settings.master_key)
     db = await create_pool(
         settings.database_url,
         min_size=settings.db_pool_min if db_min is None else db_min,
