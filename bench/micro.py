@@ -88,7 +88,7 @@ async def insert_batch_bench(url: str, batches: int) -> str:
         for _ in range(n):
             now = datetime.now(UTC)
             await insert_batch(
-                pool, account_id=account_id, sdk_app_id=sdk_app_id, sign_name="S", template_id=1,
+                pool, KEYRING, account_id=account_id, sdk_app_id=sdk_app_id, sign_name="S", template_id=1,
                 content="hello", parts=1, session_context="", phones=phones, now=now, stale_after_s=60,
                 counts=counts, usage_day=now.date(),
             )  # fmt: skip

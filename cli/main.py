@@ -51,7 +51,7 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.pass_obj
 def migrate(settings: Settings) -> None:
-    """Apply pending SQL migrations, then seal any secret still plain (SQL never sees the master key)."""
+    """Apply pending SQL migrations, then seal any key or message still plain (SQL never sees the master key)."""
     keyring = _keyring(settings)
 
     async def run(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -70,14 +70,14 @@ def _keyring(settings: Settings) -> Keyring:
 
 @main.group()
 def keys() -> None:
-    """API SecretKeys and AppKeys at rest."""
+    """Secrets and message numbers at rest."""
 
 
 @keys.command("reencrypt")
 @click.pass_obj
 def keys_reencrypt(settings: Settings) -> None:
-    """Seal plain keys and re-seal those under an older master key with the current (first) one of
-    SMS_MASTER_KEY: run after putting a new key first; the old one can be dropped once this is done."""
+    """Seal plain keys and messages and re-seal those under an older master key with the current (first) one
+    of SMS_MASTER_KEY: run after putting a new key first; the old one can be dropped once this is done."""
     keyring = _keyring(settings)
     emit(dataclasses.asdict(with_db(settings, lambda conn: reseal_keys(conn, keyring))))
 

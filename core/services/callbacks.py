@@ -115,7 +115,9 @@ async def deliver(
         target = await callback_target(db, platform.keyring, sdk_app_id)
         if target is None:
             break
-        queued = await next_callbacks(db, sdk_app_id, now=platform.utc_now(), limit=settings.callback_batch)
+        queued = await next_callbacks(
+            db, platform.keyring, sdk_app_id, now=platform.utc_now(), limit=settings.callback_batch
+        )
         if not queued:
             break
         urls = {"status": target.status_url, "reply": target.reply_url}

@@ -49,7 +49,9 @@ async def send_batch(
     bound = log.bind(job_id=job_id, batch_id=str(batch), job_try=attempt)
     settings = platform.settings
     db = platform.db
-    claimed = await claim_batch(db, batch, accepted, now=platform.utc_now(), lease_s=settings.claim_lease_s)
+    claimed = await claim_batch(
+        db, platform.keyring, batch, accepted, now=platform.utc_now(), lease_s=settings.claim_lease_s
+    )
     if claimed:
         bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application
     elif await close_finished_batch(db, batch, accepted):

@@ -109,6 +109,7 @@ async def accept_send(
     try:
         batch = await insert_batch(
             db,
+            platform.keyring,
             account_id=account.id,
             sdk_app_id=context.app.sdk_app_id,
             sign_name=context.sign.name if context.sign else "",

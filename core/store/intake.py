@@ -16,6 +16,7 @@ from core.domain.sending import Account, ApiKey, App, RequestCounts, SendContext
 from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.keys import open_secret_key
+from core.store.sealed_numbers import seal_content, seal_numbers
 
 
 async def load_send_context(
@@ -109,6 +110,7 @@ class Batch:
 
 async def insert_batch(
     conn: asyncpg.Connection | asyncpg.Pool,
+    keyring: Keyring,
     *,
     account_id: int,
     sdk_app_id: str,
@@ -125,8 +127,9 @@ async def insert_batch(
 ) -> Batch:
     """Record a request's accepted messages, status `queued`, its outbox row, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement. The price in force now is stored on each row and
-    charged: price x parts goes into the account's usage."""
+    charged: price x parts goes into the account's usage. Numbers and content are sealed here, in one pass."""
     batch_id = uuid.uuid4()
+    sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
         "now": now,
         "batch_id": batch_id,
@@ -134,10 +137,11 @@ async def insert_batch(
         "sdk_app_id": sdk_app_id,
         "sign_name": sign_name,
         "template_id": template_id,
-        "content": content,
+        "content": seal_content(keyring, content),
         "parts": parts,
         "session_context": session_context,
-        "phones": [p.e164 for p in phones],
+        "phones": sealed,
+        "phone_hashes": hashes,
         "isos": [p.iso for p in phones],
         "stale_after_s": stale_after_s,
         "count_iso_codes": list(counts.iso_codes),
@@ -154,7 +158,8 @@ async def insert_batch(
         # Upkeep normally creates partitions ahead; never refuse a message because it did not run.
         await ensure_partitions(conn, now, days=1)
         rows = await queries.fetch(conn, "insert_batch", **args)
-    return Batch(batch_id, now, {r["phone"]: r["serial_no"] for r in rows})
+    numbers = {s: p.e164 for s, p in zip(sealed, phones, strict=True)}
+    return Batch(batch_id, now, {numbers[r["phone"]]: r["serial_no"] for r in rows})
 
 
 async def ensure_partitions(conn: asyncpg.Connection | asyncpg.Pool, now: datetime, days: int) -> int:

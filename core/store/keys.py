@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.queries import Db
+from core.store.sealed_numbers import reseal_messages
 
 # How many rows one re-sealing round reads and writes back (one statement each way).
 RESEAL_BATCH = 500
@@ -36,15 +37,18 @@ def open_app_key(keyring: Keyring, sdk_app_id: str, sealed: str) -> str:
 class Resealed:
     secret_keys: int
     app_keys: int
+    messages: int
 
 
 async def reseal_keys(db: Db, keyring: Keyring) -> Resealed:
-    """Seal every plain SecretKey and AppKey and re-seal those under another key than the current one, in
+    """Seal every plain SecretKey and AppKey (and message number and content, core.store.sealed_numbers) and
+    re-seal those under another key than the current one, in
     rounds of RESEAL_BATCH rows. Safe to run again, and alongside a running platform: a row is written back
     only if it has not changed since it was read."""
     return Resealed(
         await _reseal(db, keyring, "api_keys_to_reseal", "reseal_api_keys", secret_key_purpose),
         await _reseal(db, keyring, "apps_to_reseal", "reseal_apps", app_key_purpose),
+        await reseal_messages(db, keyring),
     )
 
 

@@ -16,7 +16,9 @@ import asyncpg
 
 from core.domain.reports import report_outcome, submit_failure_outcome
 from core.domain.serial import SerialRef, parse_serial
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.sealed_numbers import open_content, open_number
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -32,16 +34,22 @@ class ClaimedMessage:
 
 
 async def claim_batch(
-    db: Db, batch_id: uuid.UUID, accepted_at: datetime, *, now: datetime, lease_s: int
+    db: Db, keyring: Keyring, batch_id: uuid.UUID, accepted_at: datetime, *, now: datetime, lease_s: int
 ) -> list[ClaimedMessage]:
     """Take the batch for this job, in ONE statement: its outbox row first (unclaimed, or claimed longer ago
-    than the lease by a worker that died), then its unsent rows. A batch a live job holds yields nothing."""
+    than the lease by a worker that died), then its unsent rows. A batch a live job holds yields nothing.
+    The claimed rows' numbers and content are opened: they go to the carrier."""
     rows = await queries.fetch(
         db, "claim_batch", batch_id=batch_id, accepted_at=accepted_at, now=now, lease_s=lease_s
     )
     claimed = (
         ClaimedMessage(
-            r["id"], r["serial_no"], r["phone"], r["content"], r["sdk_app_id"], r["iso_code"] or ""
+            r["id"],
+            r["serial_no"],
+            open_number(keyring, r["phone"]),
+            open_content(keyring, r["content"]),
+            r["sdk_app_id"],
+            r["iso_code"] or "",
         )
         for r in rows
     )

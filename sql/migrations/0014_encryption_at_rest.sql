@@ -12,3 +12,13 @@ ALTER TABLE apps
     ADD COLUMN app_key_sealed text,
     ALTER COLUMN app_key DROP NOT NULL,
     ADD CONSTRAINT apps_app_key_present CHECK (app_key IS NOT NULL OR app_key_sealed IS NOT NULL);
+
+-- Message numbers and rendered content sealed the same way: `phone` and `content` hold sealed values, and
+-- `phone_hash` the keyed hash (HMAC, core/infra/crypto.py) of the number, for look-ups by number. `smsctl
+-- migrate` seals the rows written before this migration. The indexes on the plain number go: a sealed value
+-- is different every time, so only the hash can be looked up.
+ALTER TABLE messages ADD COLUMN phone_hash bytea;
+DROP INDEX messages_app_phone;
+DROP INDEX messages_phone_time;
+CREATE INDEX messages_app_phone_hash ON messages (sdk_app_id, phone_hash, accepted_at DESC);
+CREATE INDEX messages_phone_hash_time ON messages (phone_hash, accepted_at DESC);

@@ -24,7 +24,7 @@ from core.infra.queue import redis_settings
 from core.infra.settings import Settings
 from core.services.platform import Platform as Services
 from core.store import admin
-from tests.keyring import KEYRING
+from tests.keyring import KEYRING, opened
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 
@@ -109,9 +109,10 @@ class Platform:
         async with self.http.post(self.sim_url + path, json=payload, headers=headers) as resp:
             return await resp.json()
 
-    async def statuses(self, tenant: Tenant) -> dict[str, asyncpg.Record]:
+    async def statuses(self, tenant: Tenant) -> dict[str, dict[str, Any]]:
+        """The tenant's messages by number, their numbers and content opened (they are sealed at rest)."""
         rows = await self.db.fetch("SELECT * FROM messages WHERE sdk_app_id = $1", tenant.sdk_app_id)
-        return {r["phone"]: r for r in rows}
+        return {r["phone"]: r for r in map(opened, rows)}
 
     async def add_template(
         self,

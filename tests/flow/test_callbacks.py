@@ -22,6 +22,7 @@ from core.infra.settings import Settings
 from core.services.connectors import OutboundMessage, SubmitResult
 from core.services.platform import Platform as Services
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
+from tests.keyring import opened
 from worker.carriers.http import HttpConnector
 from worker.carriers.simulator import SimulatorConfig, serve
 from worker.deps import Deps
@@ -216,7 +217,7 @@ async def test_reports_and_a_reply_reach_the_customer_once_in_order_after_three_
 
         reports = statuses_in(rx.accepted)
         assert [r["sid"] for r in reports] == queue_order  # each exactly once, in order
-        messages = {r["serial_no"]: r for r in await platform.db.fetch("SELECT * FROM messages")}
+        messages = {r["serial_no"]: opened(r) for r in await platform.db.fetch("SELECT * FROM messages")}
         tz = ZoneInfo(platform.settings.timezone)
         for report in reports:
             assert set(report) == STATUS_KEYS

@@ -90,6 +90,7 @@ async def send(
     )
     return await insert_batch(
         db,
+        KEYRING,
         account_id=who.account_id,
         sdk_app_id=who.sdk_app_id,
         sign_name="Acme",
@@ -107,7 +108,9 @@ async def send(
 
 async def refund(db: asyncpg.Pool, batch: Batch, phones: Sequence[str] | None, *, day: date) -> list[int]:
     """The worker gives up on (some of) a batch's messages: claimed, then failed with usage_day `day`."""
-    claimed = await claim_batch(db, batch.batch_id, batch.accepted_at, now=local(day, 13), lease_s=600)
+    claimed = await claim_batch(
+        db, KEYRING, batch.batch_id, batch.accepted_at, now=local(day, 13), lease_s=600
+    )
     ids = [m.id for m in claimed if phones is None or m.phone in phones]
     await fail_messages(
         db,
@@ -214,7 +217,7 @@ async def test_a_failure_refunds_exactly_those_messages_on_the_day_it_is_known(d
 
     # The carrier refusing one number of a batch refunds that number only.
     claimed = await claim_batch(
-        db, intl_batch.batch_id, intl_batch.accepted_at, now=local(day1, 15), lease_s=600
+        db, KEYRING, intl_batch.batch_id, intl_batch.accepted_at, now=local(day1, 15), lease_s=600
     )
     by_phone = {m.phone: m.id for m in claimed}
     await record_submit_results(

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -16,12 +17,15 @@ from core.infra.crypto import DEV_MASTER_KEY, Keyring, SealError
 from core.infra.settings import environment_with
 from core.services.keys import reseal_keys
 from core.store import admin
-from core.store.intake import load_api_key
+from core.store.intake import ensure_partitions, load_api_key
 from core.store.legacy import load_legacy_app
+from core.store.records import search_records
 from core.store.report_feed import callback_target
 from tests.integration.test_cli import smsctl
 from tests.keyring import KEYRING
+from tests.records_seed import seed_tenant
 
+NOW = datetime.now(UTC).replace(microsecond=0)
 NEW_KEY = "k2:" + base64.b64encode(bytes(range(32, 64))).decode()
 
 
@@ -121,12 +125,12 @@ async def test_smsctl_migrate_seals_plain_keys_and_keys_reencrypt_rotates(databa
         )
         code, out, err = await smsctl(database_url, "migrate")
         assert code == 0, err
-        assert out == {"applied": [], "sealed": {"secret_keys": 1, "app_keys": 0}}
+        assert out == {"applied": [], "sealed": {"secret_keys": 1, "app_keys": 0, "messages": 0}}
         assert str(await conn.fetchval("SELECT secret_key_sealed FROM api_keys")).startswith("v1:dev:")
 
         code, out, err = await _smsctl_with_key(database_url, f"{NEW_KEY},dev:{_dev_secret()}")
         assert code == 0, err
-        assert out == {"secret_keys": 1, "app_keys": 0}
+        assert out == {"secret_keys": 1, "app_keys": 0, "messages": 0}
         sealed = str(await conn.fetchval("SELECT secret_key_sealed FROM api_keys"))
         assert sealed.startswith("v1:k2:")
         assert Keyring.parse(NEW_KEY).open(sealed, "api_keys.secret_key:AKIDold") == "old-secret"
@@ -155,3 +159,35 @@ async def _smsctl_with_key(database_url: str, master_key: str) -> tuple[int, obj
 
 def _dev_secret() -> str:
     return DEV_MASTER_KEY.partition(":")[2]
+
+
+async def test_messages_from_before_the_migration_are_sealed_hashed_and_found_by_number_after_a_rotation(
+    db: asyncpg.Pool,
+) -> None:
+    """Finding 8 (numbers at rest): a plain row is sealed with its look-up hash; after a rotation it is
+    re-sealed and re-hashed under the new key, and a search by number still finds it with the old key gone."""
+    await ensure_partitions(db, NOW, days=1)
+    tenant = await seed_tenant(db, "Acme")
+    await db.execute(
+        "INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,"
+        " template_id, content, parts, price_minor, status) VALUES (nextval('message_id_seq'), $1, 'x', "
+        " gen_random_uuid(), $2, $3, '+8613800138000', 'CN', $4, 'your code is 1234', 1, 1, 'delivered')",
+        NOW - timedelta(minutes=1),
+        tenant.account_id,
+        tenant.apps[0],
+        tenant.template_id,
+    )
+    assert (await reseal_keys(db, KEYRING)).messages == 1
+    row = await db.fetchrow("SELECT phone, content, phone_hash FROM messages")
+    assert "13800138000" not in row["phone"] and "1234" not in row["content"]
+    assert row["phone_hash"] == KEYRING.lookup_hash("+8613800138000", "messages.phone")
+    assert (await reseal_keys(db, KEYRING)).messages == 0
+
+    rotated = Keyring.parse(f"{NEW_KEY},dev:{_dev_secret()}")
+    assert (await reseal_keys(db, rotated)).messages == 1
+    only_new = Keyring.parse(NEW_KEY)
+    [found] = await search_records(
+        db, only_new, account_id=None, sdk_app_id=tenant.apps[0], phone="+8613800138000",
+        since=NOW - timedelta(hours=1), until=NOW, limit=10, before=None,
+    )  # fmt: skip
+    assert (found.phone, found.content) == ("+8613800138000", "your code is 1234")
