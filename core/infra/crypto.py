@@ -140,4 +140,4 @@ def _derive_lookup_key(master: bytes) -> bytes:
 
 
 def _lookup(key: bytes, value: str, purpose: str) -> bytes:
-    return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+    return hmac.digest(key, f"{purpose}\x00{value}".encode(), hashlib.sha256)

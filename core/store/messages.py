@@ -42,12 +42,14 @@ async def claim_batch(
     rows = await queries.fetch(
         db, "claim_batch", batch_id=batch_id, accepted_at=accepted_at, now=now, lease_s=lease_s
     )
+    # A batch's rows share one sealed text (insert_batch seals it once): open each distinct one once.
+    texts = {sealed: open_content(keyring, sealed) for sealed in {r["content"] for r in rows}}
     claimed = (
         ClaimedMessage(
             r["id"],
             r["serial_no"],
             open_number(keyring, r["phone"]),
-            open_content(keyring, r["content"]),
+            texts[r["content"]],
             r["sdk_app_id"],
             r["iso_code"] or "",
         )
