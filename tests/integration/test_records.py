@@ -31,7 +31,8 @@ class World:
 
 @pytest.fixture
 async def world(db: asyncpg.Pool) -> World:
-    await ensure_partitions(db, NOW, days=1)
+    # A day back too: "old" is 30 hours ago, before yesterday when the tests run between 00:00 and 06:00 UTC.
+    await ensure_partitions(db, NOW - timedelta(days=1), days=2)
     acme = await seed_tenant(db, "Acme", apps=2)
     other = await seed_tenant(db, "Other")
     ids = {
