@@ -15,10 +15,11 @@ ALTER TABLE apps
 
 -- Message numbers and rendered content sealed the same way: `phone` and `content` hold sealed values, and
 -- `phone_hash` the keyed hash (HMAC, core/infra/crypto.py) of the number, for look-ups by number. `smsctl
--- migrate` seals the rows written before this migration. The indexes on the plain number go: a sealed value
--- is different every time, so only the hash can be looked up.
+-- migrate` seals the rows written before this migration. The two indexes on the plain number go (a sealed
+-- value is different every time, so only the hash can be looked up) and ONE on the hash takes their place: a
+-- hash scatters its inserts over the whole index, and one number's messages in a time window are few, so the
+-- look-ups scoped to an application filter them instead of keeping a second index.
 ALTER TABLE messages ADD COLUMN phone_hash bytea;
 DROP INDEX messages_app_phone;
 DROP INDEX messages_phone_time;
-CREATE INDEX messages_app_phone_hash ON messages (sdk_app_id, phone_hash, accepted_at DESC);
 CREATE INDEX messages_phone_hash_time ON messages (phone_hash, accepted_at DESC);
