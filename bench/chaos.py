@@ -37,8 +37,10 @@ import psutil
 from bench.loadgen import LoadConfig, phone_numbers
 from bench.run import BENCH_DIR, _git_sha, _load_config, _run_loadgen, _seed, _simulator_stats
 from bench.stack import Stack, start_stack
+from core.infra.crypto import Keyring
 from core.infra.embedded import EmbeddedRedis
 from core.infra.settings import Settings
+from core.store.sealed_numbers import PHONE
 
 # When each process is killed, as a share of the load's planned duration, in this order.
 KILLS: tuple[tuple[str, float], ...] = (("worker", 0.15), ("api", 0.35), ("redis", 0.55), ("postgres", 0.75))
@@ -54,7 +56,8 @@ FAST_RECOVERY_ENV = {
     "SMS_WORKER_HEALTH_INTERVAL_S": "2",
     "SMS_CARRIER_DEDUPES_ON_SERIAL": "0",
 }
-STATUS_SQL = "SELECT status, count(*) FROM messages WHERE phone = ANY($1::text[]) GROUP BY status"
+# Numbers are sealed at rest: a message is found by the keyed hash of its number.
+STATUS_SQL = "SELECT status, count(*) FROM messages WHERE phone_hash = ANY($1::bytea[]) GROUP BY status"
 OUTBOX_SQL = "SELECT count(*) FROM send_outbox"
 UNKNOWN_SQL = "SELECT count(*) FROM unknown_outcomes"
 
@@ -83,7 +86,8 @@ async def run_chaos(settings: Settings, options: ChaosOptions) -> dict[str, Any]
 
 
 async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
-    tenant = await _seed(stack.settings.database_url)
+    keyring = Keyring.parse(stack.settings.master_key)
+    tenant = await _seed(stack.settings.database_url, keyring)
     config = _load_config(stack, tenant, 8, options.requests, first_number=0, rate=options.rate_rps)
     config["numbers_per_request"] = options.numbers_per_request
     config["timeout_s"] = 10
@@ -95,7 +99,8 @@ async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
         killer = asyncio.create_task(_kill_each_once(stack, planned_s, killing))
         load, _ = await _run_loadgen(stack.work_dir, config)
         kills = await killer
-        accepted = _accepted_phones(LoadConfig.from_dict(config), load)
+        phones = _accepted_phones(LoadConfig.from_dict(config), load)
+        accepted = [keyring.lookup_hash(phone, PHONE) for phone in phones]
         unknown_seen = await _settle(stack, accepted, options.settle_timeout_s)
         counts = await _count(stack, accepted)
         counts["unknown_seen"] = unknown_seen
@@ -247,7 +252,7 @@ _KILLERS = {
 }
 
 
-async def _settle(stack: Stack, accepted: list[str], timeout_s: float) -> int:
+async def _settle(stack: Stack, accepted: list[bytes], timeout_s: float) -> int:
     """Until nothing is left to do: the outbox empty, every message final or unknown, the carrier's reports all
     handed over. Postgres may still be recovering at first, so connection errors are waited out. Returns the
     most messages seen with an unknown outcome at once (late reports settle them meanwhile)."""
@@ -273,7 +278,7 @@ async def _settle(stack: Stack, accepted: list[str], timeout_s: float) -> int:
     return unknown_seen
 
 
-async def _count(stack: Stack, accepted: list[str]) -> dict[str, Any]:
+async def _count(stack: Stack, accepted: list[bytes]) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {stack.settings.carrier_webhook_token}"}
     async with aiohttp.ClientSession() as http:
         stats = await _simulator_stats(http, stack, headers)

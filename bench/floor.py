@@ -5,6 +5,7 @@ simulator call, update the rows by id twice (sent, delivered)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from core.infra.postgres import create_pool
 
 COLUMNS = (
     "id", "accepted_at", "serial_no", "batch_id", "account_id", "sdk_app_id", "phone", "iso_code", "sign_name",
-    "template_id", "content", "parts", "price_minor", "session_context", "status",
+    "template_id", "content", "parts", "price_minor", "session_context", "status", "phone_hash",
 )  # fmt: skip
 CONTENT = "【Bench】Your code is 123456, valid for 5 minutes."
 FLOOR_APP = "floor"
@@ -74,9 +75,10 @@ async def _one_batch(
 ) -> None:
     ids = list(range(FIRST_ID + start, FIRST_ID + start + size))
     batch_id = uuid.uuid4()
+    # Each row with a 32-byte hash: the index entries a platform row has (sealing the number is logic, not I/O).
     rows = [
         (i, now, f"floor:{i}", batch_id, 0, FLOOR_APP, f"+86139{i % 10**8:08d}", "CN", "Bench", 0, CONTENT, 1, 4, "",
-         "queued")
+         "queued", hashlib.sha256(str(i).encode()).digest())
         for i in ids
     ]  # fmt: skip
     async with pool.acquire() as conn:

@@ -28,6 +28,7 @@ from bench.gate import measure_gate
 from bench.report import append_report, draw_chart, write_results
 from bench.scrape import deltas, scrape
 from bench.stack import ProcessUsage, Stack, start_stack
+from core.infra.crypto import Keyring
 from core.infra.settings import Settings, environment_with
 from core.store import admin
 
@@ -74,7 +75,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> dict[str, Any]
 
 async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
     s = stack.settings
-    tenant = await _seed(s.database_url)
+    tenant = await _seed(s.database_url, Keyring.parse(s.master_key))
     db = await asyncpg.connect(s.database_url)
     redis = Redis.from_url(s.redis_url)
     http = aiohttp.ClientSession()
@@ -258,11 +259,13 @@ def publish(results: dict[str, Any], options: BenchOptions) -> Path:
     return path
 
 
-async def _seed(database_url: str) -> dict[str, str]:
+async def _seed(database_url: str, keyring: Keyring) -> dict[str, str]:
     conn = await asyncpg.connect(database_url)
     try:
-        acct = await admin.create_account(conn, name="Bench Org", kind="organization", balance_minor=10**12)
-        app = await admin.create_app(conn, account_id=acct.account_id, name="bench")
+        acct = await admin.create_account(
+            conn, keyring, name="Bench Org", kind="organization", balance_minor=10**12
+        )
+        app = await admin.create_app(conn, keyring, account_id=acct.account_id, name="bench")
         await admin.create_signature(
             conn, account_id=acct.account_id, name=SIGN, international=False, approve=True
         )

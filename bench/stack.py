@@ -220,7 +220,7 @@ async def start_stack(
         settings, database_url=database_url, redis_url=redis_url, api_port=api_port, carrier_url=simulator_url
     )
     # Its API and workers refuse development secrets: a throwaway stack gets throwaway ones.
-    settings = with_secrets(settings, {name: new_secret() for name in SECRET_SETTINGS})
+    settings = with_secrets(settings, {name: new_secret(name) for name in SECRET_SETTINGS})
     env = environment_with(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

@@ -25,7 +25,7 @@ def load_or_create(data_dir: Path) -> dict[str, str]:
     lacks (the first run, or a setting added since) is generated and written there first."""
     path = secrets_path(data_dir)
     stored = parse(path.read_text()) if path.exists() else {}
-    values = {name: stored.get(env_name(name)) or new_secret() for name in SECRET_SETTINGS}
+    values = {name: stored.get(env_name(name)) or new_secret(name) for name in SECRET_SETTINGS}
     if any(env_name(name) not in stored for name in SECRET_SETTINGS):
         _write_private(path, render(values, path))
     else:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sys
 from collections.abc import Awaitable
 from typing import Any
 
+import asyncpg
 import click
 
 from cli import dev_secrets
@@ -23,9 +25,11 @@ from cli.runtime import Runtime, emit, resolve, with_db
 from cli.stats import stats
 from cli.status import status
 from cli.unknown import unknown
+from core.infra.crypto import Keyring
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings, unsafe_secrets
+from core.services.keys import reseal_keys
 
 
 async def until_signalled(work: Awaitable[None]) -> None:
@@ -50,8 +54,35 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.pass_obj
 def migrate(settings: Settings) -> None:
-    """Apply pending SQL migrations."""
-    emit({"applied": with_db(settings, apply_migrations)})
+    """Apply pending SQL migrations, then seal any key or message still plain (SQL never sees the master key)."""
+    keyring = _keyring(settings)
+
+    async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+        applied = await apply_migrations(conn)
+        return {"applied": applied, "sealed": dataclasses.asdict(await reseal_keys(conn, keyring))}
+
+    emit(with_db(settings, run))
+
+
+def _keyring(settings: Settings) -> Keyring:
+    try:
+        return Keyring.parse(settings.master_key)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def keys() -> None:
+    """Secrets and message numbers at rest."""
+
+
+@keys.command("reencrypt")
+@click.pass_obj
+def keys_reencrypt(settings: Settings) -> None:
+    """Seal plain keys and messages and re-seal those under an older master key with the current (first) one
+    of SMS_MASTER_KEY: run after putting a new key first; the old one can be dropped once this is done."""
+    keyring = _keyring(settings)
+    emit(dataclasses.asdict(with_db(settings, lambda conn: reseal_keys(conn, keyring))))
 
 
 @main.command()

@@ -1,5 +1,6 @@
 """Message rows written straight into `messages` for the record search and export tests (rule B4): a tenant's
-account, applications and template, single rows at chosen times, and bulk rows from generate_series."""
+account, applications and template, single rows at chosen times, and bulk rows from generate_series. They are
+written plain, as before migration 0014, and sealed by the step `smsctl migrate` runs after it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import datetime
 import asyncpg
 
 from core.store import admin
+from core.store.sealed_numbers import reseal_messages
+from tests.keyring import KEYRING
 
 SIGN = "Bank"
 TEMPLATE = "Dear customer, your top-up payment of {1} USD has been credited"
@@ -25,9 +28,9 @@ class SeedTenant:
 
 
 async def seed_tenant(db: asyncpg.Pool, name: str, *, apps: int = 1) -> SeedTenant:
-    account = await admin.create_account(db, name=name, kind="organization")
+    account = await admin.create_account(db, KEYRING, name=name, kind="organization")
     app_ids = [
-        (await admin.create_app(db, account_id=account.account_id, name=f"{name} {i}")).sdk_app_id
+        (await admin.create_app(db, KEYRING, account_id=account.account_id, name=f"{name} {i}")).sdk_app_id
         for i in range(apps)
     ]
     template_id = await admin.create_template(
@@ -56,6 +59,7 @@ async def insert_message(
         tenant.template_id,
         f"【{SIGN}】" + TEMPLATE.replace("{1}", amount),
     )
+    await reseal_messages(db, KEYRING)  # sealed as migration 0014 leaves the rows written before it
     return message_id
 
 
@@ -81,3 +85,4 @@ async def insert_bulk(
         tenant.template_id,
         count,
     )
+    await reseal_messages(db, KEYRING)

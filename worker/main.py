@@ -12,6 +12,7 @@ from arq import cron
 from arq.cron import CronJob
 from arq.worker import Worker, func
 
+from core.infra.crypto import Keyring
 from core.infra.outbound import GuardedClient
 from core.infra.postgres import create_pool
 from core.infra.queue import (
@@ -60,6 +61,8 @@ def lifecycle(
     run by hand, which keeps no health key)."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # A malformed master key stops the worker here, naming the setting, not at its first callback.
+        Keyring.parse(settings.master_key)
         # The Platform shares the worker's own Redis connection (arq opens it before on_startup).
         db = await create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max)
         ctx["deps"] = Deps(

@@ -28,6 +28,9 @@ _CN_GENERAL = _cn_pattern("general_desc")
 _CN_MOBILE = _cn_pattern("mobile")
 # A run of 7+ digits standing on its own: digits inside a word (a UUID, a hex id) are not a number.
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\+?[0-9]{7,}(?![0-9A-Za-z])", re.ASCII)
+# An SDK AppID (rule A2: 10 digits starting 1400) is no phone number: a complete number starting with 1 is a
+# NANP one of 11 digits (mainland mobiles are 11 digits too), so 10 bare digits of this form never dial anyone.
+_SDK_APP_ID = re.compile(r"1400[0-9]{6}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,13 @@ def mask_phone(text: str) -> str:
 def mask_phones_in_text(text: str) -> str:
     """Mask every free-standing run of 7+ ASCII digits (with an optional leading "+") in free text, e.g. a
     log line. Deliberately blunt: standalone ids and timestamps of 7+ digits are masked too, because a log must
-    never carry a full number (convention 7); digits inside a word, as in a UUID, are left alone."""
-    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)
+    never carry a full number (convention 7); digits inside a word, as in a UUID, are left alone. The one
+    exception is an SDK AppID, recognised by its form (not by where it appears), which cannot be a number."""
+    return _DIGIT_RUN.sub(lambda m: m.group() if is_sdk_app_id(m.group()) else mask_phone(m.group()), text)
+
+
+def is_sdk_app_id(text: str) -> bool:
+    return _SDK_APP_ID.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import structlog
 
 from core.domain.phone import mask_phones_in_text
 
-# Identifiers we log on purpose; none can hold a phone number, and masking them would break tracing.
-_IDENTIFIER_KEYS = frozenset(
-    {"request_id", "job_id", "batch_id", "app", "sdk_app_id", "serial_no", "timestamp"}
-)
+# Identifiers the platform makes (never a client's text), logged on purpose; none can hold a phone number,
+# and masking them would break tracing. Application ids are not here: a client sends them, so they go through
+# the masking, which keeps a value of the SDK AppID form and masks anything else.
+_IDENTIFIER_KEYS = frozenset({"request_id", "job_id", "batch_id", "serial_no", "timestamp"})
 # Keys whose values are never logged, whatever they hold.
 _SECRET_KEYS = frozenset(
     {"secret_key", "secretkey", "app_key", "appkey", "authorization", "token", "password", "sig", "signature"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import secrets
@@ -9,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from core.infra.crypto import DEV_MASTER_KEY
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Settings:
     # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).
     # A secret (SECRET_SETTINGS): whoever knows it can reverse those hashes by enumerating numbers.
     gate_hash_key: str = "dev-gate-key"  # a development default: set it in production
+    # The keyring that seals secrets and message numbers at rest (core/infra/crypto.py): "kid:base64,..."
+    # of 32-byte keys, the first one current. A development default: set SMS_MASTER_KEY in production.
+    master_key: str = DEV_MASTER_KEY
     db_pool_min: int = 2
     db_pool_max: int = 10
 
@@ -159,7 +165,7 @@ class Settings:
 # The settings that are shared secrets. Their defaults exist only so tests and tools can build a Settings
 # without them: `smsctl api` and `smsctl worker` refuse to start while any is empty or still its default, and
 # `smsctl up` generates each one for its data folder. A new secret is one more name here.
-SECRET_SETTINGS: tuple[str, ...] = ("gate_hash_key", "carrier_webhook_token", "admin_token")
+SECRET_SETTINGS: tuple[str, ...] = ("gate_hash_key", "carrier_webhook_token", "admin_token", "master_key")
 
 
 def env_name(setting: str) -> str:
@@ -173,8 +179,11 @@ def unsafe_secrets(settings: Settings) -> list[str]:
     return [name for name in SECRET_SETTINGS if getattr(settings, name) in ("", defaults[name])]
 
 
-def new_secret() -> str:
-    """A fresh value for a secret setting: 32 random bytes, URL-safe base64 (43 characters)."""
+def new_secret(setting: str) -> str:
+    """A fresh value for the secret setting `setting`: 32 random bytes, URL-safe base64 (43 characters); for
+    the master key, a one-key keyring in its own form (kid:base64 of 32 bytes)."""
+    if setting == "master_key":
+        return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
     return secrets.token_urlsafe(32)
 
 

@@ -35,13 +35,18 @@ async def create_account(
 ) -> NewAccount:
     """A new account with its first API key (the secret is shown once, to the caller)."""
     return await admin.create_account(
-        platform.db, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
+        platform.db,
+        platform.keyring,
+        name=name,
+        kind=kind,
+        balance_minor=balance_minor,
+        contact_phone=contact_phone,
     )
 
 
 async def create_app(platform: Platform, *, account_id: int, name: str) -> NewApp:
     await _require(platform, account_id)
-    return await admin.create_app(platform.db, account_id=account_id, name=name)
+    return await admin.create_app(platform.db, platform.keyring, account_id=account_id, name=name)
 
 
 async def create_signature(
@@ -77,7 +82,7 @@ async def create_template(
 
 
 async def api_key(platform: Platform, secret_id: str) -> ApiKey | None:
-    return await load_api_key(platform.db, secret_id)
+    return await load_api_key(platform.db, platform.keyring, secret_id)
 
 
 async def set_alarm_recipients(

@@ -12,6 +12,7 @@ import asyncpg
 import structlog
 
 from core.domain.sending import Account, ApiKey, App, SendContext, SendRequest, Signature, Template
+from core.infra.crypto import Keyring
 from core.infra.outbound import GuardedClient
 from core.services.platform import Platform
 from core.services.sending import accept_send
@@ -59,7 +60,7 @@ async def raise_alarm(
     ) or ([], "")
     serials: list[str] = []
     if phones:
-        context = await system_sender(pool, allowlist=frozenset(phones))
+        context = await system_sender(pool, platform.keyring, allowlist=frozenset(phones))
         outcome = await accept_send(
             platform,
             SendRequest(phones=list(phones), sign_name=SYSTEM_SIGN, params=[sdk_app_id, detail]),
@@ -113,7 +114,7 @@ async def _post_webhook(
 
 
 async def system_sender(
-    pool: asyncpg.Pool, *, allowlist: frozenset[str], template: str = SYSTEM_TEMPLATE
+    pool: asyncpg.Pool, keyring: Keyring, *, allowlist: frozenset[str], template: str = SYSTEM_TEMPLATE
 ) -> SendContext:
     """The platform's own tenant (created on first use): an organization with an app, an approved signature
     and an approved template per kind of notice (`template`, created on first use too). Its recipients
@@ -121,26 +122,20 @@ async def system_sender(
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(7310442002)")  # one creator at a time
         row = await conn.fetchrow(
-            "SELECT a.id, k.secret_id, k.secret_key, app.sdk_app_id FROM accounts a"
+            "SELECT a.id, k.secret_id, app.sdk_app_id FROM accounts a"
             " JOIN api_keys k ON k.account_id = a.id JOIN apps app ON app.account_id = a.id"
             " WHERE a.system LIMIT 1"
         )
         if row is None:
-            new = await admin.create_account(conn, name="SMS platform", kind="organization")
+            new = await admin.create_account(conn, keyring, name="SMS platform", kind="organization")
             await conn.execute("UPDATE accounts SET system = true WHERE id = $1", new.account_id)
-            app = await admin.create_app(conn, account_id=new.account_id, name="alarms")
+            app = await admin.create_app(conn, keyring, account_id=new.account_id, name="alarms")
             await admin.create_signature(
                 conn, account_id=new.account_id, name=SYSTEM_SIGN, international=False, approve=True
             )
-            account_id, secret_id, secret_key, sdk_app_id = (
-                new.account_id,
-                new.secret_id,
-                new.secret_key,
-                app.sdk_app_id,
-            )
+            account_id, secret_id, sdk_app_id = new.account_id, new.secret_id, app.sdk_app_id
         else:
-            account_id, secret_id, secret_key = row["id"], row["secret_id"], row["secret_key"]
-            sdk_app_id = row["sdk_app_id"]
+            account_id, secret_id, sdk_app_id = row["id"], row["secret_id"], row["sdk_app_id"]
         template_id = await conn.fetchval(
             "SELECT id FROM templates WHERE account_id = $1 AND content = $2 AND status = 'approved'"
             " ORDER BY id LIMIT 1",
@@ -153,7 +148,8 @@ async def system_sender(
             )
     account = Account(account_id, "organization", "active")
     return SendContext(
-        key=ApiKey(secret_id, secret_key, True, account),
+        # The platform's own sends are not signed requests: its SecretKey stays sealed.
+        key=ApiKey(secret_id, "", True, account),
         app=App(sdk_app_id, account_id, "active"),
         sign=Signature(SYSTEM_SIGN, False, "approved"),
         template=Template(template_id, template, 2, False, "approved"),

@@ -98,7 +98,9 @@ async def send_overdue_notices(platform: Platform) -> int:
         if phone is None:
             await billing.record_notice(pool, notice, now=at, serial_no=None, detail="no contact number")
             continue
-        context = await system_sender(pool, allowlist=frozenset({phone.e164}), template=OVERDUE_TEMPLATE)
+        context = await system_sender(
+            pool, platform.keyring, allowlist=frozenset({phone.e164}), template=OVERDUE_TEMPLATE
+        )
         params = overdue_params(
             notice.account_id,
             notice.balance_minor,

@@ -103,10 +103,12 @@ async def deliver(
     counts = {"requests": 0, "delivered": 0, "failed": 0, "given_up": 0, "dropped": 0}
     deadline = time.monotonic() + settings.job_timeout_s / 2
     while time.monotonic() < deadline:
-        target = await callback_target(db, sdk_app_id)
+        target = await callback_target(db, platform.keyring, sdk_app_id)
         if target is None:
             break
-        queued = await next_callbacks(db, sdk_app_id, now=platform.utc_now(), limit=settings.callback_batch)
+        queued = await next_callbacks(
+            db, platform.keyring, sdk_app_id, now=platform.utc_now(), limit=settings.callback_batch
+        )
         if not queued:
             break
         urls = {"status": target.status_url, "reply": target.reply_url}

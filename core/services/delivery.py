@@ -56,7 +56,7 @@ async def send_batch(
     settings = platform.settings
     db = platform.db
     claimed = await claim_batch(
-        db, batch, accepted, now=platform.utc_now(), worker_id=worker_id, job_id=job_id
+        db, platform.keyring, batch, accepted, now=platform.utc_now(), worker_id=worker_id, job_id=job_id
     )
     if claimed:
         bound = bound.bind(app=claimed[0].sdk_app_id)  # a batch is one request, so one application

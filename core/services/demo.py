@@ -18,11 +18,16 @@ DEMO_TEMPLATE = "Your verification code is {1}. It expires in {2} minutes."
 async def demo_tenant(platform: Platform, previous: dict[str, Any] | None) -> dict[str, Any]:
     """The tenant `previous` describes while its key still exists; otherwise a new one, created atomically.
     The answer holds its secrets: the caller keeps it where only the operator reads it."""
-    if previous and await load_api_key(platform.db, str(previous.get("secret_id", ""))) is not None:
+    if (
+        previous
+        and await load_api_key(platform.db, platform.keyring, str(previous.get("secret_id", ""))) is not None
+    ):
         return previous
     async with platform.db.acquire() as conn, conn.transaction():
-        acct = await admin.create_account(conn, name="Demo Org", kind="organization", balance_minor=100_000)
-        app = await admin.create_app(conn, account_id=acct.account_id, name="Demo App")
+        acct = await admin.create_account(
+            conn, platform.keyring, name="Demo Org", kind="organization", balance_minor=100_000
+        )
+        app = await admin.create_app(conn, platform.keyring, account_id=acct.account_id, name="Demo App")
         await admin.create_signature(
             conn, account_id=acct.account_id, name=DEMO_SIGN, international=False, approve=True
         )

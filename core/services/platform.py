@@ -16,6 +16,7 @@ import asyncpg
 from arq import create_pool as create_redis_pool
 from arq.connections import ArqRedis
 
+from core.infra.crypto import Keyring
 from core.infra.gate import Gate
 from core.infra.postgres import create_pool
 from core.infra.queue import redis_settings
@@ -38,6 +39,10 @@ class Platform:
     def queue(self) -> ArqRedis:
         assert self.redis is not None, "this process was built without Redis"
         return self.redis
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return Keyring.parse(self.settings.master_key)
 
     @cached_property
     def gate(self) -> Gate:
@@ -68,7 +73,9 @@ async def open_platform(
     db_max: int | None = None,
     redis: bool = True,
 ) -> AsyncIterator[Platform]:
-    """Open the pools, yield the Platform, close them (in reverse order) however the block ends."""
+    """Open the pools, yield the Platform, close them (in reverse order) however the block ends. A malformed
+    master key stops the process here, naming the setting, not at its first signed request."""
+    Keyring.parse(settings.master_key)
     db = await create_pool(
         settings.database_url,
         min_size=settings.db_pool_min if db_min is None else db_min,

@@ -45,7 +45,9 @@ class RepliesRecorded:
 async def record_carrier_replies(platform: Platform, replies: Sequence[IncomingReply]) -> RepliesRecorded:
     """Store mobile-originated messages (free, P4), attribute each to the message it answers within the
     window (B2), and blocklist the unsubscribes (B1)."""
-    stored = await record_replies(platform.db, replies, window_s=int(ATTRIBUTION_WINDOW.total_seconds()))
+    stored = await record_replies(
+        platform.db, platform.keyring, replies, window_s=int(ATTRIBUTION_WINDOW.total_seconds())
+    )
     await _start_callbacks(platform, [r.sdk_app_id for r in stored if r.callback and r.sdk_app_id])
     outcome = RepliesRecorded(
         stored=len(stored),
@@ -73,7 +75,7 @@ async def app_owner(platform: Platform, sdk_app_id: str) -> int | None:
 
 async def pull(platform: Platform, sdk_app_id: str, kind: Kind, limit: int) -> list[dict[str, Any]]:
     """The application's oldest queued statuses or replies, each handed out once (see report_feed)."""
-    return await report_feed.take_pulled(platform.db, sdk_app_id, kind, limit)
+    return await report_feed.take_pulled(platform.db, platform.keyring, sdk_app_id, kind, limit)
 
 
 async def by_phone(
@@ -88,8 +90,13 @@ async def by_phone(
     offset: int,
 ) -> list[dict[str, Any]]:
     """Final statuses (reported) or replies (received) of one number in [begin, end], oldest first."""
-    lookup = report_feed.statuses_by_phone if kind == "status" else report_feed.replies_by_phone
-    return await lookup(platform.db, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset)
+    if kind == "status":
+        return await report_feed.statuses_by_phone(
+            platform.db, platform.keyring, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset
+        )
+    return await report_feed.replies_by_phone(
+        platform.db, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset
+    )
 
 
 async def send_records(
@@ -104,5 +111,5 @@ async def send_records(
 ) -> tuple[int, list[SendRecordRow]]:
     """The application's messages to `phone` sent in [begin, end], newest first, and how many in all."""
     return await report_feed.send_records_by_phone(
-        platform.db, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset
+        platform.db, platform.keyring, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset
     )

@@ -109,6 +109,7 @@ async def accept_send(
     try:
         batch = await insert_batch(
             db,
+            platform.keyring,
             account_id=account.id,
             sdk_app_id=context.app.sdk_app_id,
             sign_name=context.sign.name if context.sign else "",
@@ -153,7 +154,9 @@ async def send_context(
 ) -> SendContext | None:
     """The API key and everything a send needs (application, policy, lists, signature, template, which of
     `phones` are blocklisted) in ONE query, scoped to the key's account; None when the SecretId is unknown."""
-    return await load_send_context(platform.db, secret_id, sdk_app_id, sign_name, template_id, phones)
+    return await load_send_context(
+        platform.db, platform.keyring, secret_id, sdk_app_id, sign_name, template_id, phones
+    )
 
 
 async def app_context(
@@ -170,6 +173,7 @@ async def app_context(
     None when no such application exists."""
     return await load_legacy_app(
         platform.db,
+        platform.keyring,
         sdk_app_id,
         sign_name=sign_name,
         template_id=template_id,

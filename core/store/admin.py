@@ -11,7 +11,9 @@ import asyncpg
 
 from core.domain.errors import Rejection
 from core.domain.templates import check_template_format
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.keys import app_key_purpose, secret_key_purpose
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 _ALNUM = string.ascii_letters + string.digits
@@ -33,9 +35,9 @@ class NewAccount:
 
 
 async def create_account(
-    db: Db, *, name: str, kind: str, balance_minor: int = 0, contact_phone: str = ""
+    db: Db, keyring: Keyring, *, name: str, kind: str, balance_minor: int = 0, contact_phone: str = ""
 ) -> NewAccount:
-    """An account with its first API key."""
+    """An account with its first API key, its SecretKey sealed at rest (the plain one is returned once)."""
     if kind not in ("individual", "organization"):
         raise ValueError("kind must be individual or organization")
     secret_id, secret_key = new_secret_id(), new_secret()
@@ -47,7 +49,7 @@ async def create_account(
         balance_minor=balance_minor,
         contact_phone=contact_phone,
         secret_id=secret_id,
-        secret_key=secret_key,
+        secret_key_sealed=keyring.seal(secret_key, secret_key_purpose(secret_id)),
     )
     return NewAccount(account_id, secret_id, secret_key)
 
@@ -63,10 +65,17 @@ class NewApp:
     app_key: str
 
 
-async def create_app(db: Db, *, account_id: int, name: str) -> NewApp:
+async def create_app(db: Db, keyring: Keyring, *, account_id: int, name: str) -> NewApp:
+    """An application; its AppKey is sealed at rest, bound to its id (taken first), and returned once."""
     app_key = secrets.token_hex(16)
-    sdk_app_id: str = await queries.fetchval(
-        db, "create_app", account_id=account_id, name=name, app_key=app_key
+    sdk_app_id: str = await queries.fetchval(db, "next_sdk_app_id")
+    await queries.execute(
+        db,
+        "create_app",
+        sdk_app_id=sdk_app_id,
+        account_id=account_id,
+        name=name,
+        app_key_sealed=keyring.seal(app_key, app_key_purpose(sdk_app_id)),
     )
     return NewApp(sdk_app_id, app_key)
 

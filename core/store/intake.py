@@ -13,11 +13,15 @@ import asyncpg
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, ApiKey, App, RequestCounts, SendContext, Signature, Template
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.keys import open_secret_key
+from core.store.sealed_numbers import seal_content, seal_numbers
 
 
 async def load_send_context(
     conn: asyncpg.Connection | asyncpg.Pool,
+    keyring: Keyring,
     secret_id: str,
     sdk_app_id: str,
     sign_name: str,
@@ -25,7 +29,8 @@ async def load_send_context(
     phones: Sequence[str] = (),
 ) -> SendContext | None:
     """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
-    simply isn't found). None when the SecretId is unknown."""
+    simply isn't found). None when the SecretId is unknown. The SecretKey is opened here, to check the
+    request's signature."""
     row = await queries.fetchrow(
         conn,
         "load_send_context",
@@ -38,7 +43,8 @@ async def load_send_context(
     if row is None:
         return None
     account = Account(row["account_id"], row["kind"], row["account_status"])
-    return context_from_row(row, ApiKey(secret_id, row["secret_key"], row["enabled"], account))
+    secret_key = open_secret_key(keyring, secret_id, row["secret_key_sealed"])
+    return context_from_row(row, ApiKey(secret_id, secret_key, row["enabled"], account))
 
 
 def context_from_row(row: asyncpg.Record, key: ApiKey) -> SendContext:
@@ -83,13 +89,15 @@ def policy_from_row(row: asyncpg.Record) -> FrequencyPolicy:
     )
 
 
-async def load_api_key(conn: asyncpg.Connection | asyncpg.Pool, secret_id: str) -> ApiKey | None:
+async def load_api_key(
+    conn: asyncpg.Connection | asyncpg.Pool, keyring: Keyring, secret_id: str
+) -> ApiKey | None:
+    """The API key with its SecretKey opened (to check a signature); None when the SecretId is unknown."""
     row = await queries.fetchrow(conn, "load_api_key", secret_id=secret_id)
     if row is None:
         return None
-    return ApiKey(
-        secret_id, row["secret_key"], row["enabled"], Account(row["id"], row["kind"], row["status"])
-    )
+    secret_key = open_secret_key(keyring, secret_id, row["secret_key_sealed"])
+    return ApiKey(secret_id, secret_key, row["enabled"], Account(row["id"], row["kind"], row["status"]))
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class Batch:
 
 async def insert_batch(
     conn: asyncpg.Connection | asyncpg.Pool,
+    keyring: Keyring,
     *,
     account_id: int,
     sdk_app_id: str,
@@ -118,8 +127,9 @@ async def insert_batch(
 ) -> Batch:
     """Record a request's accepted messages, status `queued`, its outbox row, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement. The price in force now is stored on each row and
-    charged: price x parts goes into the account's usage."""
+    charged: price x parts goes into the account's usage. Numbers and content are sealed here, in one pass."""
     batch_id = uuid.uuid4()
+    sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
         "now": now,
         "batch_id": batch_id,
@@ -127,10 +137,11 @@ async def insert_batch(
         "sdk_app_id": sdk_app_id,
         "sign_name": sign_name,
         "template_id": template_id,
-        "content": content,
+        "content": seal_content(keyring, content),
         "parts": parts,
         "session_context": session_context,
-        "phones": [p.e164 for p in phones],
+        "phones": sealed,
+        "phone_hashes": hashes,
         "isos": [p.iso for p in phones],
         "stale_after_s": stale_after_s,
         "count_iso_codes": list(counts.iso_codes),
@@ -147,7 +158,8 @@ async def insert_batch(
         # Upkeep normally creates partitions ahead; never refuse a message because it did not run.
         await ensure_partitions(conn, now, days=1)
         rows = await queries.fetch(conn, "insert_batch", **args)
-    return Batch(batch_id, now, {r["phone"]: r["serial_no"] for r in rows})
+    numbers = {s: p.e164 for s, p in zip(sealed, phones, strict=True)}
+    return Batch(batch_id, now, {numbers[r["phone"]]: r["serial_no"] for r in rows})
 
 
 async def ensure_partitions(conn: asyncpg.Connection | asyncpg.Pool, now: datetime, days: int) -> int:

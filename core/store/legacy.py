@@ -9,12 +9,15 @@ from collections.abc import Sequence
 import asyncpg
 
 from core.domain.sending import Account, ApiKey, AppContext, Template
+from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.intake import context_from_row
+from core.store.keys import open_app_key
 
 
 async def load_legacy_app(
     conn: asyncpg.Connection | asyncpg.Pool,
+    keyring: Keyring,
     sdk_app_id: str,
     *,
     sign_name: str = "",
@@ -23,7 +26,7 @@ async def load_legacy_app(
     default_sign: bool = False,
     with_templates: bool = False,
 ) -> AppContext | None:
-    """The application and its AppKey, None when the sdkappid is unknown. `default_sign`: with no sign name,
+    """The application and its AppKey (opened, to check the request's sig), None when the sdkappid is unknown. `default_sign`: with no sign name,
     take the account's newest approved mainland signature (v5 sends may leave `sign` empty)."""
     row = await queries.fetchrow(
         conn,
@@ -44,4 +47,5 @@ async def load_legacy_app(
         Template(t["id"], t["content"], t["sms_type"], t["international"], "approved")
         for t in json.loads(row["templates"] or "[]")
     )
-    return AppContext(row["sdk_app_id"], row["app_key"], context, templates)
+    app_key = open_app_key(keyring, row["sdk_app_id"], row["app_key_sealed"])
+    return AppContext(row["sdk_app_id"], app_key, context, templates)

@@ -16,7 +16,9 @@ import asyncpg
 
 from core.domain.reports import report_outcome, submit_failure_outcome
 from core.domain.serial import SerialRef, carrier_ref, parse_serial, serial_of_ref
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.sealed_numbers import open_content, open_number
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -35,6 +37,7 @@ class ClaimedMessage:
 
 async def claim_batch(
     db: Db,
+    keyring: Keyring,
     batch_id: uuid.UUID,
     accepted_at: datetime,
     *,
@@ -44,7 +47,8 @@ async def claim_batch(
 ) -> list[ClaimedMessage]:
     """Take the batch for this job, in ONE statement: its outbox row first (only when no job holds it; the
     sweep frees a dead claim), recorded as held by `worker_id` and `job_id` (None: no health key or no arq
-    job, whose claim only the lease ends), then its unsent rows. A batch another job holds yields nothing."""
+    job, whose claim only the lease ends), then its unsent rows. A batch another job holds yields nothing.
+    The claimed rows' numbers and content are opened: they go to the carrier."""
     rows = await queries.fetch(
         db,
         "claim_batch",
@@ -54,12 +58,14 @@ async def claim_batch(
         worker_id=worker_id,
         job_id=job_id,
     )
+    # A batch's rows share one sealed text (insert_batch seals it once): open each distinct one once.
+    texts = {sealed: open_content(keyring, sealed) for sealed in {r["content"] for r in rows}}
     claimed = (
         ClaimedMessage(
             r["id"],
             r["serial_no"],
-            r["phone"],
-            r["content"],
+            open_number(keyring, r["phone"]),
+            texts[r["content"]],
             r["sdk_app_id"],
             r["iso_code"] or "",
             carrier_ref(r["serial_no"], r["ref_generation"]),

@@ -6,19 +6,22 @@ with the number of rows.
 This is the one statement of the store assembled at run time; every other one is whole and named in
 sql/queries/ (core.store.queries). The filters are data-driven: each is a fixed SQL fragment below with its value
 as a parameter, and only the filters given are in the statement, so each shape gets a plan that uses its index
-(app and time, phone and time) and prunes the days' partitions. Written as one statement with
+(app and time, number hash and time) and prunes the days' partitions. Written as one statement with
 `($n IS NULL OR col = $n)`, a generic plan (which asyncpg's prepared statements may switch to) could not use the
 phone index, and the account filter's IN list would be planned for every shape."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from core.domain.records import Record, csv_text
+from core.infra.crypto import Keyring
+from core.store.sealed_numbers import number_hashes, open_content, open_number
 
 Db = asyncpg.Connection | asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -33,6 +36,7 @@ _ORDER = " ORDER BY m.accepted_at DESC, m.id DESC"
 
 
 def _query(
+    keyring: Keyring,
     *,
     account_id: int | None,
     sdk_app_id: str | None,
@@ -61,18 +65,23 @@ def _query(
     if sdk_app_id is not None:
         where("m.sdk_app_id = {0}", sdk_app_id)
     if phone is not None:
-        where("m.phone = {0}", phone)
+        # Numbers are sealed: look one up by its hashes (one per key of the ring).
+        where("m.phone_hash = ANY({0}::bytea[])", number_hashes(keyring, phone))
     if before is not None:
         where("m.accepted_at <= {0} AND (m.accepted_at, m.id) < ({0}, {1})", *before)
     return sql, args
 
 
-def _record(row: asyncpg.Record) -> Record:
-    return Record(*row)  # the columns are selected in the dataclass's field order
+def _record(keyring: Keyring, row: asyncpg.Record) -> Record:
+    # The columns are selected in the dataclass's field order; the number and content are opened.
+    return replace(
+        Record(*row), phone=open_number(keyring, row["phone"]), content=open_content(keyring, row["content"])
+    )
 
 
 async def search_records(
     db: Db,
+    keyring: Keyring,
     *,
     account_id: int | None,
     sdk_app_id: str | None,
@@ -85,15 +94,22 @@ async def search_records(
     """One page of records in [since, until), newest first, starting after `before` (a previous page's last
     record's position). At least one of account_id and sdk_app_id is required."""
     sql, args = _query(
-        account_id=account_id, sdk_app_id=sdk_app_id, phone=phone, since=since, until=until, before=before
+        keyring,
+        account_id=account_id,
+        sdk_app_id=sdk_app_id,
+        phone=phone,
+        since=since,
+        until=until,
+        before=before,
     )
     args.append(limit)
     rows = await db.fetch(f"{sql}{_ORDER} LIMIT ${len(args)}", *args)
-    return [_record(r) for r in rows]
+    return [_record(keyring, r) for r in rows]
 
 
 async def stream_records(
     conn: Conn,
+    keyring: Keyring,
     *,
     account_id: int | None,
     sdk_app_id: str | None,
@@ -104,15 +120,18 @@ async def stream_records(
 ) -> AsyncGenerator[list[Record], None]:
     """Every record in [since, until), newest first, in chunks of `chunk_rows`, read through a server-side
     cursor in one read-only snapshot. The connection is held until the iteration ends or is closed."""
-    sql, args = _query(account_id=account_id, sdk_app_id=sdk_app_id, phone=phone, since=since, until=until)
+    sql, args = _query(
+        keyring, account_id=account_id, sdk_app_id=sdk_app_id, phone=phone, since=since, until=until
+    )
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         cursor = await conn.cursor(sql + _ORDER, *args)
         while rows := await cursor.fetch(chunk_rows):
-            yield [_record(r) for r in rows]
+            yield [_record(keyring, r) for r in rows]
 
 
 async def export_csv(
     conn: Conn,
+    keyring: Keyring,
     write: Callable[[str], Awaitable[None]],
     *,
     account_id: int | None,
@@ -125,7 +144,7 @@ async def export_csv(
     await write(csv_text([], header=True))
     count = 0
     chunks = stream_records(
-        conn, account_id=account_id, sdk_app_id=sdk_app_id, phone=phone, since=since, until=until
+        conn, keyring, account_id=account_id, sdk_app_id=sdk_app_id, phone=phone, since=since, until=until
     )
     try:
         async for chunk in chunks:

@@ -9,7 +9,9 @@ from datetime import datetime
 
 import asyncpg
 
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.sealed_numbers import number_hashes
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -34,12 +36,18 @@ class StoredReply:
     callback: bool = False  # queued for the application's reply callback
 
 
-async def record_replies(db: Db, replies: Sequence[IncomingReply], *, window_s: int) -> list[StoredReply]:
+async def record_replies(
+    db: Db, keyring: Keyring, replies: Sequence[IncomingReply], *, window_s: int
+) -> list[StoredReply]:
+    """Attribution looks messages up by their numbers' hashes, under every key of the ring."""
     if not replies:
         return []
+    hashes = [number_hashes(keyring, r.phone) for r in replies]
     rows = await queries.fetch(
         db,
         "record_replies",
+        phone_hashes=[h for per_reply in hashes for h in per_reply],
+        hash_count=len(hashes[0]),
         received_at=[r.received_at for r in replies],
         phones=[r.phone for r in replies],
         texts=[r.text for r in replies],

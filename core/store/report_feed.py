@@ -13,17 +13,25 @@ from typing import Any
 
 import asyncpg
 
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.keys import open_app_key
+from core.store.sealed_numbers import number_hashes, open_content, open_number, open_queued_number
 
 Db = asyncpg.Connection | asyncpg.Pool
 
 
-async def take_pulled(db: Db, sdk_app_id: str, kind: str, limit: int) -> list[dict[str, Any]]:
+async def take_pulled(
+    db: Db, keyring: Keyring, sdk_app_id: str, kind: str, limit: int
+) -> list[dict[str, Any]]:
     """The application's oldest `limit` queued items of `kind` (status or reply), removed as they are returned:
     each is handed out once. SKIP LOCKED: two concurrent pulls get different items instead of waiting for each
-    other."""
-    name = "take_pulled_statuses" if kind == "status" else "take_pulled_replies"
-    return [dict(r) for r in await queries.fetch(db, name, sdk_app_id=sdk_app_id, kind=kind, limit=limit)]
+    other. A status's number is opened (a reply's is not sealed)."""
+    if kind != "status":
+        rows = await queries.fetch(db, "take_pulled_replies", sdk_app_id=sdk_app_id, kind=kind, limit=limit)
+        return [dict(r) for r in rows]
+    rows = await queries.fetch(db, "take_pulled_statuses", sdk_app_id=sdk_app_id, kind=kind, limit=limit)
+    return [{**r, "phone": open_number(keyring, r["phone"])} for r in rows]
 
 
 async def purge_pull_queue(db: Db, *, before: datetime) -> int:
@@ -33,20 +41,28 @@ async def purge_pull_queue(db: Db, *, before: datetime) -> int:
 
 
 async def statuses_by_phone(
-    db: Db, sdk_app_id: str, phone: str, *, begin: datetime, end: datetime, limit: int, offset: int
+    db: Db,
+    keyring: Keyring,
+    sdk_app_id: str,
+    phone: str,
+    *,
+    begin: datetime,
+    end: datetime,
+    limit: int,
+    offset: int,
 ) -> list[dict[str, Any]]:
     """Final statuses of the application's messages to `phone` reported in [begin, end], oldest first."""
     rows = await queries.fetch(
         db,
         "statuses_by_phone",
         sdk_app_id=sdk_app_id,
-        phone=phone,
+        phone_hashes=number_hashes(keyring, phone),
         begin=begin,
         end=end,
         limit=limit,
         offset=offset,
     )
-    return [dict(r) for r in rows]
+    return [{"serial_no": r["serial_no"], "phone": phone, **r} for r in rows]
 
 
 async def replies_by_phone(
@@ -82,19 +98,29 @@ class CallbackTarget:
     reply_url: str
 
 
-async def callback_target(db: Db, sdk_app_id: str) -> CallbackTarget | None:
+async def callback_target(db: Db, keyring: Keyring, sdk_app_id: str) -> CallbackTarget | None:
+    """Where the application's callbacks go, with its AppKey opened: callbacks are signed with it."""
     row = await queries.fetchrow(db, "callback_target", sdk_app_id=sdk_app_id)
-    return CallbackTarget(*row) if row else None
+    if row is None:
+        return None
+    app_key = open_app_key(keyring, row["sdk_app_id"], row["app_key_sealed"])
+    return CallbackTarget(row["sdk_app_id"], app_key, row["status_callback_url"], row["reply_callback_url"])
 
 
-async def next_callbacks(db: Db, sdk_app_id: str, *, now: datetime, limit: int) -> list[QueuedCallback]:
+async def next_callbacks(
+    db: Db, keyring: Keyring, sdk_app_id: str, *, now: datetime, limit: int
+) -> list[QueuedCallback]:
     """The head of the application's pending callbacks, in order, when it is due (an item waiting for its
-    retry holds back the ones behind it: callbacks reach the customer in order)."""
+    retry holds back the ones behind it: callbacks reach the customer in order). A status's number was queued
+    sealed (publish_final_statuses copies the message's) and is opened for the customer."""
     rows = await queries.fetch(db, "next_callbacks", sdk_app_id=sdk_app_id, now=now, limit=limit)
-    return [
-        QueuedCallback(r["id"], r["kind"], json.loads(r["item"]), r["attempts"], r["created_at"])
-        for r in rows
-    ]
+    queued = []
+    for r in rows:
+        item = json.loads(r["item"])
+        if isinstance(item.get("phone"), str):
+            item["phone"] = open_queued_number(keyring, item["phone"])
+        queued.append(QueuedCallback(r["id"], r["kind"], item, r["attempts"], r["created_at"]))
+    return queued
 
 
 async def callbacks_delivered(db: Db, sdk_app_id: str, ids: Sequence[int], *, now: datetime) -> None:
@@ -161,15 +187,24 @@ class SendRecordRow:
 
 
 async def send_records_by_phone(
-    db: Db, sdk_app_id: str, phone: str, *, begin: datetime, end: datetime, limit: int, offset: int
+    db: Db,
+    keyring: Keyring,
+    sdk_app_id: str,
+    phone: str,
+    *,
+    begin: datetime,
+    end: datetime,
+    limit: int,
+    offset: int,
 ) -> tuple[int, list[SendRecordRow]]:
     """DescribeSendRecordList: the application's messages to `phone` sent in [begin, end], newest first, and
-    how many there are in all."""
+    how many there are in all. Only the page's content is opened; the number is the caller's."""
+    hashes = number_hashes(keyring, phone)
     rows = await queries.fetch(
         db,
         "send_records_by_phone",
         sdk_app_id=sdk_app_id,
-        phone=phone,
+        phone_hashes=hashes,
         begin=begin,
         end=end,
         limit=limit,
@@ -179,7 +214,27 @@ async def send_records_by_phone(
     if not rows and offset:
         total = int(
             await queries.fetchval(
-                db, "count_send_records_by_phone", sdk_app_id=sdk_app_id, phone=phone, begin=begin, end=end
+                db,
+                "count_send_records_by_phone",
+                sdk_app_id=sdk_app_id,
+                phone_hashes=hashes,
+                begin=begin,
+                end=end,
             )
         )
-    return total, [SendRecordRow(*[r[k] for k in SendRecordRow.__dataclass_fields__]) for r in rows]
+    return total, [
+        SendRecordRow(
+            phone,
+            r["serial_no"],
+            r["status"],
+            r["carrier_id"],
+            r["error"],
+            r["iso_code"],
+            open_content(keyring, r["content"]),
+            r["template_text"],
+            r["sign_name"],
+            r["accepted_at"],
+            r["reported_at"],
+        )
+        for r in rows
+    ]

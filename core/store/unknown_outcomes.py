@@ -13,7 +13,9 @@ import asyncpg
 from core.domain.reports import submit_failure_outcome
 from core.domain.serial import SerialRef
 from core.domain.unknown_outcomes import UnknownOutcome
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.sealed_numbers import open_number
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -22,12 +24,13 @@ _START = datetime(1970, 1, 1, tzinfo=UTC)
 
 async def list_unknown(
     db: Db,
+    keyring: Keyring,
     *,
     sdk_app_id: str | None,
     limit: int,
     after: tuple[datetime, int] | None = None,
 ) -> list[UnknownOutcome]:
-    """Oldest first, after the `after` cursor (marked_at, message id) of the previous page."""
+    """Oldest first, after the `after` cursor (marked_at, message id) of the previous page; numbers opened."""
     after_at, after_id = after or (_START, 0)
     rows = await queries.fetch(
         db,
@@ -42,7 +45,7 @@ async def list_unknown(
             serial_no=r["serial_no"],
             sdk_app_id=r["sdk_app_id"],
             account_id=r["account_id"],
-            phone=r["phone"],
+            phone=open_number(keyring, r["phone"]),
             iso_code=r["iso_code"],
             accepted_at=r["accepted_at"],
             claimed_at=r["claimed_at"],

@@ -9,7 +9,7 @@ WITH a AS (
     VALUES (:name, :kind, :balance_minor, :contact_phone)
     RETURNING id, created_at
 ), k AS (
-    INSERT INTO api_keys (secret_id, account_id, secret_key) SELECT :secret_id, id, :secret_key FROM a
+    INSERT INTO api_keys (secret_id, account_id, secret_key_sealed) SELECT :secret_id, id, :secret_key_sealed FROM a
 ), l AS (
     INSERT INTO ledger (account_id, kind, amount_minor, created_at, created_by, note)
     SELECT id, 'opening', :balance_minor, created_at, 'operator', 'starting balance' FROM a
@@ -20,8 +20,13 @@ SELECT id FROM a
 -- name: set_key_enabled
 UPDATE api_keys SET enabled = :enabled WHERE secret_id = :secret_id
 
+-- name: next_sdk_app_id
+-- An application's id, taken before its row is written: its sealed AppKey is bound to it.
+SELECT nextval('sdk_app_id_seq')::text
+
 -- name: create_app
-INSERT INTO apps (account_id, name, app_key) VALUES (:account_id, :name, :app_key) RETURNING sdk_app_id
+INSERT INTO apps (sdk_app_id, account_id, name, app_key_sealed)
+VALUES (:sdk_app_id, :account_id, :name, :app_key_sealed)
 
 -- name: set_app_status
 UPDATE apps SET status = :status WHERE sdk_app_id = :sdk_app_id

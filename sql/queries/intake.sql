@@ -5,7 +5,7 @@
 -- Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template simply
 -- isn't found): the key, the application with its policy and allowlist, which of :phones the account's
 -- blocklist holds, the signature (an approved one first) and the template. No row for an unknown SecretId.
-SELECT k.secret_key, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
+SELECT k.secret_key_sealed, k.enabled, a.id AS account_id, a.kind, a.status AS account_status,
        app.sdk_app_id, app.status AS app_status,
        app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
        app.cap_daily, app.cap_daily_mainland, app.cap_daily_international, app.intl_countries,
@@ -28,12 +28,13 @@ LEFT JOIN templates t ON t.id = :template_id AND t.account_id = k.account_id AND
 WHERE k.secret_id = :secret_id
 
 -- name: load_api_key
-SELECT k.secret_key, k.enabled, a.id, a.kind, a.status
+SELECT k.secret_key_sealed, k.enabled, a.id, a.kind, a.status
 FROM api_keys k JOIN accounts a ON a.id = k.account_id
 WHERE k.secret_id = :secret_id
 
 -- name: insert_batch
--- A request's accepted messages (status queued, one row per number of :phones with its country in :isos),
+-- A request's accepted messages (status queued, one row per number of :phones, sealed, with its look-up hash
+-- in :phone_hashes and its country in :isos; :content sealed),
 -- its outbox row, its statistics and its usage on :usage_day (the platform's day), in ONE statement. The
 -- price in force now is stored on each row, and price x parts goes into the account's usage. count_request
 -- and add_usage are functions of migration 0012, each called once with the whole batch; the final SELECT
@@ -46,14 +47,15 @@ WITH outbox AS (
     SELECT count_request(:account_id::bigint, :sdk_app_id::text, :now::timestamptz, :count_iso_codes::text[],
                          :count_requests::bigint[], :count_accepted::bigint[], :count_fee_parts::bigint[])
 ), ins AS (
-    INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, iso_code,
-                          sign_name, template_id, content, parts, price_minor, session_context)
+    INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, phone_hash,
+                          iso_code, sign_name, template_id, content, parts, price_minor, session_context)
     SELECT n.id, :now::timestamptz, to_char(:now::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
-           :batch_id::uuid, :account_id::bigint, :sdk_app_id::text, n.phone, n.iso, :sign_name::text,
-           :template_id::bigint, :content::text, :parts::int, COALESCE(p.price_minor, d.price_minor, 0),
-           :session_context::text
-    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.iso, u.ord
-          FROM unnest(:phones::text[], :isos::text[]) WITH ORDINALITY AS u(phone, iso, ord)) n
+           :batch_id::uuid, :account_id::bigint, :sdk_app_id::text, n.phone, n.phone_hash, n.iso,
+           :sign_name::text, :template_id::bigint, :content::text, :parts::int,
+           COALESCE(p.price_minor, d.price_minor, 0), :session_context::text
+    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.phone_hash, u.iso, u.ord
+          FROM unnest(:phones::text[], :phone_hashes::bytea[], :isos::text[])
+               WITH ORDINALITY AS u(phone, phone_hash, iso, ord)) n
     LEFT JOIN prices p ON p.iso_code = n.iso
     LEFT JOIN prices d ON d.iso_code = 'DEF'
     ORDER BY n.ord

@@ -5,7 +5,7 @@
 -- the send context, as load_send_context gives it: the policy and allowlist, which of :phones the owner's
 -- blocklist holds, the signature :sign_name (with :default_sign and no name, the account's newest approved
 -- mainland signature) and the template; with :with_templates, the account's approved templates as JSON.
-SELECT app.sdk_app_id, app.app_key, app.status AS app_status,
+SELECT app.sdk_app_id, app.app_key_sealed, app.status AS app_status,
        a.id AS account_id, a.kind, a.status AS account_status,
        app.limit_same_content_30s, app.limit_one_hour, app.limit_daily, app.limit_same_content_daily,
        app.cap_daily, app.cap_daily_mainland, app.cap_daily_international, app.intl_countries,

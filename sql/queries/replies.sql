@@ -5,16 +5,20 @@
 -- A batch of replies, one per element of the arrays, in ONE statement: each is attributed to the latest
 -- message sent to its number within :window_s seconds before it, stored, published to the application's pull
 -- queue and reply callback (when it has a reply callback URL), and an unsubscribe blocks the number for the
--- account. Returns the stored replies, and whether their application got a callback to deliver.
+-- account. Returns the stored replies, and whether their application got a callback to deliver. Messages'
+-- numbers are sealed: reply i is matched by its look-up hashes, :hash_count of them (one per key of the
+-- ring) at positions (i-1)*:hash_count+1 .. i*:hash_count of :phone_hashes.
 WITH r AS (
     SELECT * FROM unnest(:received_at::timestamptz[], :phones::text[], :texts::text[], :signs::text[],
-                         :extend_codes::text[], :unsubscribe::bool[])
-        AS r(received_at, phone, text, sign, extend_code, unsubscribe)
+                         :extend_codes::text[], :unsubscribe::bool[]) WITH ORDINALITY
+        AS r(received_at, phone, text, sign, extend_code, unsubscribe, ord)
 ), attributed AS (
-    SELECT r.*, m.sdk_app_id, m.account_id, m.serial_no
+    SELECT r.received_at, r.phone, r.text, r.sign, r.extend_code, r.unsubscribe,
+           m.sdk_app_id, m.account_id, m.serial_no
     FROM r LEFT JOIN LATERAL (
         SELECT sdk_app_id, account_id, serial_no FROM messages
-        WHERE phone = r.phone AND accepted_at <= r.received_at
+        WHERE phone_hash = ANY((:phone_hashes::bytea[])[(r.ord - 1) * :hash_count::int + 1 : r.ord * :hash_count::int])
+          AND accepted_at <= r.received_at
           AND accepted_at > r.received_at - make_interval(secs => :window_s::int)
         ORDER BY accepted_at DESC LIMIT 1
     ) m ON true

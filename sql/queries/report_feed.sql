@@ -41,15 +41,16 @@ ORDER BY t.id
 DELETE FROM pull_queue WHERE created_at < :before
 
 -- name: statuses_by_phone
--- Final statuses of the application's messages to :phone reported in [:begin, :end], oldest first. Reports
--- come within hours of the send; messages are looked up by (phone, accepted_at), so the scan starts 3 days
--- before the window to find messages sent earlier and reported inside it.
-SELECT m.serial_no, m.phone, m.status = 'delivered' AS delivered,
+-- Final statuses of the application's messages to the number whose look-up hashes are :phone_hashes reported
+-- in [:begin, :end], oldest first. Reports come within hours of the send; messages are looked up by
+-- (phone_hash, accepted_at), so the scan starts 3 days before the window to find messages sent earlier and
+-- reported inside it. The number itself is the caller's (the row's is sealed).
+SELECT m.serial_no, m.status = 'delivered' AS delivered,
        CASE WHEN m.status = 'delivered' THEN 'DELIVRD' ELSE m.error END AS error,
        floor(extract(epoch FROM COALESCE(m.reported_at, m.sent_at, m.accepted_at)))::bigint AS report_time,
        m.session_context
 FROM messages m
-WHERE m.phone = :phone AND m.accepted_at >= :begin::timestamptz - interval '3 days'
+WHERE m.phone_hash = ANY(:phone_hashes::bytea[]) AND m.accepted_at >= :begin::timestamptz - interval '3 days'
   AND m.accepted_at <= :end AND m.sdk_app_id = :sdk_app_id AND m.status IN ('delivered', 'failed')
   AND COALESCE(m.reported_at, m.sent_at, m.accepted_at) BETWEEN :begin AND :end
 ORDER BY COALESCE(m.reported_at, m.sent_at, m.accepted_at), m.id
@@ -64,7 +65,7 @@ ORDER BY r.received_at, r.id
 LIMIT :limit OFFSET :offset
 
 -- name: callback_target
-SELECT sdk_app_id, app_key, status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = :sdk_app_id
+SELECT sdk_app_id, app_key_sealed, status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = :sdk_app_id
 
 -- name: next_callbacks
 -- The head of the application's pending callbacks, in order, when it is due (an item waiting for its retry
@@ -134,16 +135,18 @@ SELECT sdk_app_id FROM heads WHERE next_at <= :now LIMIT :limit
 SELECT account_id FROM apps WHERE sdk_app_id = :sdk_app_id
 
 -- name: send_records_by_phone
--- DescribeSendRecordList: the application's messages to :phone sent in [:begin, :end], newest first, with
--- how many there are in all on every row.
-SELECT m.phone, m.serial_no, m.status, m.carrier_id, m.error, m.iso_code, m.content,
+-- DescribeSendRecordList: the application's messages to the number whose look-up hashes are :phone_hashes
+-- sent in [:begin, :end], newest first, with how many there are in all on every row (content sealed).
+SELECT m.serial_no, m.status, m.carrier_id, m.error, m.iso_code, m.content,
        t.content AS template_text, m.sign_name, m.accepted_at, m.reported_at, count(*) OVER () AS total
 FROM messages m LEFT JOIN templates t ON t.id = m.template_id
-WHERE m.phone = :phone AND m.accepted_at BETWEEN :begin AND :end AND m.sdk_app_id = :sdk_app_id
+WHERE m.phone_hash = ANY(:phone_hashes::bytea[]) AND m.accepted_at BETWEEN :begin AND :end
+  AND m.sdk_app_id = :sdk_app_id
 ORDER BY m.accepted_at DESC, m.id DESC
 LIMIT :limit OFFSET :offset
 
 -- name: count_send_records_by_phone
 -- How many there are in all, for a page past the end.
 SELECT count(*) FROM messages
-WHERE phone = :phone AND accepted_at BETWEEN :begin AND :end AND sdk_app_id = :sdk_app_id
+WHERE phone_hash = ANY(:phone_hashes::bytea[]) AND accepted_at BETWEEN :begin AND :end
+  AND sdk_app_id = :sdk_app_id

@@ -34,6 +34,7 @@ from core.infra.settings import (
     with_secrets,
 )
 from tests.flow.harness import running_platform, worker_environment
+from tests.keyring import CHILD_MASTER_KEY
 
 # A child that stops on SIGTERM/SIGINT (exit 0). Given a second argument, its first run crashes with exit 3.
 WELL_BEHAVED = """
@@ -80,7 +81,9 @@ sys.exit(Supervisor(children, grace_s=config["grace_s"], restart_backoff=backoff
 """
 TIMEOUT_S = 15.0
 # A production process refuses development secrets.
-TEST_SECRETS = with_secrets(Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS})
+TEST_SECRETS = with_secrets(
+    Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS} | {"master_key": CHILD_MASTER_KEY}
+)
 
 
 @dataclass

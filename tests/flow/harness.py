@@ -25,13 +25,15 @@ from core.infra.queue import redis_settings
 from core.infra.settings import SECRET_SETTINGS, Settings, environment_with, secrets_environment
 from core.services.platform import Platform as Services
 from core.store import admin
+from tests.keyring import CHILD_MASTER_KEY, KEYRING, opened
 from worker.carriers.simulator import SimulatorConfig, create_simulator_app, serve
 from worker.main import build_callback_worker, build_worker
 
 TOKEN = "test-carrier-token"
 # Every secret setting has a test value (the carrier's token is TOKEN) but the admin token, whose development
 # default the flow tests send; a worker child (worker_environment) gets the same ones.
-SECRETS = {name: f"test-{name}" for name in SECRET_SETTINGS if name != "admin_token"} | {
+# The master key stays the development default in process (tests/keyring.py opens with it).
+SECRETS = {name: f"test-{name}" for name in SECRET_SETTINGS if name not in ("admin_token", "master_key")} | {
     "carrier_webhook_token": TOKEN
 }
 SIGN = "TestCorp"
@@ -46,6 +48,7 @@ class Tenant:
     sdk_app_id: str
     template_id: int
     intl_template_id: int
+    app_key: str
 
 
 @dataclass
@@ -114,9 +117,10 @@ class Platform:
         async with self.http.post(self.sim_url + path, json=payload, headers=headers) as resp:
             return await resp.json()
 
-    async def statuses(self, tenant: Tenant) -> dict[str, asyncpg.Record]:
+    async def statuses(self, tenant: Tenant) -> dict[str, dict[str, Any]]:
+        """The tenant's messages by number, their numbers and content opened (they are sealed at rest)."""
         rows = await self.db.fetch("SELECT * FROM messages WHERE sdk_app_id = $1", tenant.sdk_app_id)
-        return {r["phone"]: r for r in rows}
+        return {r["phone"]: r for r in map(opened, rows)}
 
     async def add_template(
         self,
@@ -145,15 +149,17 @@ class Platform:
         contact_phone: str = "",
     ) -> Tenant:
         acct = await admin.create_account(
-            self.db, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
+            self.db, KEYRING, name=name, kind=kind, balance_minor=balance_minor, contact_phone=contact_phone
         )
-        app = await admin.create_app(self.db, account_id=acct.account_id, name=f"{name} app")
+        app = await admin.create_app(self.db, KEYRING, account_id=acct.account_id, name=f"{name} app")
         await admin.create_signature(
             self.db, account_id=acct.account_id, name=SIGN, international=False, approve=True
         )
         tid = await self.add_template(acct.account_id, TEMPLATE)
         itid = await self.add_template(acct.account_id, TEMPLATE, international=True)
-        tenant = Tenant(acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid)
+        tenant = Tenant(
+            acct.account_id, acct.secret_id, acct.secret_key, app.sdk_app_id, tid, itid, app.app_key
+        )
         self.tenants.append(tenant)
         return tenant
 
@@ -166,7 +172,9 @@ def worker_environment(settings: Settings, **extra: str) -> dict[str, str]:
         DATABASE_URL=settings.database_url,
         REDIS_URL=settings.redis_url,
         SMS_CARRIER_URL=settings.carrier_url,
-        **secrets_environment(dataclasses.replace(settings, admin_token="test-admin-token")),
+        **secrets_environment(
+            dataclasses.replace(settings, admin_token="test-admin-token", master_key=CHILD_MASTER_KEY)
+        ),
         **extra,
     )
 

@@ -18,6 +18,7 @@ from api.app import create_app
 from core.infra.settings import Settings
 from core.store import admin
 from tests.flow.harness import Platform, running_platform
+from tests.keyring import KEYRING
 
 ADMIN_TOKEN = "test-admin-token"
 NOW = 1_780_000_000  # the API's fixed clock
@@ -103,7 +104,7 @@ async def env(database_url: str, redis_url: str) -> AsyncIterator[Env]:
     async with running_platform(
         database_url, redis_url, clock=lambda: float(NOW), admin_token=ADMIN_TOKEN
     ) as platform:
-        acct = await admin.create_account(platform.db, name="Acme Ltd", kind="organization")
+        acct = await admin.create_account(platform.db, KEYRING, name="Acme Ltd", kind="organization")
         yield Env(platform, acct.account_id)
 
 

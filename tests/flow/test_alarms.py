@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.flow.harness import Platform, Tenant, running_platform
+from tests.keyring import number_hash, opened
 from worker.carriers.simulator import serve
 
 TARGET = "+8613800138000"
@@ -57,11 +58,14 @@ async def test_a_bombing_pattern_raises_one_alarm_sent_through_the_platform(
         assert alarm["webhook_status"] == "HTTP 200"
         assert received and received[0]["sdk_app_id"] == tenant.sdk_app_id
         # The alarm SMS went through the ordinary send path, from the platform's own application.
-        sms = await platform.db.fetchrow(
-            "SELECT m.* FROM messages m JOIN accounts a ON a.id = m.account_id WHERE a.system AND m.phone = $1",
-            ALARM_PHONE,
+        row = await platform.db.fetchrow(
+            "SELECT m.* FROM messages m JOIN accounts a ON a.id = m.account_id"
+            " WHERE a.system AND m.phone_hash = $1",
+            number_hash(ALARM_PHONE),
         )
-        assert sms is not None and sms["serial_no"] in alarm["serials"]
+        assert row is not None
+        sms = opened(row)
+        assert sms["phone"] == ALARM_PHONE and sms["serial_no"] in alarm["serials"]
         assert sms["status"] == "delivered"
         assert tenant.sdk_app_id in sms["content"] and sms["content"].startswith("【SMSPlatform】")
 

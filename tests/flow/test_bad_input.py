@@ -16,6 +16,7 @@ import pytest
 from core.store import admin
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
 from tests.flow.tc3_client import Reply, Tc3Client, encode
+from tests.keyring import opened
 
 # The API's fixed clock; requests are signed at this time unless a test is about the timestamp.
 NOW = 1_780_000_000
@@ -191,7 +192,7 @@ async def test_get_with_percent_encoded_values(env: Env) -> None:
     )
     assert "%E8%85%BE" in query and "a%2Bb+%2541" in query
     assert_sent(await env.client.get(query, timestamp=NOW))
-    content = await env.platform.db.fetchval("SELECT content FROM messages")
+    content = opened(await env.platform.db.fetchrow("SELECT content FROM messages"))["content"]
     assert content == "【腾讯云】Your code is a+b %41, valid for 5 minutes."
 
 

@@ -15,6 +15,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from core.services.billing import run_arrears_watch, run_daily_deduction
 from core.store.billing import unreconciled
 from tests.flow.harness import Platform, running_platform
+from tests.keyring import opened
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONTACT = "+8613700137000"
@@ -94,8 +95,10 @@ async def test_sends_deduction_arrears_notice_suspension_recharge_and_back(
             "SELECT serial_no, detail FROM arrears_notices WHERE account_id = $1", tenant.account_id
         )
         assert notice["detail"] == "sent" and notice["serial_no"]
-        sent = await platform.db.fetchrow(
-            "SELECT phone, content, account_id FROM messages WHERE serial_no = $1", notice["serial_no"]
+        sent = opened(
+            await platform.db.fetchrow(
+                "SELECT phone, content, account_id FROM messages WHERE serial_no = $1", notice["serial_no"]
+            )
         )
         assert (
             sent["phone"] == CONTACT

@@ -22,6 +22,7 @@ from core.infra.settings import Settings
 from core.services.connectors import OutboundMessage, SubmitResult
 from core.services.platform import Platform as Services
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
+from tests.keyring import opened
 from worker.carriers.http import HttpConnector
 from worker.carriers.simulator import SimulatorConfig, serve
 from worker.deps import Deps
@@ -114,8 +115,8 @@ async def get_callbacks(platform: Platform, sdk_app_id: str) -> tuple[int, Any]:
 
 
 async def app_key(platform: Platform, tenant: Tenant) -> str:
-    key: str = await platform.db.fetchval("SELECT app_key FROM apps WHERE sdk_app_id = $1", tenant.sdk_app_id)
-    return key
+    # The AppKey is sealed at rest: the tenant holds the one shown at creation, as a customer does.
+    return tenant.app_key
 
 
 async def pending(platform: Platform) -> int:
@@ -216,7 +217,7 @@ async def test_reports_and_a_reply_reach_the_customer_once_in_order_after_three_
 
         reports = statuses_in(rx.accepted)
         assert [r["sid"] for r in reports] == queue_order  # each exactly once, in order
-        messages = {r["serial_no"]: r for r in await platform.db.fetch("SELECT * FROM messages")}
+        messages = {r["serial_no"]: opened(r) for r in await platform.db.fetch("SELECT * FROM messages")}
         tz = ZoneInfo(platform.settings.timezone)
         for report in reports:
             assert set(report) == STATUS_KEYS

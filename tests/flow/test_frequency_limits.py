@@ -9,6 +9,7 @@ import asyncio
 from redis.asyncio import Redis
 
 from tests.flow.harness import Platform, Tenant, running_platform
+from tests.keyring import number_hash
 
 PHONE = "+8613800138000"
 
@@ -42,8 +43,8 @@ async def test_a_third_message_in_a_calendar_day_is_refused(database_url: str, r
             "LimitExceeded.PhoneNumberDailyLimit",
             "Ok",
         ]
-        rows = await platform.db.fetch("SELECT phone, count(*) AS n FROM messages GROUP BY phone")
-        assert {r["phone"]: r["n"] for r in rows} == {PHONE: 2, other: 2}
+        rows = await platform.db.fetch("SELECT phone_hash, count(*) AS n FROM messages GROUP BY phone_hash")
+        assert {r["phone_hash"]: r["n"] for r in rows} == {number_hash(PHONE): 2, number_hash(other): 2}
 
 
 async def test_allowlisted_test_numbers_are_exempt(database_url: str, redis_url: str) -> None:

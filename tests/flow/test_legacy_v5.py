@@ -37,8 +37,8 @@ class StdlibJsonClient(HTTPClientInterface):  # type: ignore[misc]
 
 
 async def app_key(platform: Platform, tenant: Tenant) -> str:
-    key: str = await platform.db.fetchval("SELECT app_key FROM apps WHERE sdk_app_id = $1", tenant.sdk_app_id)
-    return key
+    # The AppKey is sealed at rest: the tenant holds the one shown at creation, as a customer does.
+    return tenant.app_key
 
 
 def url(platform: Platform, endpoint: str) -> str:

@@ -24,6 +24,7 @@ from core.store import billing
 from core.store.admin import create_account, create_app
 from core.store.intake import Batch, insert_batch
 from core.store.messages import claim_batch, fail_messages, record_submit_results
+from tests.keyring import KEYRING
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRACE_S = 12 * 3600
@@ -63,9 +64,9 @@ class Tenant:
 
 async def tenant(db: asyncpg.Pool, *, balance: int = 0, name: str = "Acme") -> Tenant:
     acct = await create_account(
-        db, name=name, kind="organization", balance_minor=balance, contact_phone="+8613800138000"
+        db, KEYRING, name=name, kind="organization", balance_minor=balance, contact_phone="+8613800138000"
     )
-    app = await create_app(db, account_id=acct.account_id, name="shop")
+    app = await create_app(db, KEYRING, account_id=acct.account_id, name="shop")
     return Tenant(acct.account_id, app.sdk_app_id)
 
 
@@ -89,6 +90,7 @@ async def send(
     )
     return await insert_batch(
         db,
+        KEYRING,
         account_id=who.account_id,
         sdk_app_id=who.sdk_app_id,
         sign_name="Acme",
@@ -106,7 +108,9 @@ async def send(
 
 async def refund(db: asyncpg.Pool, batch: Batch, phones: Sequence[str] | None, *, day: date) -> list[int]:
     """The worker gives up on (some of) a batch's messages: claimed, then failed with usage_day `day`."""
-    claimed = await claim_batch(db, batch.batch_id, batch.accepted_at, now=local(day, 13), worker_id=None)
+    claimed = await claim_batch(
+        db, KEYRING, batch.batch_id, batch.accepted_at, now=local(day, 13), worker_id=None
+    )
     ids = [m.id for m in claimed if phones is None or m.phone in phones]
     await fail_messages(
         db,
@@ -213,7 +217,7 @@ async def test_a_failure_refunds_exactly_those_messages_on_the_day_it_is_known(d
 
     # The carrier refusing one number of a batch refunds that number only.
     claimed = await claim_batch(
-        db, intl_batch.batch_id, intl_batch.accepted_at, now=local(day1, 15), worker_id=None
+        db, KEYRING, intl_batch.batch_id, intl_batch.accepted_at, now=local(day1, 15), worker_id=None
     )
     by_phone = {m.phone: m.id for m in claimed}
     await record_submit_results(

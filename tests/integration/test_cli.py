@@ -19,6 +19,7 @@ from core.infra.settings import (
     secrets_environment,
     unsafe_secrets,
 )
+from tests.keyring import CHILD_MASTER_KEY
 
 
 async def smsctl(database_url: str, *args: str) -> tuple[int, Any, str]:
@@ -75,7 +76,9 @@ async def test_bad_operator_input_is_refused_with_a_message_and_no_traceback(dat
     assert code != 0 and "not a valid phone number" in err
 
 
-GOOD_SECRETS = {env_name(name): f"good-{name}-" + "x" * 32 for name in SECRET_SETTINGS}
+GOOD_SECRETS = {env_name(name): f"good-{name}-" + "x" * 32 for name in SECRET_SETTINGS} | {
+    env_name("master_key"): CHILD_MASTER_KEY
+}
 
 
 # Each secret, left at its default for one command and empty for the other.

@@ -12,6 +12,7 @@ import asyncpg
 
 from core.store.admin import create_account
 from tests.integration.test_cli import smsctl
+from tests.keyring import KEYRING
 
 
 async def prices(database_url: str) -> list[dict[str, Any]]:
@@ -67,7 +68,9 @@ async def test_a_file_with_bad_rows_changes_nothing_and_names_every_bad_line(
 async def _account(database_url: str, balance_minor: int) -> str:
     conn = await asyncpg.connect(database_url)
     try:
-        made = await create_account(conn, name="Acme", kind="organization", balance_minor=balance_minor)
+        made = await create_account(
+            conn, KEYRING, name="Acme", kind="organization", balance_minor=balance_minor
+        )
     finally:
         await conn.close()
     return str(made.account_id)

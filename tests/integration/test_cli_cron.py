@@ -23,6 +23,7 @@ from core.infra.settings import (
     with_secrets,
 )
 from core.services.platform import Platform as Services
+from tests.keyring import CHILD_MASTER_KEY
 from worker.carriers.http import HttpConnector
 from worker.deps import Deps
 from worker.jobs.recorded import did_nothing, recorded
@@ -32,7 +33,9 @@ JOBS = {
     "purge_history", "daily_deduction", "arrears_watch",
 }  # fmt: skip
 # `smsctl worker` refuses development secrets.
-TEST_SECRETS = with_secrets(Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS})
+TEST_SECRETS = with_secrets(
+    Settings(), {name: f"test-{name}" for name in SECRET_SETTINGS} | {"master_key": CHILD_MASTER_KEY}
+)
 
 
 async def smsctl(database_url: str, redis_url: str, *args: str) -> tuple[int, Any, str]:

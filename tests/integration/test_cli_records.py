@@ -26,7 +26,8 @@ async def seed(database_url: str) -> tuple[SeedTenant, SeedTenant]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     assert pool is not None
     try:
-        await ensure_partitions(pool, NOW, days=1)
+        # A day back too: one message is 30 hours old, before yesterday between 00:00 and 06:00 UTC.
+        await ensure_partitions(pool, NOW - timedelta(days=1), days=2)
         acme, other = await seed_tenant(pool, "Acme", apps=2), await seed_tenant(pool, "Other")
         await insert_message(pool, acme, phone=ALICE, amount="1002", at=NOW - timedelta(hours=3))
         await insert_message(pool, acme, phone=BOB, amount="1003", at=NOW - timedelta(hours=2))

@@ -14,6 +14,7 @@ from core.store.admin import create_account, create_app
 from core.store.intake import ensure_partitions, insert_batch
 from core.store.messages import DeliveryReport, apply_reports
 from core.store.queries import QUERIES
+from tests.keyring import KEYRING
 
 
 async def test_every_statement_prepares_against_the_schema(db: asyncpg.Pool) -> None:
@@ -35,15 +36,15 @@ async def test_every_statement_prepares_against_the_schema(db: asyncpg.Pool) -> 
 async def test_each_fan_out_function_runs_once_per_statement_not_once_per_row(db: asyncpg.Pool) -> None:
     """insert_batch counts and bills a batch, apply_reports publishes its final statuses: each through ONE call
     of the function of migration 0012, with the whole batch as arrays."""
-    account = await create_account(db, name="fanout", kind="organization")
-    app = await create_app(db, account_id=account.account_id, name="fanout")
+    account = await create_account(db, KEYRING, name="fanout", kind="organization")
+    app = await create_app(db, KEYRING, account_id=account.account_id, name="fanout")
     now = datetime.now(UTC)
     await ensure_partitions(db, now, days=1)
     phones = [Phone(f"+86138{i:08d}", "86", f"138{i:08d}", "CN") for i in range(50)]
     async with db.acquire() as conn, conn.transaction():
         await conn.execute("SET LOCAL track_functions = 'pl'")
         batch = await insert_batch(
-            conn, account_id=account.account_id, sdk_app_id=app.sdk_app_id, sign_name="S", template_id=1,
+            conn, KEYRING, account_id=account.account_id, sdk_app_id=app.sdk_app_id, sign_name="S", template_id=1,
             content="hello", parts=1, session_context="", phones=phones, now=now, stale_after_s=60,
             counts=RequestCounts(("CN",), (50,), (50,), (50,)), usage_day=now.date(),
         )  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 from core.domain.records import masked_row
 from core.store.intake import ensure_partitions
 from core.store.records import export_csv, search_records, stream_records
+from tests.keyring import KEYRING
 from tests.records_seed import SeedTenant, insert_bulk, insert_message, seed_tenant
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -30,7 +31,8 @@ class World:
 
 @pytest.fixture
 async def world(db: asyncpg.Pool) -> World:
-    await ensure_partitions(db, NOW, days=1)
+    # A day back too: "old" is 30 hours ago, before yesterday when the tests run between 00:00 and 06:00 UTC.
+    await ensure_partitions(db, NOW - timedelta(days=1), days=2)
     acme = await seed_tenant(db, "Acme", apps=2)
     other = await seed_tenant(db, "Other")
     ids = {
@@ -54,7 +56,7 @@ async def search(world: World, **filters: object) -> list[int]:
         "before": None,
     }
     args.update(filters)
-    return [r.id for r in await search_records(world.db, **args)]  # type: ignore[arg-type]
+    return [r.id for r in await search_records(world.db, KEYRING, **args)]  # type: ignore[arg-type]
 
 
 async def test_search_filters_by_application_account_number_and_time_newest_first(world: World) -> None:
@@ -87,6 +89,7 @@ async def test_another_accounts_records_are_never_returned(world: World) -> None
 async def test_records_are_masked_for_display(world: World) -> None:
     [record] = await search_records(
         world.db,
+        KEYRING,
         account_id=None,
         sdk_app_id=world.acme.apps[1],
         phone=None,
@@ -115,6 +118,7 @@ async def test_pages_cover_every_record_once_even_when_times_are_equal(db: async
     while True:
         page = await search_records(
             db,
+            KEYRING,
             account_id=tenant.account_id,
             sdk_app_id=None,
             phone=None,
@@ -134,6 +138,7 @@ async def test_a_stream_yields_chunks_in_order_and_releases_its_snapshot_when_cl
     async with world.db.acquire() as conn:
         chunks = stream_records(
             conn,
+            KEYRING,
             account_id=world.acme.account_id,
             sdk_app_id=None,
             phone=None,
@@ -161,6 +166,7 @@ async def _export_peak(db: asyncpg.Pool, tenant: SeedTenant) -> tuple[int, int, 
         try:
             rows = await export_csv(
                 conn,
+                KEYRING,
                 write,
                 account_id=None,
                 sdk_app_id=tenant.apps[0],

@@ -114,6 +114,13 @@ def test_convention7_mask_keeps_only_last_four_digits(raw: str, masked: str) -> 
         ("no digits here", "no digits here"),
         ("batch 5c145bd9-4e90-464d-a41f-5e40c0a787fb", "batch 5c145bd9-4e90-464d-a41f-5e40c0a787fb"),
         ("send:9d2e-12345678901234", "send:9d2e-**********1234"),
+        # Issue 14, finding 8: an SDK AppID (A2: 10 digits starting 1400) is not a number and stays whole...
+        ("/admin/v1/apps/1400000005/policy", "/admin/v1/apps/1400000005/policy"),
+        ("deliver_callbacks('1400123456')", "deliver_callbacks('1400123456')"),
+        # ... but only in exactly that form: with a "+", longer, or another prefix it is masked.
+        ("+1400000005", "******0005"),
+        ("14000000051", "*******0051"),
+        ("1401000005", "******0005"),
     ],
 )
 def test_convention7_phones_in_free_text_are_masked(text: str, masked: str) -> None:

@@ -46,3 +46,26 @@ def test_configured_json_logs_mask_phones_from_our_loggers_and_from_stdlib_ones(
     assert lines[0]["phone"] == "*******0123" and lines[0]["app"] == "1400000009"
     assert lines[1]["event"] == "job for *******8000 done"
     assert "14155550123" not in json.dumps(lines) and "13800138000" not in json.dumps(lines)
+
+
+def test_issue14_application_ids_are_kept_by_their_form_and_numbers_masked_whatever_the_key() -> None:
+    """Finding 8: `sdk_app_id` showed as ******0005, as did the admin path naming it and the records export's
+    scope. An SDK AppID is kept wherever it appears; a client can put anything in an "app" field, so a phone
+    number there is masked all the same."""
+    event = redact(
+        None,
+        "info",
+        {
+            "event": "admin request",
+            "sdk_app_id": "1400000005",
+            "path": "/admin/v1/apps/1400000005/policy",
+            "scope": "1400000005",
+            "app": "13800138000",
+            "apps": ["1400000007", "+8613800138000"],
+        },
+    )
+    assert event["sdk_app_id"] == "1400000005"
+    assert event["path"] == "/admin/v1/apps/1400000005/policy"
+    assert event["scope"] == "1400000005"
+    assert event["app"] == "*******8000"
+    assert event["apps"] == ["1400000007", "*********8000"]
