@@ -35,7 +35,9 @@ async def list_unknown(
     after: tuple[datetime, int] | None = None,
 ) -> list[UnknownOutcome]:
     """Oldest first (by when the sweep found their worker dead), one page after `after`."""
-    return await store.list_unknown(platform.db, platform.keyring, sdk_app_id=sdk_app_id, limit=limit, after=after)
+    return await store.list_unknown(
+        platform.db, platform.keyring, sdk_app_id=sdk_app_id, limit=limit, after=after
+    )
 
 
 @dataclass(frozen=True)
