@@ -28,7 +28,7 @@ from cli.unknown import unknown
 from core.infra.crypto import Keyring
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
-from core.infra.settings import Settings, unsafe_secrets
+from core.infra.settings import Settings, with_secrets
 from core.services.keys import reseal_keys
 
 
@@ -47,6 +47,9 @@ async def until_signalled(work: Awaitable[None]) -> None:
 def main(ctx: click.Context) -> None:
     """Operate the SMS platform."""
     settings = Settings.from_env()
+    # A secret the environment leaves unset comes from the data folder's secrets.env, when `smsctl up` made
+    # one: every command on that folder then opens its sealed data and reaches its processes, as they do.
+    settings = with_secrets(settings, dev_secrets.stored(settings.data_dir))
     configure_logging(settings.log_level, settings.log_json)
     ctx.obj = settings
 
@@ -248,9 +251,6 @@ def simulator_reply(settings: Settings, phone: str, text: str, sign: str, simula
 
     url = (simulator_url or f"http://{settings.simulator_host}:{settings.simulator_port}") + "/replies"
     token = settings.carrier_webhook_token
-    if "carrier_webhook_token" in unsafe_secrets(settings):
-        # Unset here: the development stack's simulator (`smsctl up`) knows the data folder's token.
-        token = dev_secrets.stored(settings.data_dir).get("carrier_webhook_token", token)
 
     async def post() -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"}

@@ -141,7 +141,7 @@ Send a first SMS with the official SDK (see README), then look at it:
   .venv/bin/smsctl messages --app {demo["sdk_app_id"]}
 Review customers' signatures and templates: .venv/bin/smsctl review queue
   (or the admin API at {s.api_url}/admin/v1/, bearer token SMS_ADMIN_TOKEN)
-This stack's secrets (admin token, carrier token, gate key) are in {secrets_file} (mode 0600).
+This stack's secrets (admin token, carrier token, gate key, master key) are in {secrets_file} (mode 0600).
   In a shell: set -a; . {secrets_file}; set +a
   then: curl -H "Authorization: Bearer $SMS_ADMIN_TOKEN" {s.api_url}/admin/v1/review/queue
 Ctrl-C stops everything.

@@ -188,9 +188,9 @@ def new_secret(setting: str) -> str:
 
 
 def with_secrets(settings: Settings, values: Mapping[str, str]) -> Settings:
-    """`settings` with each unsafe secret taken from `values` (setting name -> value); secrets already set
-    to something else are kept."""
-    chosen: dict[str, Any] = {name: values[name] for name in unsafe_secrets(settings)}
+    """`settings` with each unsafe secret that `values` (setting name -> value) holds taken from it; secrets
+    already set to something else are kept."""
+    chosen: dict[str, Any] = {name: values[name] for name in unsafe_secrets(settings) if name in values}
     return dataclasses.replace(settings, **chosen)
 
 

@@ -13,6 +13,7 @@ import yaml
 from core.store import admin
 from tests.flow.harness import Platform, running_platform
 from tests.flow.test_admin_review import ADMIN_TOKEN, AUTH, NOW, Reply, error
+from tests.keyring import KEYRING
 
 BAD_VALUE = "InvalidParameterValue"
 BAD_JSON = "FailedOperation.JsonParseFail"
@@ -51,8 +52,8 @@ async def env(database_url: str, redis_url: str) -> AsyncIterator[Env]:
     async with running_platform(
         database_url, redis_url, clock=lambda: float(NOW), admin_token=ADMIN_TOKEN
     ) as platform:
-        acct = await admin.create_account(platform.db, name="Acme Ltd", kind="organization")
-        app = await admin.create_app(platform.db, account_id=acct.account_id, name="Acme app")
+        acct = await admin.create_account(platform.db, KEYRING, name="Acme Ltd", kind="organization")
+        app = await admin.create_app(platform.db, KEYRING, account_id=acct.account_id, name="Acme app")
         sign_id = await admin.create_signature(
             platform.db, account_id=acct.account_id, name="Acme", international=False, approve=False
         )

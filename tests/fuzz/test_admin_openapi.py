@@ -22,6 +22,7 @@ from schemathesis.engine import Status, events, from_schema
 
 from core.store import admin
 from tests.flow.harness import Platform, running_platform
+from tests.keyring import KEYRING
 
 ADMIN_TOKEN = "fuzz-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -65,8 +66,10 @@ async def seed(platform: Platform) -> None:
     """One of each object the admin API shows. A fresh database numbers them 1 (and the application
     1400000001), the values the document's examples and the boundary phase try first."""
     db = platform.db
-    acct = await admin.create_account(db, name="Fuzz Ltd", kind="organization", balance_minor=100_000)
-    await admin.create_app(db, account_id=acct.account_id, name="Fuzz app")
+    acct = await admin.create_account(
+        db, KEYRING, name="Fuzz Ltd", kind="organization", balance_minor=100_000
+    )
+    await admin.create_app(db, KEYRING, account_id=acct.account_id, name="Fuzz app")
     proof = await db.fetchval(
         "INSERT INTO documents (account_id, content_type, sha256, data) VALUES ($1, 'image/png', 'p', $2)"
         " RETURNING id",

@@ -25,9 +25,19 @@ from core.services.platform import Platform as Services
 from core.services.upkeep import sweep_outbox
 from core.store.admin import create_account
 from core.store.messages import DeliveryReport, apply_reports, claim_batch, record_submit_results
+from core.store.sealed_numbers import CONTENT, PHONE
+from tests.keyring import KEYRING
 
 BATCHES = 6
 SIZE = 200
+# Numbers and texts are sealed at rest: the rows written here are sealed as intake seals them.
+SEALED_X = KEYRING.seal("x", CONTENT)
+
+
+def _sealed_phone(i: int) -> str:
+    return KEYRING.seal(f"+86138{i % 10**8:08d}", PHONE)
+
+
 COLUMNS = ("id", "accepted_at", "serial_no", "batch_id", "account_id", "sdk_app_id", "phone", "iso_code",
            "template_id", "content", "parts", "price_minor", "status")  # fmt: skip
 
@@ -41,7 +51,7 @@ async def _rows(db: asyncpg.Pool, round_no: int, now: datetime) -> list[tuple[uu
         ids = [1_000_000 * (round_no + 1) + i * BATCHES + b for i in range(SIZE)]
         batches.append((batch_id, ids))
         records += [
-            (i, now, format_serial(now, i), batch_id, 1, "app", f"+86138{i % 10**8:08d}", "CN", 1, "x", 1, 4,
+            (i, now, format_serial(now, i), batch_id, 1, "app", _sealed_phone(i), "CN", 1, SEALED_X, 1, 4,
              "sending")
             for i in ids
         ]  # fmt: skip
@@ -115,7 +125,7 @@ async def _claimed_batch(
         for r in await db.fetch("SELECT nextval('message_id_seq') AS id FROM generate_series(1, $1)", size)
     ]
     records = [
-        (i, now, format_serial(now, i), batch_id, account_id, "app", f"+86138{i % 10**8:08d}", "CN", 1, "x", 1, 4,
+        (i, now, format_serial(now, i), batch_id, account_id, "app", _sealed_phone(i), "CN", 1, SEALED_X, 1, 4,
          "queued")
         for i in ids
     ]  # fmt: skip
@@ -124,7 +134,7 @@ async def _claimed_batch(
     await db.execute(
         "INSERT INTO send_outbox (batch_id, accepted_at, due_at) VALUES ($1, $2, $2)", batch_id, now
     )
-    claimed = await claim_batch(db, batch_id, now, now=now, worker_id=worker_id, job_id=job_id)
+    claimed = await claim_batch(db, KEYRING, batch_id, now, now=now, worker_id=worker_id, job_id=job_id)
     assert [m.ref for m in claimed] == [format_serial(now, i) for i in ids]
     return [m.id for m in claimed]
 
@@ -186,7 +196,9 @@ async def test_a_deduping_connector_gets_a_dead_workers_batch_back_to_resubmit(
         assert await sweep_outbox(later, resubmit=True) == 1
         assert [j.function for j in await later.queue.queued_jobs()] == ["send_batch"]
     batch_id = await db.fetchval("SELECT batch_id FROM send_outbox WHERE claimed_at IS NULL")
-    again = await claim_batch(db, batch_id, now, now=now + timedelta(seconds=LEASE_S + 2), worker_id="w2")
+    again = await claim_batch(
+        db, KEYRING, batch_id, now, now=now + timedelta(seconds=LEASE_S + 2), worker_id="w2"
+    )
     assert [m.id for m in again] == ids
     assert [m.ref for m in again] == [format_serial(now, i) for i in ids]
 
@@ -198,7 +210,7 @@ async def test_unknown_messages_are_settled_by_a_late_report_or_an_operator(
     (pull queue) and takes its cost out of the usage; the operator's resend requeues it in a new batch, under
     its serial or, when asked, a fresh carrier reference. An `unknown` message itself stays charged."""
     now = datetime.now(UTC)
-    account = await create_account(db, name="unknown", kind="organization")
+    account = await create_account(db, KEYRING, name="unknown", kind="organization")
     ids = await _claimed_batch(db, "dead-worker", now, account_id=account.account_id)
     serials = [format_serial(now, i) for i in ids]
     async with _services(db, redis_url, now + timedelta(seconds=LEASE_S + 1)) as later:
@@ -231,7 +243,7 @@ async def test_unknown_messages_are_settled_by_a_late_report_or_an_operator(
         for job in await later.queue.queued_jobs():
             batch_id, accepted_at = job.args
             claimed = await claim_batch(
-                db, uuid.UUID(batch_id), datetime.fromisoformat(accepted_at), now=now, worker_id="w2"
+                db, KEYRING, uuid.UUID(batch_id), datetime.fromisoformat(accepted_at), now=now, worker_id="w2"
             )
             refs += [m.ref for m in claimed]
         assert sorted(refs) == sorted([serials[2], serials[3] + "~1"])
