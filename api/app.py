@@ -34,6 +34,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_get("/", tencent_v3.handle)
     app.router.add_post("/carrier/reports", carrier_webhooks.reports)
     app.router.add_post("/carrier/replies", carrier_webhooks.replies)
+    # Other methods are answered in each door's own words (after the routes above, which match first).
+    app.router.add_route("*", "/", tencent_v3.other_method)
+    app.router.add_route("*", "/carrier/reports", carrier_webhooks.other_method)
+    app.router.add_route("*", "/carrier/replies", carrier_webhooks.other_method)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)

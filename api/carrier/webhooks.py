@@ -27,6 +27,13 @@ def _bad(reason: str, status: int = 400) -> web.Response:
     return web.json_response({"result": 1, "errmsg": reason}, status=status)
 
 
+async def other_method(request: web.Request) -> web.Response:
+    """Any method but POST: the webhooks' own JSON, not the router's plain-text 405."""
+    response = _bad(f"method {request.method} not allowed: POST", status=405)
+    response.headers["Allow"] = "POST"
+    return response
+
+
 class _Refused(Exception):
     def __init__(self, response: web.Response) -> None:
         self.response = response

@@ -66,6 +66,12 @@ async def handle(request: web.Request) -> web.Response:
     return response
 
 
+async def other_method(request: web.Request) -> web.Response:
+    """Any method but POST and GET on `/`: answered in the envelope, not with the router's plain-text 405."""
+    detail = f"HTTP method {request.method} is not supported: send POST (or GET)."
+    return error_envelope(str(uuid.uuid4()), Rejection(Code.UNSUPPORTED_OPERATION, detail))
+
+
 @dataclass(frozen=True)
 class Asked:
     """What the request asks for, read from its headers before anything else."""

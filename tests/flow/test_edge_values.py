@@ -235,3 +235,21 @@ async def test_carrier_body_over_the_limit_is_a_json_413(env: Env) -> None:
 async def test_carrier_report_at_an_ordinary_time_is_still_accepted(env: Env) -> None:
     status, _, answer = await env.carrier("/carrier/reports", encode({"reports": [_report()]}))
     assert (status, answer) == (200, {"result": 0, "applied": 0})  # no such message: nothing to apply
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
+async def test_other_methods_on_the_api_root_get_the_tencent_envelope(env: Env, method: str) -> None:
+    """A method the SDK never uses gets UnsupportedOperation in the envelope, not aiohttp's plain-text 405."""
+    async with env.platform.http.request(method, env.platform.api_url + "/", data=b"{}") as resp:
+        body = await resp.json(content_type=None)
+    error = body["Response"]["Error"]
+    assert error["Code"] == "UnsupportedOperation" and method in error["Message"]
+    assert body["Response"]["RequestId"]
+
+
+@pytest.mark.parametrize("path", ["/carrier/reports", "/carrier/replies"])
+async def test_other_methods_on_the_carrier_webhooks_get_their_json_405(env: Env, path: str) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with env.platform.http.put(env.platform.api_url + path, headers=headers, data=b"{}") as resp:
+        assert resp.status == 405 and resp.headers["Allow"] == "POST"
+        assert (await resp.json())["result"] == 1
