@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from redis.exceptions import RedisError
 
 from cli import dev_secrets
 from cli.preflight import require_free_ports, stack_ports
+from cli.processes import live_workers
 from cli.runtime import Runtime, resolve
 from cli.supervisor import STOP_MARGIN_S, ChildSpec, Supervisor
 from core.infra.logging import get_logger
@@ -80,12 +82,14 @@ def run_stack(settings: Settings) -> int:
 
 async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], runtime: Runtime) -> int:
     """The supervisor runs the children (restarting one that crashes); the banner is printed once the API
-    answers, so the first request does not hit a closed port. Meanwhile the embedded servers are watched."""
+    answers and the worker keeps its health key, so the first request does not hit a closed port and the
+    first SMS is sent at once (and a Ctrl-C after the banner finds every child past its start). Meanwhile
+    the embedded servers are watched."""
     s = runtime.settings
 
     async def announce() -> None:
         while True:
-            if await asyncio.to_thread(_answers, s.api_url + "/healthz"):
+            if await asyncio.to_thread(_answers, s.api_url + "/healthz") and await _worker_up(s.redis_url):
                 _banner(demo, s)
                 return
             await asyncio.sleep(0.2)
@@ -112,6 +116,14 @@ async def _keep_embedded_running(runtime: Runtime) -> None:
             continue
         for server in revived:
             log.warning("embedded server had died; started it again", server=server)
+
+
+async def _worker_up(redis_url: str) -> bool:
+    try:
+        live = await live_workers(redis_url)
+    except (OSError, RedisError):  # Redis not reachable yet: neither is the worker
+        return False
+    return live.get("main", 0) >= 1 and live.get("callbacks", 0) >= 1
 
 
 def _answers(url: str) -> bool:

@@ -62,6 +62,12 @@ async def _start(env: dict[str, str], stderr: Path) -> tuple[asyncio.subprocess.
     return proc, banner
 
 
+def _tail(stderr: Path) -> str:
+    """What the stack logged above debug, for a failed assertion's message."""
+    lines = stderr.read_text(errors="replace").splitlines() if stderr.exists() else []
+    return "\n".join(line for line in lines if '"debug"' not in line)[-4000:]
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> int:
     proc.send_signal(signal.SIGINT)
     return await asyncio.wait_for(proc.wait(), 30)
@@ -149,7 +155,7 @@ async def test_smsctl_up_runs_the_platform_a_first_sms_is_delivered_and_data_sur
                 again.SendStatusSet[0].SerialNo,
             }
         finally:
-            assert await _stop(proc) == 0
+            assert await _stop(proc) == 0, _tail(stderr)
         assert not (data_dir / "redis" / "redis.sock").exists() or not _connectable(
             data_dir / "redis" / "redis.sock"
         )
@@ -160,7 +166,7 @@ async def test_smsctl_up_runs_the_platform_a_first_sms_is_delivered_and_data_sur
             assert again["secret_id"] == demo["secret_id"]  # the same tenant, not a new one
             assert len(await _messages(env, demo["sdk_app_id"])) == 2
         finally:
-            assert await _stop(proc) == 0
+            assert await _stop(proc) == 0, _tail(stderr)
 
 
 async def test_smsctl_up_generates_its_secrets_once_keeps_them_private_and_prints_where_not_what() -> None:
@@ -186,9 +192,9 @@ async def test_smsctl_up_generates_its_secrets_once_keeps_them_private_and_print
             assert await _admin_status(api_url, values["SMS_ADMIN_TOKEN"]) == 200
             assert await _admin_status(api_url, defaults.admin_token) == 401
         finally:
-            assert await _stop(proc) == 0
+            assert await _stop(proc) == 0, _tail(stderr)
         proc, banner_again = await _start(env, stderr)
-        assert await _stop(proc) == 0
+        assert await _stop(proc) == 0, _tail(stderr)
         assert secrets_file.read_text() == first  # reused, not regenerated
         assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
         output = banner + banner_again + stderr.read_text()
