@@ -29,7 +29,7 @@ from core.infra.crypto import Keyring
 from core.infra.logging import configure_logging
 from core.infra.migrations import migrate as apply_migrations
 from core.infra.settings import Settings, with_secrets
-from core.services.keys import reseal_keys
+from core.services.keys import reseal_after_migrating, reseal_keys
 
 
 async def until_signalled(work: Awaitable[None]) -> None:
@@ -62,7 +62,8 @@ def migrate(settings: Settings) -> None:
 
     async def run(conn: asyncpg.Connection) -> dict[str, Any]:
         applied = await apply_migrations(conn)
-        return {"applied": applied, "sealed": dataclasses.asdict(await reseal_keys(conn, keyring))}
+        sealed = await reseal_after_migrating(conn, keyring, applied)
+        return {"applied": applied, "sealed": dataclasses.asdict(sealed)}
 
     emit(with_db(settings, run))
 

@@ -24,7 +24,7 @@ from core.infra.logging import get_logger
 from core.infra.migrations import migrate
 from core.infra.settings import Settings, environment_with, secrets_environment, with_secrets
 from core.services.demo import DEMO_TEMPLATE, demo_tenant
-from core.services.keys import reseal_keys
+from core.services.keys import reseal_after_migrating
 from core.services.platform import open_platform
 
 log = get_logger("smsctl.up")
@@ -37,8 +37,7 @@ async def seed_demo(settings: Settings, previous: dict[str, Any] | None, api_url
     while its key is still in the database."""
     async with open_platform(settings, redis=False, db_min=1, db_max=2) as platform:
         async with platform.db.acquire() as conn:
-            await migrate(conn)
-            await reseal_keys(conn, platform.keyring)
+            await reseal_after_migrating(conn, platform.keyring, await migrate(conn))
         return {**await demo_tenant(platform, previous), "api_url": api_url}
 
 

@@ -40,15 +40,15 @@ class Resealed:
     messages: int
 
 
-async def reseal_keys(db: Db, keyring: Keyring) -> Resealed:
-    """Seal every plain SecretKey and AppKey (and message number and content, core.store.sealed_numbers) and
-    re-seal those under another key than the current one, in
+async def reseal_keys(db: Db, keyring: Keyring, *, messages: bool = True) -> Resealed:
+    """Seal every plain SecretKey and AppKey (and, unless `messages` is False, message number and content,
+    core.store.sealed_numbers) and re-seal those under another key than the current one, in
     rounds of RESEAL_BATCH rows. Safe to run again, and alongside a running platform: a row is written back
     only if it has not changed since it was read."""
     return Resealed(
         await _reseal(db, keyring, "api_keys_to_reseal", "reseal_api_keys", secret_key_purpose),
         await _reseal(db, keyring, "apps_to_reseal", "reseal_apps", app_key_purpose),
-        await reseal_messages(db, keyring),
+        await reseal_messages(db, keyring) if messages else 0,
     )
 
 
