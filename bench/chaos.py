@@ -35,7 +35,7 @@ import asyncpg
 import psutil
 
 from bench.loadgen import LoadConfig, phone_numbers
-from bench.run import BENCH_DIR, _git_sha, _load_config, _run_loadgen, _seed, _simulator_stats
+from bench.run import BENCH_DIR, git_sha, load_config, run_loadgen, seed_bench_tenant, simulator_stats
 from bench.stack import Stack, start_stack
 from core.infra.crypto import Keyring
 from core.infra.embedded import EmbeddedRedis
@@ -87,8 +87,8 @@ async def run_chaos(settings: Settings, options: ChaosOptions) -> dict[str, Any]
 
 async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
     keyring = Keyring.parse(stack.settings.master_key)
-    tenant = await _seed(stack.settings.database_url, keyring)
-    config = _load_config(stack, tenant, 8, options.requests, first_number=0, rate=options.rate_rps)
+    tenant = await seed_bench_tenant(stack.settings.database_url, keyring)
+    config = load_config(stack, tenant, 8, options.requests, first_number=0, rate=options.rate_rps)
     config["numbers_per_request"] = options.numbers_per_request
     config["timeout_s"] = 10
     planned_s = options.requests / options.rate_rps
@@ -97,7 +97,7 @@ async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
     supervisor = asyncio.create_task(_supervise(stack, killing, restarts))
     try:
         killer = asyncio.create_task(_kill_each_once(stack, planned_s, killing))
-        load, _ = await _run_loadgen(stack.work_dir, config)
+        load, _ = await run_loadgen(stack.work_dir, config)
         kills = await killer
         phones = _accepted_phones(LoadConfig.from_dict(config), load)
         accepted = [keyring.lookup_hash(phone, PHONE) for phone in phones]
@@ -109,7 +109,7 @@ async def _run(stack: Stack, options: ChaosOptions) -> dict[str, Any]:
     counts.update(
         kills=kills,
         restarts=restarts,
-        git_sha=_git_sha(),
+        git_sha=git_sha(),
         options={**config, "api_url": None, "secret_key": None},
     )
     options.results_dir.mkdir(parents=True, exist_ok=True)
@@ -269,7 +269,7 @@ async def _settle(stack: Stack, accepted: list[bytes], timeout_s: float) -> int:
                     statuses = {str(s): int(n) for s, n in await conn.fetch(STATUS_SQL, accepted)}
                 finally:
                     await conn.close()
-                stats = await _simulator_stats(http, stack, headers)
+                stats = await simulator_stats(http, stack, headers)
                 in_flight = sum(n for s, n in statuses.items() if s in ("queued", "sending", "sent"))
                 if outbox == 0 and in_flight == 0 and stats["reports_pending"] == 0:
                     return unknown_seen
@@ -281,7 +281,7 @@ async def _settle(stack: Stack, accepted: list[bytes], timeout_s: float) -> int:
 async def _count(stack: Stack, accepted: list[bytes]) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {stack.settings.carrier_webhook_token}"}
     async with aiohttp.ClientSession() as http:
-        stats = await _simulator_stats(http, stack, headers)
+        stats = await simulator_stats(http, stack, headers)
     conn = await asyncpg.connect(stack.settings.database_url)
     try:
         statuses = {s: int(n) for s, n in await conn.fetch(STATUS_SQL, accepted)}

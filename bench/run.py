@@ -75,7 +75,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> dict[str, Any]
 
 async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
     s = stack.settings
-    tenant = await _seed(s.database_url, Keyring.parse(s.master_key))
+    tenant = await seed_bench_tenant(s.database_url, Keyring.parse(s.master_key))
     db = await asyncpg.connect(s.database_url)
     redis = Redis.from_url(s.redis_url)
     http = aiohttp.ClientSession()
@@ -85,7 +85,7 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         messages = requests * 200
         usage = stack.usage()
         await _reset_statement_stats(db)
-        sim_before = await _simulator_stats(http, stack, token_headers)
+        sim_before = await simulator_stats(http, stack, token_headers)
         metrics_before = await scrape(http, stack.api_url)
         for group in usage.values():
             group.start()
@@ -96,12 +96,12 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         sampler = asyncio.create_task(
             _sample(monitor_db, redis, http, stack, token_headers, usage, timeline, started, stop_sampling)
         )
-        loadgen_cfg = _load_config(stack, tenant, options.clients, requests, first_number=0, rate=None)
-        intake, loadgen_usage = await _run_loadgen(stack.work_dir, loadgen_cfg)
+        loadgen_cfg = load_config(stack, tenant, options.clients, requests, first_number=0, rate=None)
+        intake, loadgen_usage = await run_loadgen(stack.work_dir, loadgen_cfg)
         await _wait_drained(db, http, stack, token_headers, sim_before["reports_sent"] + messages)
         for group in usage.values():
             group.stop()
-        sim_after = await _simulator_stats(http, stack, token_headers)
+        sim_after = await simulator_stats(http, stack, token_headers)
         metrics_moved = deltas(metrics_before, await scrape(http, stack.api_url))
         statements = await _statement_count(db)
         row = await db.fetchrow(E2E_SQL, tenant["sdk_app_id"])
@@ -115,10 +115,8 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
         if options.half_rate_seconds > 0 and intake["requests_per_s"] > 0:
             rate = intake["requests_per_s"] / 2
             half_requests = max(int(rate * options.half_rate_seconds), 10)
-            cfg = _load_config(
-                stack, tenant, options.clients, half_requests, first_number=messages, rate=rate
-            )
-            half_raw, _ = await _run_loadgen(stack.work_dir, cfg)
+            cfg = load_config(stack, tenant, options.clients, half_requests, first_number=messages, rate=rate)
+            half_raw, _ = await run_loadgen(stack.work_dir, cfg)
             half = {"rate_rps": round(rate, 2), "requests": half_raw["requests"], **_latency(half_raw)}
             await _wait_drained(
                 db, http, stack, token_headers, sim_before["reports_sent"] + messages + half_requests * 200
@@ -154,7 +152,7 @@ async def _measure(stack: Stack, options: BenchOptions) -> dict[str, Any]:
     e2e_rate = messages / e2e_seconds if e2e_seconds > 0 else 0.0
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "git_sha": _git_sha(),
+        "git_sha": git_sha(),
         "quick": options.quick,
         "machine": await _machine(s.database_url, s.redis_url),
         "settings": {
@@ -259,7 +257,7 @@ def publish(results: dict[str, Any], options: BenchOptions) -> Path:
     return path
 
 
-async def _seed(database_url: str, keyring: Keyring) -> dict[str, str]:
+async def seed_bench_tenant(database_url: str, keyring: Keyring) -> dict[str, str]:
     conn = await asyncpg.connect(database_url)
     try:
         acct = await admin.create_account(
@@ -282,7 +280,7 @@ async def _seed(database_url: str, keyring: Keyring) -> dict[str, str]:
     }
 
 
-def _load_config(
+def load_config(
     stack: Stack,
     tenant: dict[str, str],
     clients: int,
@@ -305,7 +303,7 @@ def _load_config(
     }
 
 
-async def _run_loadgen(work_dir: Path, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+async def run_loadgen(work_dir: Path, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
     """The load generator runs in its own process, as the issue asks, and its cost is reported apart."""
     cfg, out = _write_config(work_dir, config)
     proc = await asyncio.create_subprocess_exec(
@@ -349,7 +347,7 @@ async def _wait_drained(
     (it answers only after the report is written): then every message has its final status."""
     deadline = time.monotonic() + timeout_s
     while True:
-        stats = await _simulator_stats(http, stack, headers)
+        stats = await simulator_stats(http, stack, headers)
         if stats["reports_sent"] >= reports_expected and await db.fetchval(OUTBOX_SQL) == 0:
             return
         if time.monotonic() > deadline:
@@ -383,7 +381,7 @@ async def _sample(
         lag_row = await db.fetchrow(LAG_SQL, datetime.now(UTC))
         assert lag_row is not None
         outbox, lag_s = int(lag_row[0]), float(lag_row[1])
-        stats = await _simulator_stats(http, stack, headers)
+        stats = await simulator_stats(http, stack, headers)
         delivered = int(stats["reports_sent"])
         timeline.append(
             {
@@ -398,7 +396,7 @@ async def _sample(
         previous_delivered = delivered
 
 
-async def _simulator_stats(
+async def simulator_stats(
     http: aiohttp.ClientSession, stack: Stack, headers: dict[str, str]
 ) -> dict[str, Any]:
     async with http.get(stack.simulator_url + "/stats", headers=headers) as resp:
@@ -422,7 +420,7 @@ async def _statement_count(db: asyncpg.Connection) -> int | None:
     return int(count)
 
 
-def _git_sha() -> str:
+def git_sha() -> str:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, read-only
