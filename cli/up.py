@@ -88,7 +88,7 @@ async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], runti
 
     async def announce() -> None:
         while True:
-            if await asyncio.to_thread(_answers, s.api_url + "/healthz") and await _worker_up(s.redis_url):
+            if await asyncio.to_thread(_answers, s.api_url + "/healthz") and await worker_is_up(s.redis_url):
                 _banner(demo, s)
                 return
             await asyncio.sleep(0.2)
@@ -117,7 +117,7 @@ async def _keep_embedded_running(runtime: Runtime) -> None:
             log.warning("embedded server had died; started it again", server=server)
 
 
-async def _worker_up(redis_url: str) -> bool:
+async def worker_is_up(redis_url: str) -> bool:
     try:
         live = await live_workers(redis_url)
     except (OSError, RedisError):  # Redis not reachable yet: neither is the worker

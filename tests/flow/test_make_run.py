@@ -68,6 +68,16 @@ def _tail(stderr: Path) -> str:
     return "\n".join(line for line in lines if '"debug"' not in line)[-4000:]
 
 
+async def _status(env: dict[str, str]) -> dict[str, Any]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "status", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    status: dict[str, Any] = json.loads(out)
+    return status
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> int:
     proc.send_signal(signal.SIGINT)
     return await asyncio.wait_for(proc.wait(), 30)
@@ -132,6 +142,9 @@ async def test_smsctl_up_runs_the_platform_a_first_sms_is_delivered_and_data_sur
         env = _env(data_dir, _free_port(), _free_port())
         proc, banner = await _start(env, stderr)
         try:
+            # The banner waits for the worker too: when it shows, both of its roles keep their health keys.
+            workers = (await _status(env))["processes"]["workers"]
+            assert workers["main"] >= 1 and workers["callbacks"] >= 1, workers
             demo = json.loads((data_dir / "demo.json").read_text())
             assert set(demo) >= {
                 "api_url",
