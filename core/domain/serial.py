@@ -26,6 +26,19 @@ def format_serial(accepted_at: datetime, message_id: int) -> str:
     return f"{accepted_at.astimezone(UTC):%Y%m%d}:{message_id}"
 
 
+def biz_id(request_no: int) -> str:
+    """A send request's reference as Alibaba's BizId reads it (`<digits>^<digits>`, opaque to clients)."""
+    return f"{request_no}^0"
+
+
+def parse_biz_id(text: str) -> int | None:
+    """The request number in a BizId this platform issued; None for anything else."""
+    number, sep, tail = text.partition("^")
+    if sep != "^" or tail != "0" or not number.isascii() or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
 def parse_serial(serial_no: str) -> SerialRef | None:
     """None for anything this platform did not issue."""
     day_text, sep, id_text = serial_no.partition(":")
