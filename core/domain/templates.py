@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from core.domain.errors import Code, Rejection
 
@@ -16,6 +16,9 @@ INVALID_TEMPLATE_FORMAT = Code.INVALID_TEMPLATE_FORMAT
 VERIFICATION_CODE_MAX_DIGITS = 6
 
 _VARIABLE = re.compile(r"\{([0-9]+)\}", re.ASCII)
+# Alibaba's style: named variables, `${code}`. A template keeps the style it was written in; either style is
+# sendable through any dialect (named_values / positional_values translate between them).
+_NAMED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]{0,63})\}", re.ASCII)
 # Full-width braces around digits: a common typo the FAQ for error 1014 warns about.
 _FULLWIDTH_VARIABLE = re.compile(r"｛[0-9０-９]+｝")  # noqa: RUF001 - the full-width braces are the point
 _CODE_DIGITS = re.compile(rf"[0-9]{{0,{VERIFICATION_CODE_MAX_DIGITS}}}", re.ASCII)
@@ -35,19 +38,60 @@ _COMMON_TLDS = frozenset(
 _DOTTED_NAME = re.compile(r"(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE | re.ASCII)
 
 
+def variable_names(content: str) -> list[str]:
+    """The distinct names of a `${name}` template, in order of first appearance: name i takes parameter i."""
+    return list(dict.fromkeys(_NAMED_VARIABLE.findall(content)))
+
+
+def is_named(content: str) -> bool:
+    """Whether the template is written with `${name}` variables (Alibaba's style) rather than `{N}`."""
+    return _NAMED_VARIABLE.search(content) is not None
+
+
+def positional_values(content: str, values: Mapping[str, object]) -> list[str] | Rejection:
+    """A send's values given by name (Alibaba's TemplateParam) as the positional parameters of `content`: a
+    `${name}` template takes them by name in order of first appearance, a `{N}` template by the names "1",
+    "2", ... Names the template does not use are ignored. A missing value (PARAMS_MISMATCH) or one that is not
+    a string (PARAM_FORMAT) is refused."""
+    names = (
+        variable_names(content)
+        if is_named(content)
+        else [str(i) for i in range(1, variable_count(content) + 1)]
+    )
+    out: list[str] = []
+    for name in names:
+        if name not in values:
+            return Rejection(Code.PARAMS_MISMATCH, f"The template's variable `{name}` has no value.")
+        value = values[name]
+        if not isinstance(value, str):
+            return Rejection(Code.PARAM_FORMAT, f"The value of `{name}` must be a string.")
+        out.append(value)
+    return out
+
+
 def variable_indexes(content: str) -> list[int]:
     """The N of each "{N}" in order of appearance, repeats included."""
     return [int(n) for n in _VARIABLE.findall(content)]
 
 
 def variable_count(content: str) -> int:
-    """How many parameters a send must carry (D3): the highest variable index, 0 if none."""
+    """How many parameters a send must carry (D3): the highest variable index, or the number of distinct
+    names of a `${name}` template; 0 if none."""
+    if is_named(content):
+        return len(variable_names(content))
     return max(variable_indexes(content), default=0)
 
 
 def check_template_format(content: str) -> Rejection | None:
     """T1: variables are {1}, {2}, ... numbered from 1 in order of first appearance, with no gaps (a variable
-    may repeat); the template must have real text besides its variables (at least one letter or digit)."""
+    may repeat), or all `${name}` (names of ASCII letters, digits and `_`, not starting with a digit), never
+    both; the template must have real text besides its variables (at least one letter or digit)."""
+    if is_named(content):
+        if _VARIABLE.search(content):
+            return Rejection(INVALID_TEMPLATE_FORMAT, "Variables are either all ${name} or all {1}, {2}, ...")
+        if not any(ch.isalnum() for ch in _NAMED_VARIABLE.sub("", content)):
+            return Rejection(INVALID_TEMPLATE_FORMAT, "A template needs text besides its variables.")
+        return None
     if _FULLWIDTH_VARIABLE.search(content):
         return Rejection(INVALID_TEMPLATE_FORMAT, "Variables must use ASCII braces: {1}, {2}, ...")
     highest = 0
@@ -64,9 +108,19 @@ def check_template_format(content: str) -> Rejection | None:
 
 
 def render(content: str, params: Sequence[str]) -> str:
-    """Substitute each {N} with params[N-1] in one pass: text coming from a parameter is never re-read, so a
-    parameter containing "{2}" stays literal. Raises ValueError for a variable without a parameter; check
-    the count first (check_params)."""
+    """Substitute each {N} with params[N-1] (each `${name}` with the parameter of its position among the
+    names) in one pass: text coming from a parameter is never re-read, so a parameter containing "{2}" stays
+    literal. Raises ValueError for a variable without a parameter; check the count first (check_params)."""
+    if is_named(content):
+        position = {name: i for i, name in enumerate(variable_names(content))}
+
+        def by_name(match: re.Match[str]) -> str:
+            index = position[match.group(1)]
+            if index >= len(params):
+                raise ValueError(f"no parameter for variable {match.group()}")
+            return params[index]
+
+        return _NAMED_VARIABLE.sub(by_name, content)
 
     def substitute(match: re.Match[str]) -> str:
         index = int(match.group(1))
@@ -183,8 +237,9 @@ def check_template_submission(
 
 
 def check_template_braces(content: str) -> Rejection | None:
-    """T1 addition: every brace belongs to a {N} variable; "{1", "1}", "{{1}}", "{a}", "{}" are malformed."""
-    match = _STRAY_BRACE.search(_VARIABLE.sub("", content))
+    """T1 addition: every brace belongs to a {N} (or `${name}`) variable; "{1", "1}", "{{1}}", "{a}", "{}",
+    "${}", "${1a}" are malformed."""
+    match = _STRAY_BRACE.search(_VARIABLE.sub("", _NAMED_VARIABLE.sub("", content)))
     if match is not None:
         return Rejection(
             INVALID_TEMPLATE_FORMAT,

@@ -4,7 +4,7 @@ record the accepted messages in ONE statement, enqueue ONE job. A dialect only t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,8 @@ class SendOutcome:
     plan: SendPlan
     # E.164 -> serial number, for the accepted numbers
     serials: dict[str, str]
+    # The request's number (Alibaba's BizId is made from it); 0 when no number was accepted.
+    request_no: int = 0
 
 
 def send_limits(settings: Settings) -> SendLimits:
@@ -41,13 +43,21 @@ def send_limits(settings: Settings) -> SendLimits:
 
 
 async def accept_send(
-    platform: Platform, request: SendRequest, context: SendContext, *, now: float
+    platform: Platform,
+    request: SendRequest,
+    context: SendContext,
+    *,
+    now: float,
+    max_numbers: int | None = None,
 ) -> SendOutcome:
     """Raises PlatformError for request-level refusals; otherwise every number has its result. `now` is the
-    request's own clock reading (the one its signature was checked against)."""
+    request's own clock reading (the one its signature was checked against). `max_numbers`: a dialect whose
+    requests may name more numbers than the platform's per-request limit (Alibaba's SendSms: 1,000); the
+    workers still get them in batches of at most that limit, through the same gate, record and queue."""
     settings, db, redis, gate = platform.settings, platform.db, platform.queue, platform.gate
     account = context.key.account
     local_now = datetime.fromtimestamp(now, ZoneInfo(settings.timezone))
+    limits = send_limits(settings)
     plan = plan_send(
         request,
         account=account,
@@ -55,7 +65,7 @@ async def accept_send(
         sign=context.sign,
         template=context.template,
         now_local=local_now,
-        limits=send_limits(settings),
+        limits=limits if max_numbers is None else replace(limits, max_numbers=max_numbers),
     )
     # B1: numbers that unsubscribed from this account fail one by one, before any limit is counted for them;
     # so do international numbers in countries the application may not send to (L4).
@@ -122,17 +132,19 @@ async def accept_send(
             stale_after_s=settings.outbox_stale_after_s,
             counts=plan.counts(),
             usage_day=local_now.date(),
+            chunk=settings.max_numbers_per_request,
         )
     except Exception:
         await gate.refund(decision)  # nothing was recorded: the limits give back what they counted
         raise
-    try:
-        await enqueue_send_batch(redis, batch.batch_id, batch.accepted_at)
-    except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
-        log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch.batch_id), error=str(exc))
+    for batch_id in batch.batch_ids:
+        try:
+            await enqueue_send_batch(redis, batch_id, batch.accepted_at)
+        except Exception as exc:  # the rows are durable: the outbox sweep enqueues them
+            log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch_id), error=str(exc))
     count_messages("accepted", (p.iso for p in plan.accepted))
     count_messages("refused", (r.iso_code for r in plan.results if not r.accepted))
-    return SendOutcome(plan, batch.serials)
+    return SendOutcome(plan, batch.serials, batch.request_no)
 
 
 async def _refused_outright(
@@ -147,13 +159,15 @@ async def _refused_outright(
 async def send_context(
     platform: Platform,
     secret_id: str,
-    sdk_app_id: str,
+    sdk_app_id: str | None,
     sign_name: str,
     template_id: int,
     phones: Sequence[str],
 ) -> SendContext | None:
     """The API key and everything a send needs (application, policy, lists, signature, template, which of
-    `phones` are blocklisted) in ONE query, scoped to the key's account; None when the SecretId is unknown."""
+    `phones` are blocklisted) in ONE query, scoped to the key's account; None when the SecretId is unknown.
+    `sdk_app_id` None: the application the key names for dialects whose calls name none (Alibaba, UCloud),
+    else the account's only application; the context has no application when neither exists."""
     return await load_send_context(
         platform.db, platform.keyring, secret_id, sdk_app_id, sign_name, template_id, phones
     )

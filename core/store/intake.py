@@ -23,14 +23,14 @@ async def load_send_context(
     conn: asyncpg.Connection | asyncpg.Pool,
     keyring: Keyring,
     secret_id: str,
-    sdk_app_id: str,
+    sdk_app_id: str | None,
     sign_name: str,
     template_id: int,
     phones: Sequence[str] = (),
 ) -> SendContext | None:
     """Everything SendSms needs, scoped to the key's own account (another tenant's app, sign or template
     simply isn't found). None when the SecretId is unknown. The SecretKey is opened here, to check the
-    request's signature."""
+    request's signature. `sdk_app_id` None: the application the key names, else the account's only one."""
     row = await queries.fetchrow(
         conn,
         "load_send_context",
@@ -102,10 +102,18 @@ async def load_api_key(
 
 @dataclass(frozen=True)
 class Batch:
-    batch_id: uuid.UUID
+    """A recorded request: its workers' batches (one of <= `chunk` numbers each, in request order)."""
+
+    batch_ids: tuple[uuid.UUID, ...]
     accepted_at: datetime
     # E.164 -> serial number
     serials: dict[str, str]
+    request_no: int
+
+    @property
+    def batch_id(self) -> uuid.UUID:
+        """The first (for a request of at most `chunk` numbers, the only) batch."""
+        return self.batch_ids[0]
 
 
 async def insert_batch(
@@ -124,15 +132,18 @@ async def insert_batch(
     stale_after_s: int,
     counts: RequestCounts,
     usage_day: date,
+    chunk: int = 200,
 ) -> Batch:
-    """Record a request's accepted messages, status `queued`, its outbox row, its statistics and its usage
-    (on `usage_day`, the platform's day) in ONE statement. The price in force now is stored on each row and
-    charged: price x parts goes into the account's usage. Numbers and content are sealed here, in one pass."""
-    batch_id = uuid.uuid4()
+    """Record a request's accepted messages, status `queued`, its outbox rows, its statistics and its usage
+    (on `usage_day`, the platform's day) in ONE statement; the workers get them in batches of <= `chunk`.
+    The price in force now is stored on each row and charged: price x parts goes into the account's usage.
+    Numbers and content are sealed here, in one pass."""
+    batch_ids = tuple(uuid.uuid4() for _ in range(max(1, -(-len(phones) // chunk))))
     sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
         "now": now,
-        "batch_id": batch_id,
+        "batch_ids": list(batch_ids),
+        "chunk": chunk,
         "account_id": account_id,
         "sdk_app_id": sdk_app_id,
         "sign_name": sign_name,
@@ -159,7 +170,8 @@ async def insert_batch(
         await ensure_partitions(conn, now, days=1)
         rows = await queries.fetch(conn, "insert_batch", **args)
     numbers = {s: p.e164 for s, p in zip(sealed, phones, strict=True)}
-    return Batch(batch_id, now, {numbers[r["phone"]]: r["serial_no"] for r in rows})
+    serials = {numbers[r["phone"]]: r["serial_no"] for r in rows}
+    return Batch(batch_ids, now, serials, rows[0]["request_no"] if rows else 0)
 
 
 async def ensure_partitions(conn: asyncpg.Connection | asyncpg.Pool, now: datetime, days: int) -> int:
