@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from aiohttp import web
 
 from api import health, metrics
 from api.admin.routes import setup_admin
+from api.alibaba import dispatch as alibaba
 from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
 from api.legacy_v5.routes import setup_legacy_v5
@@ -25,13 +27,26 @@ async def _open_platform(app: web.Application) -> AsyncIterator[None]:
         state.opened = None
 
 
+async def front_door(request: web.Request) -> web.Response:
+    """`/` is shared by the vendors' APIs that post to the endpoint's root: each says whose a request is by
+    the headers or parameters its SDKs always send (Alibaba: x-acs-action or Action; else Tencent's)."""
+    if alibaba.claims(request):
+        return await alibaba.handle(request)
+    return await tencent_v3.handle(request)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The HTTP server's request-handler settings for the API (aiohttp's handler_args)."""
+    return {"max_line_size": settings.max_request_line_bytes}
+
+
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
     # Oversized bodies surface as HTTPRequestEntityTooLarge, answered in each dialect's own shape.
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = ApiState(settings=settings, clock=clock)
     app.cleanup_ctx.append(_open_platform)
-    app.router.add_post("/", tencent_v3.handle)
-    app.router.add_get("/", tencent_v3.handle)
+    app.router.add_post("/", front_door)
+    app.router.add_get("/", front_door)
     app.router.add_post("/carrier/reports", carrier_webhooks.reports)
     app.router.add_post("/carrier/replies", carrier_webhooks.replies)
     # Other methods are answered in each door's own words (after the routes above, which match first).

@@ -26,7 +26,8 @@ def mask_number(e164: str) -> str:
     return plus + digits[:head] + "*" * hidden + digits[-4:]
 
 
-_VARIABLE = re.compile(r"\{(\d+)\}")
+# A template's variables in either style: {1} (Tencent's) or ${name} (Alibaba's).
+_VARIABLE = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\d+\})")
 
 
 @functools.lru_cache(maxsize=4096)

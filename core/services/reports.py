@@ -18,9 +18,9 @@ from core.services.platform import Platform
 from core.store import report_feed
 from core.store.messages import DeliveryReport, apply_reports
 from core.store.replies import IncomingReply, record_replies
-from core.store.report_feed import SendRecordRow
+from core.store.report_feed import SendDetailRow, SendRecordRow
 
-__all__ = ["DeliveryReport", "IncomingReply", "SendRecordRow"]
+__all__ = ["DeliveryReport", "IncomingReply", "SendDetailRow", "SendRecordRow"]
 log = structlog.get_logger("core.services.reports")
 Kind = Literal["status", "reply"]
 
@@ -112,4 +112,30 @@ async def send_records(
     """The application's messages to `phone` sent in [begin, end], newest first, and how many in all."""
     return await report_feed.send_records_by_phone(
         platform.db, platform.keyring, sdk_app_id, phone, begin=begin, end=end, limit=limit, offset=offset
+    )
+
+
+async def send_details(
+    platform: Platform,
+    account_id: int,
+    phone: str,
+    *,
+    begin: datetime,
+    end: datetime,
+    request_no: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[SendDetailRow]]:
+    """The account's messages to `phone` (E.164) accepted in [begin, end), of one send request when
+    `request_no` is given, newest first, and how many there are in all (Alibaba's QuerySendDetails)."""
+    return await report_feed.send_details_by_phone(
+        platform.db,
+        platform.keyring,
+        account_id,
+        phone,
+        begin=begin,
+        end=end,
+        request_no=request_no,
+        limit=limit,
+        offset=offset,
     )

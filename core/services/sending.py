@@ -49,11 +49,14 @@ async def accept_send(
     *,
     now: float,
     max_numbers: int | None = None,
+    request_no: int | None = None,
 ) -> SendOutcome:
     """Raises PlatformError for request-level refusals; otherwise every number has its result. `now` is the
     request's own clock reading (the one its signature was checked against). `max_numbers`: a dialect whose
     requests may name more numbers than the platform's per-request limit (Alibaba's SendSms: 1,000); the
-    workers still get them in batches of at most that limit, through the same gate, record and queue."""
+    workers still get them in batches of at most that limit, through the same gate, record and queue.
+    `request_no`: the number of the request this send is a part of (Alibaba's SendBatchSms sends its numbers
+    in groups sharing one BizId); None draws a new one."""
     settings, db, redis, gate = platform.settings, platform.db, platform.queue, platform.gate
     account = context.key.account
     local_now = datetime.fromtimestamp(now, ZoneInfo(settings.timezone))
@@ -133,6 +136,7 @@ async def accept_send(
             counts=plan.counts(),
             usage_day=local_now.date(),
             chunk=settings.max_numbers_per_request,
+            request_no=request_no,
         )
     except Exception:
         await gate.refund(decision)  # nothing was recorded: the limits give back what they counted

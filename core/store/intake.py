@@ -133,6 +133,7 @@ async def insert_batch(
     counts: RequestCounts,
     usage_day: date,
     chunk: int = 200,
+    request_no: int | None = None,
 ) -> Batch:
     """Record a request's accepted messages, status `queued`, its outbox rows, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement; the workers get them in batches of <= `chunk`.
@@ -144,6 +145,7 @@ async def insert_batch(
         "now": now,
         "batch_ids": list(batch_ids),
         "chunk": chunk,
+        "request_no": request_no,
         "account_id": account_id,
         "sdk_app_id": sdk_app_id,
         "sign_name": sign_name,

@@ -238,3 +238,59 @@ async def send_records_by_phone(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class SendDetailRow:
+    """A message as QuerySendDetails shows it."""
+
+    record: SendRecordRow
+    template_id: int
+    session_context: str
+
+
+async def send_details_by_phone(
+    db: Db,
+    keyring: Keyring,
+    account_id: int,
+    phone: str,
+    *,
+    begin: datetime,
+    end: datetime,
+    request_no: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[SendDetailRow]]:
+    """The account's messages to `phone` accepted in [begin, end), of one request when `request_no` is given,
+    newest first, and how many there are in all. Only the page's content is opened."""
+    args = {
+        "account_id": account_id,
+        "phone_hashes": number_hashes(keyring, phone),
+        "begin": begin,
+        "end": end,
+        "request_no": request_no,
+    }
+    rows = await queries.fetch(db, "send_details_by_phone", **args, limit=limit, offset=offset)
+    total = int(rows[0]["total"]) if rows else 0
+    if not rows and offset:
+        total = int(await queries.fetchval(db, "count_send_details_by_phone", **args))
+    return total, [
+        SendDetailRow(
+            SendRecordRow(
+                phone,
+                r["serial_no"],
+                r["status"],
+                r["carrier_id"],
+                r["error"],
+                r["iso_code"],
+                open_content(keyring, r["content"]),
+                r["template_text"],
+                r["sign_name"],
+                r["accepted_at"],
+                r["reported_at"],
+            ),
+            r["template_id"],
+            r["session_context"],
+        )
+        for r in rows
+    ]

@@ -41,7 +41,7 @@ WHERE k.secret_id = :secret_id
 -- in :phone_hashes and its country in :isos; :content sealed), its outbox rows, its statistics and its usage on
 -- :usage_day (the platform's day), in ONE statement. The workers' batches are :batch_ids, :chunk numbers each
 -- in request order (a request of up to 1,000 numbers is several batches of <= 200); every message carries the
--- request's number, drawn once (request_no_seq). The price in force now is stored on each row, and price x
+-- request's number, drawn once (request_no_seq) unless :request_no gives it. The price in force now is stored on each row, and price x
 -- parts goes into the account's usage. count_request and add_usage are functions of migration 0012, each
 -- called once with the whole request; the final SELECT joins their one-row CTEs, as a CTE that only SELECTs is
 -- not run unless it is read.
@@ -53,7 +53,9 @@ WITH outbox AS (
     SELECT count_request(:account_id::bigint, :sdk_app_id::text, :now::timestamptz, :count_iso_codes::text[],
                          :count_requests::bigint[], :count_accepted::bigint[], :count_fee_parts::bigint[])
 ), request AS (
-    SELECT nextval('request_no_seq') AS request_no
+    -- A request sent through the send path in several parts (Alibaba's SendBatchSms) passes the number its
+    -- first part drew; COALESCE draws a new one only when none is given.
+    SELECT COALESCE(:request_no::bigint, nextval('request_no_seq')) AS request_no
 ), ins AS (
     INSERT INTO messages (id, accepted_at, serial_no, batch_id, account_id, sdk_app_id, phone, phone_hash,
                           iso_code, sign_name, template_id, content, parts, price_minor, session_context,

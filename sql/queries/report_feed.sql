@@ -150,3 +150,24 @@ LIMIT :limit OFFSET :offset
 SELECT count(*) FROM messages
 WHERE phone_hash = ANY(:phone_hashes::bytea[]) AND accepted_at BETWEEN :begin AND :end
   AND sdk_app_id = :sdk_app_id
+
+-- name: send_details_by_phone
+-- Alibaba's QuerySendDetails: the account's messages to the number whose look-up hashes are :phone_hashes,
+-- accepted in [:begin, :end) (one day of the platform's), of the request :request_no when given (NULL: all),
+-- newest first, with how many there are in all on every row (content sealed).
+SELECT m.serial_no, m.status, m.carrier_id, m.error, m.iso_code, m.content, m.template_id,
+       t.content AS template_text, m.sign_name, m.accepted_at, m.reported_at, m.session_context,
+       count(*) OVER () AS total
+FROM messages m LEFT JOIN templates t ON t.id = m.template_id
+WHERE m.phone_hash = ANY(:phone_hashes::bytea[]) AND m.accepted_at >= :begin AND m.accepted_at < :end
+  AND m.account_id = :account_id
+  AND (:request_no::bigint IS NULL OR m.request_no = :request_no)
+ORDER BY m.accepted_at DESC, m.id DESC
+LIMIT :limit OFFSET :offset
+
+-- name: count_send_details_by_phone
+-- How many there are in all, for a page past the end.
+SELECT count(*) FROM messages
+WHERE phone_hash = ANY(:phone_hashes::bytea[]) AND accepted_at >= :begin AND accepted_at < :end
+  AND account_id = :account_id
+  AND (:request_no::bigint IS NULL OR request_no = :request_no)
