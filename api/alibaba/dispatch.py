@@ -239,23 +239,21 @@ def _verify(request: web.Request, read: Read, signed: Signed, secret: str) -> No
         check = auth.verify_rpc(secret, signed.signature, method=request.method, params=pairs)
     if check.ok:
         return
-    if check.failure in (
-        auth.RpcFailure.UNSUPPORTED_SIGNATURE_METHOD,
-        auth.RpcFailure.UNSUPPORTED_SIGNATURE_VERSION,
-    ):
+    mismatches = (
+        auth.Acs3Failure.SIGNATURE_MISMATCH,
+        auth.Acs3Failure.CONTENT_SHA256_MISMATCH,
+        auth.RpcFailure.SIGNATURE_MISMATCH,
+    )
+    if check.failure not in mismatches:
+        # A required header unsigned or sent twice, another SignatureMethod or SignatureVersion: the
+        # gateway's answer to a request not signed the way its standard says.
+        detail = f" (header {check.header})" if isinstance(check, auth.Acs3Check) and check.header else ""
         raise AliError(
-            "InvalidSignatureMethod"
-            if check.failure is auth.RpcFailure.UNSUPPORTED_SIGNATURE_METHOD
-            else "UnsupportedSignatureVersion",
-            "Only SignatureMethod HMAC-SHA1 with SignatureVersion 1.0 is supported (or ACS3-HMAC-SHA256).",
+            "IncompleteSignature",
+            f"The request signature does not conform to Aliyun standards{detail}. "
+            f"server string to sign is:{check.string_to_sign}",
             400,
         )
-    if isinstance(check, auth.Acs3Check) and check.failure in (
-        auth.Acs3Failure.HEADER_NOT_SIGNED,
-        auth.Acs3Failure.HEADER_MISSING,
-        auth.Acs3Failure.HEADER_REPEATED,
-    ):
-        raise AliError("IncompleteSignature", f"The header {check.header} must be sent once and signed.", 400)
     # A wrong signature, or a body whose hash is not the signed one. The legacy SDK reads the string to sign
     # after the colon (spec 3.3): keep it.
     raise AliError(
