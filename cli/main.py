@@ -15,6 +15,7 @@ import click
 
 from cli import dev_secrets
 from cli.accounts import account, app, sign, template
+from cli.api_keys import key
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
 from cli.cron import cron
@@ -323,6 +324,7 @@ def chaos(settings: Settings, requests: int, numbers: int, rate: float) -> None:
 
 
 main.add_command(account)
+main.add_command(key)
 main.add_command(app)
 main.add_command(sign)
 main.add_command(template)
