@@ -20,6 +20,7 @@ from core.domain.serial import parse_biz_id
 from core.store import admin
 from tests.flow.alibaba_clients import legacy, legacy_call, tea
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
+from tests.flow.test_admin_review import AUTH
 from tests.keyring import KEYRING
 
 BLOCKED = "13900139001"
@@ -228,9 +229,12 @@ async def test_the_application_a_key_sends_with(database_url: str, redis_url: st
         resp = await tea_send(platform, tenant, **fields)
         assert resp.body.code == "isv.PRODUCT_UN_SUBSCRIPT"
         assert "smsctl key app" in resp.body.message
-        await platform.db.execute(
-            "UPDATE api_keys SET sdk_app_id = $1 WHERE secret_id = $2", second.sdk_app_id, tenant.secret_id
-        )
+        async with platform.http.put(
+            f"{platform.api_url}/admin/v1/keys/{tenant.secret_id}/application",
+            json={"sdk_app_id": second.sdk_app_id},
+            headers=AUTH,
+        ) as chosen:
+            assert chosen.status == 200
         resp = await tea_send(platform, tenant, **fields)
         assert resp.body.code == "OK"
         app = await platform.db.fetchval("SELECT sdk_app_id FROM messages")
