@@ -73,11 +73,6 @@ async def test_reports_and_replies_go_as_sms_report_and_sms_up_arrays(
         assert status == 200 and config["format"] == "alibaba", config
         assert (await get_callbacks(platform, tenant.sdk_app_id))[1]["format"] == "alibaba"
 
-        # The send path of issue 15 numbers every request (migration 0015); where this branch's does not yet,
-        # the column's default stands in for it, in this test's database only.
-        await platform.db.execute(
-            "ALTER TABLE messages ALTER COLUMN request_no SET DEFAULT nextval('request_no_seq')"
-        )
         sent = await platform.send_sms(tenant, [P1], ["1234", "5"], SessionContext="order-42")
         serial = sent.SendStatusSet[0].SerialNo
         await platform.run_worker(clock=clock)
