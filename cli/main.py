@@ -106,7 +106,7 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
         sys.exit(supervise_api(settings, processes, host=host, port=port))
     from aiohttp import web
 
-    from api.app import create_app, server_options
+    from api.app import create_app
     from core.infra.metrics import serve_metrics
 
     runtime = resolve(settings)
@@ -120,7 +120,6 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
             port=use.port,
             reuse_port=s.api_reuse_port or None,
             shutdown_timeout=s.shutdown_grace_s,  # requests in flight get the grace period to finish
-            handler_args=server_options(s),
             print=None,
             access_log=None,
         )
