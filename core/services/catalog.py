@@ -158,7 +158,7 @@ async def modify_signature(
         await _no_waiting_duplicate(conn, account.id, sign, exclude_id=sign_id)
         proof_id = await catalog.store_document(conn, account.id, proof) if proof else None
         commission_id = await catalog.store_document(conn, account.id, commission) if commission else None
-        fields = {
+        fields: dict[str, object] = {
             "name": sign.name.strip(),
             "sign_type": sign.sign_type,
             "document_type": sign.document_type,
@@ -169,6 +169,8 @@ async def modify_signature(
             "qualification_id": sign.qualification_id,
             "review_reply": "",
         }
+        if proof_id is None:
+            del fields["proof_document_id"]  # no new proof (a qualification's documents): the one sent stays
         if not await record_change(
             conn, item, action=Action.MODIFY, to_status="pending", actor=actor, fields=fields
         ):

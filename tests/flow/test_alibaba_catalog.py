@@ -342,6 +342,16 @@ async def test_newer_family_create_get_update_with_exact_types(env: Env) -> None
     await env.ok("UpdateSmsSign", sign_name="Beta", sign_source=5, qualification_id=8)
     got = await env.ok("GetSmsSign", sign_name="Beta")
     assert (got.sign_status, got.qualification_id) == (0, 8)
+    proof = "SELECT proof_document_id FROM signatures WHERE id = $1"
+    assert await env.platform.db.fetchval(proof, beta) is None  # the qualification's documents, none sent
+    # A signature applied for with its file, then updated with a qualification: the file it sent stays.
+    await env.ok("AddSmsSign", **add_sign_fields("Gamma"))
+    gamma = await env.sign_id("Gamma")
+    sent = await env.platform.db.fetchval(proof, gamma)
+    assert sent is not None
+    await env.ok("UpdateSmsSign", sign_name="Gamma", sign_source=0, qualification_id=9)
+    assert await env.platform.db.fetchval(proof, gamma) == sent
+    assert (await env.ok("GetSmsSign", sign_name="Gamma")).qualification_id == 9
 
     await env.ok("DeleteSmsTemplate", template_code=code)
     await env.refused("GetSmsTemplate", "isv.SMS_TEMPLATE_ILLEGAL", template_code=code)
