@@ -72,6 +72,14 @@ class Env:
         ) as resp:
             assert resp.status == 200, await resp.text()
 
+    async def item(self, kind: str, item_id: int) -> Any:
+        async with self.platform.http.get(
+            f"{self.platform.api_url}/admin/v1/review/{kind}/{item_id}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
     async def sign_id(self, name: str) -> int:
         found: int = await self.platform.db.fetchval(
             "SELECT id FROM signatures WHERE account_id = $1 AND name = $2 AND status <> 'deleted'",
@@ -128,6 +136,9 @@ async def test_add_family_apply_approve_send_through_both_dialects_then_delete(e
         sign_id,
     )
     assert document == png_1x1()  # the document the operator reviews
+    shown = await env.item("signature", sign_id)
+    assert [(d["role"], d["content_type"]) for d in shown["documents"]] == [("proof", "image/png")]
+    assert (shown["sign_type"], shown["document_type"], shown["remark"]) == (0, 1, "Our company's name")
 
     added_t = await env.ok(
         "AddSmsTemplate", template_type=0, template_name="Login code", template_content=CODE_TEMPLATE,
@@ -337,6 +348,8 @@ async def test_newer_family_create_get_update_with_exact_types(env: Env) -> None
 
     await env.ok("CreateSmsSign", sign_name="Beta", sign_source=5, qualification_id=7)
     beta = await env.sign_id("Beta")
+    shown = await env.item("signature", beta)  # what the operator reviews: the qualification it names
+    assert (shown["qualification_id"], shown["documents"], shown["sign_type"]) == (7, [], 4)
     await env.review("signature", beta, "reject", REASON)
     assert (await env.ok("GetSmsSign", sign_name="Beta")).audit_info.reject_info == REASON
     await env.ok("UpdateSmsSign", sign_name="Beta", sign_source=5, qualification_id=8)
