@@ -26,7 +26,7 @@ NOT_MEASURED = "n/a"
 REPORT_HEADER = """# Benchmark report
 
 What it measures: intake latency and throughput of `SendSms` under concurrent clients, end-to-end delivery rate through worker, carrier simulator and delivery reports, and the same load through a bare "floor" pipeline for comparison, plus CPU and peak memory per process.
-How to run: `make bench` (full run), or `make bench ARGS=--quick` / `smsctl bench --quick` for a short smoke run.
+How to run: `make bench` (full run), or `make bench ARGS=--quick` / `smsctl bench --quick` for a short smoke run. `--dialect alibaba` sends Alibaba's SendSms (ACS3) instead of Tencent's.
 Each run appends one section below (newest last); raw figures are in `results/<date>-<sha>.json` next to a chart.
 """
 
