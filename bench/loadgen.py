@@ -2,8 +2,9 @@
 
     python -m bench.loadgen --config FILE.json --out RESULT.json
 
-Requests are signed exactly as the official Python SDK signs them (TC3-HMAC-SHA256, content-type;host) and carry
-phone numbers that are unique across the whole run. In rate mode requests start on a fixed open-loop schedule and
+Requests are signed exactly as the official Python SDKs sign them and carry phone numbers that are unique across
+the whole run. Two dialects: Tencent's SendSms (TC3-HMAC-SHA256, content-type;host, a JSON body) and Alibaba's
+(the Tea SDK's default: ACS3-HMAC-SHA256, every parameter in the query, an empty body, a fresh nonce each). In rate mode requests start on a fixed open-loop schedule and
 latency is measured from the scheduled start, so a stalled platform shows up as latency (no coordinated omission).
 """
 
@@ -13,21 +14,27 @@ import argparse
 import asyncio
 import json
 import math
+import secrets
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
+from yarl import URL
 
+from api.alibaba import auth as ali_auth
 from api.tencent_v3.auth import ALGORITHM, SERVICE, tc3_signature, utc_date
 
 MAX_NUMBERS = 10**8  # "+86138" + 8 digits
 MAX_ERROR_EXAMPLES = 5
 _SIGNED_HEADERS = ("content-type", "host")
+DIALECTS = ("tencent", "alibaba")
+# What the Tea SDK (alibabacloud_tea_openapi) sends on every call besides the x-acs-* headers; it signs them all.
+ALI_USER_AGENT = "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2"
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,11 @@ class LoadConfig:
     first_number: int = 0  # offset of the first phone number, so phases never reuse numbers
     rate_rps: float | None = None  # None: as fast as possible; else open-loop starts at this rate
     timeout_s: float = 30.0
+    dialect: str = "tencent"  # see DIALECTS; Alibaba's sends name no application (the tenant has one)
 
     def __post_init__(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {DIALECTS}")
         if self.clients < 1 or self.requests < 1 or self.numbers_per_request < 1:
             raise ValueError("clients, requests and numbers_per_request must be >= 1")
         if (
@@ -154,8 +164,18 @@ def phone_numbers(config: LoadConfig, index: int) -> list[str]:
     return [phone_number(k) for k in range(start, start + config.numbers_per_request)]
 
 
+class Builder(Protocol):
+    def request(self, index: int) -> tuple[str | URL, bytes, dict[str, str]]:
+        """The URL, body and headers of request `index`, signed now."""
+        ...
+
+    def outcome(self, status: int, raw: bytes) -> tuple[int, str | None, str]:
+        """(accepted numbers, error code or None, error message) of one HTTP answer."""
+        ...
+
+
 class RequestBuilder:
-    """Builds signed SendSms requests. Everything constant is computed once; per request only the numbers,
+    """Builds signed Tencent SendSms requests. Everything constant is computed once; per request only the numbers,
     the timestamp and the signature change."""
 
     def __init__(self, config: LoadConfig) -> None:
@@ -215,6 +235,92 @@ class RequestBuilder:
         )
         return body, headers
 
+    def request(self, index: int) -> tuple[str | URL, bytes, dict[str, str]]:
+        body, headers = self.build(index, int(time.time()))
+        return self.url, body, headers
+
+    def outcome(self, status: int, raw: bytes) -> tuple[int, str | None, str]:
+        return _outcome(status, raw)
+
+
+class AlibabaRequestBuilder:
+    """Builds Alibaba SendSms requests as the Tea SDK sends them by default (spec aliyun-dysmsapi 2.1): POST
+    `/?<query>` with every parameter urlencoded in the query, an empty body, ACS3-HMAC-SHA256 over the SDK's
+    headers. The numbers are bare mainland mobiles joined by commas (Alibaba's documented form); the values go
+    by name: {"1": .., "2": ..} for the tenant's `{1}` template."""
+
+    def __init__(self, config: LoadConfig) -> None:
+        self.config = config
+        parts = urlsplit(config.api_url)
+        self.host = parts.netloc
+        self._base = f"{parts.scheme}://{parts.netloc}/?"
+        values = {str(i): value for i, value in enumerate(config.params, start=1)}
+        # The rest of the query, in the SDK's key order; json.dumps with its default separators, as the SDK.
+        self._fixed = [
+            ("SignName", config.sign_name),
+            ("TemplateCode", f"SMS_{config.template_id}"),
+            ("TemplateParam", json.dumps(values)),
+        ]
+        self._fixed_query = urlencode(self._fixed)
+
+    def phone_numbers(self, index: int) -> str:
+        start = first_number_of(self.config, index)
+        # "138" + 8 digits: the same numbers as phone_number(k), in Alibaba's form without "+86".
+        return ",".join([f"138{k:08d}" for k in range(start, start + self.config.numbers_per_request)])
+
+    def build(self, index: int, now: float, nonce: str) -> tuple[str, bytes, dict[str, str]]:
+        """now: the clock's time (x-acs-date, second precision); nonce: fresh randomness per request."""
+        numbers = self.phone_numbers(index)
+        headers = {
+            "host": self.host,
+            "x-acs-version": ali_auth.API_VERSION,
+            "x-acs-action": "SendSms",
+            "user-agent": ALI_USER_AGENT,
+            "x-acs-date": ali_auth.format_acs_date(now),
+            "x-acs-signature-nonce": nonce,
+            "accept": "application/json",
+            "x-acs-content-sha256": ali_auth.EMPTY_BODY_SHA256,
+            "x-acs-credentials-provider": "static_ak",
+        }
+        headers["Authorization"] = ali_auth.sign_acs3(
+            self.config.secret_id,
+            self.config.secret_key,
+            method="POST",
+            path="/",
+            query_pairs=[("PhoneNumbers", numbers), *self._fixed],
+            headers=headers,
+            body=b"",
+        )
+        url = self._base + urlencode([("PhoneNumbers", numbers)]) + "&" + self._fixed_query
+        return url, b"", headers
+
+    def request(self, index: int) -> tuple[str | URL, bytes, dict[str, str]]:
+        url, body, headers = self.build(index, time.time(), secrets.token_hex(16))
+        return URL(url, encoded=True), body, headers  # sent as built, like the SDK's (no re-quoting)
+
+    def outcome(self, status: int, raw: bytes) -> tuple[int, str | None, str]:
+        return _alibaba_outcome(status, raw, self.config.numbers_per_request)
+
+
+def builder_for(config: LoadConfig) -> Builder:
+    return AlibabaRequestBuilder(config) if config.dialect == "alibaba" else RequestBuilder(config)
+
+
+def _alibaba_outcome(status: int, raw: bytes, numbers: int) -> tuple[int, str | None, str]:
+    """Success is HTTP 200 with Code "OK"; any other answer counts under its Code (auth failures are non-200
+    with a Code), or its HTTP status when it has none. RefusedNumbers (the platform's extension) are not
+    accepted."""
+    try:
+        answer = json.loads(raw)
+        code, message = answer["Code"], answer.get("Message")
+    except (ValueError, KeyError, TypeError) as exc:
+        if status != 200:
+            return 0, f"HTTP{status}", raw[:200].decode("utf-8", "replace")
+        return 0, type(exc).__name__, str(exc)[:200]
+    if status != 200 or code != "OK":
+        return 0, str(code), str(message)[:200]
+    return numbers - len(answer.get("RefusedNumbers") or ()), None, ""
+
 
 def _outcome(status: int, raw: bytes) -> tuple[int, str | None, str]:
     """(accepted numbers, error code or None, error message) of one HTTP answer."""
@@ -261,7 +367,7 @@ def _summarize(
 
 
 async def run_load(config: LoadConfig) -> LoadResult:
-    builder = RequestBuilder(config)
+    builder = builder_for(config)
     records: list[RequestRecord] = []
     examples: dict[str, str] = {}
     indices: Iterator[int] = iter(range(config.requests))  # shared: each client pulls the next index
@@ -286,11 +392,15 @@ async def run_load(config: LoadConfig) -> LoadResult:
                 start = time.monotonic() - t0
                 accepted, error, message = 0, None, ""
                 try:
-                    body, headers = builder.build(index, int(time.time()))
-                    async with session.post(builder.url, data=body, headers=headers) as resp:
+                    url, body, headers = builder.request(index)
+                    # An empty body goes without a Content-Type (aiohttp would add one), as the SDK sends it.
+                    skip = None if body else ("Content-Type",)
+                    async with session.post(
+                        url, data=body or None, headers=headers, skip_auto_headers=skip
+                    ) as resp:
                         raw = await resp.read()
                         status = resp.status
-                    accepted, error, message = _outcome(status, raw)
+                    accepted, error, message = builder.outcome(status, raw)
                 except Exception as exc:  # any failure is a data point, never the end of the run
                     error, message = type(exc).__name__, str(exc)[:200]
                 end = time.monotonic() - t0

@@ -26,7 +26,7 @@ NOT_MEASURED = "n/a"
 REPORT_HEADER = """# Benchmark report
 
 What it measures: intake latency and throughput of `SendSms` under concurrent clients, end-to-end delivery rate through worker, carrier simulator and delivery reports, and the same load through a bare "floor" pipeline for comparison, plus CPU and peak memory per process.
-How to run: `make bench` (full run), or `make bench ARGS=--quick` / `smsctl bench --quick` for a short smoke run.
+How to run: `make bench` (full run), or `make bench ARGS=--quick` / `smsctl bench --quick` for a short smoke run. `--dialect alibaba` sends Alibaba's SendSms (ACS3) instead of Tencent's.
 Each run appends one section below (newest last); raw figures are in `results/<date>-<sha>.json` next to a chart.
 """
 
@@ -83,6 +83,15 @@ def _when_text(results: dict[str, Any]) -> str:
 
 def _kind(results: dict[str, Any]) -> str:
     return "quick" if results.get("quick") else "full"
+
+
+DIALECT_LABELS = {"tencent": "Tencent SendSms (TC3)", "alibaba": "Alibaba SendSms (ACS3)"}
+
+
+def dialect_label(results: dict[str, Any]) -> str:
+    """Whose SendSms the load was; runs from before the dialect was recorded were all Tencent's."""
+    dialect = str(results.get("dialect") or "tencent")
+    return DIALECT_LABELS.get(dialect, dialect)
 
 
 def _targets(results: dict[str, Any]) -> dict[str, float]:
@@ -178,7 +187,9 @@ def summary_markdown(results: dict[str, Any], chart_rel: str | None = None) -> s
     floor = results.get("floor") or {}
     lines: list[str] = []
 
-    lines.append(f"## {_when_text(results)} · `{results.get('git_sha')}` · {_kind(results)} run")
+    lines.append(
+        f"## {_when_text(results)} · `{results.get('git_sha')}` · {_kind(results)} run · {dialect_label(results)}"
+    )
     lines.append("")
     lines.append(
         f"Machine: {machine.get('cores')} cores, {fmt_num(machine.get('memory_gb'), 1)} GB RAM, "
@@ -393,7 +404,7 @@ def draw_chart(results: dict[str, Any], png_path: Path) -> None:
 
         fig.suptitle(
             f"Benchmark {_when_text(results)} · {results.get('git_sha')} · "
-            f"{fmt_num(messages)} messages · {_kind(results)} run"
+            f"{fmt_num(messages)} messages · {_kind(results)} run · {dialect_label(results)}"
         )
         fig.tight_layout()
         png_path.parent.mkdir(parents=True, exist_ok=True)

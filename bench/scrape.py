@@ -14,16 +14,22 @@ WATCHED: dict[str, tuple[str, dict[str, str]]] = {
     "messages_accepted": ("sms_messages_total", {"event": "accepted"}),
     "messages_delivered": ("sms_messages_total", {"event": "delivered"}),
 }
+# Alibaba's door labels its requests by its own action name and answer code.
+ALIBABA_SEND_OK = ("sms_api_requests_total", {"action": "alibaba/SendSms", "code": "OK"})
 
 
-async def scrape(http: aiohttp.ClientSession, api_url: str) -> dict[str, float]:
-    """The watched counters' current values (labels not named are summed over)."""
+async def scrape(http: aiohttp.ClientSession, api_url: str, dialect: str = "tencent") -> dict[str, float]:
+    """The watched counters' current values (labels not named are summed over); the SendSms requests counted
+    are the dialect's."""
     async with http.get(api_url + "/metrics") as resp:
         text = await resp.text()
-    values = dict.fromkeys(WATCHED, 0.0)
+    watched = dict(WATCHED)
+    if dialect == "alibaba":
+        watched["send_sms_ok_requests"] = ALIBABA_SEND_OK
+    values = dict.fromkeys(watched, 0.0)
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            for key, (name, labels) in WATCHED.items():
+            for key, (name, labels) in watched.items():
                 if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                     values[key] += sample.value
     return values

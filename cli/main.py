@@ -285,9 +285,22 @@ def up(settings: Settings) -> None:
 @click.option("--clients", type=int, default=16, help="Concurrent load-generator clients.")
 @click.option("--api-processes", type=int, default=1)
 @click.option("--worker-processes", type=int, default=1)
+@click.option(
+    "--dialect",
+    type=click.Choice(["tencent", "alibaba"]),
+    default="tencent",
+    show_default=True,
+    help="Whose SendSms the load generator sends: Tencent's (TC3) or Alibaba's (ACS3, Tea SDK style).",
+)
 @click.pass_obj
 def bench(
-    settings: Settings, messages: int, quick: bool, clients: int, api_processes: int, worker_processes: int
+    settings: Settings,
+    messages: int,
+    quick: bool,
+    clients: int,
+    api_processes: int,
+    worker_processes: int,
+    dialect: str,
 ) -> None:
     """Benchmark the real stack against the machine's own floor (writes bench/results and bench/REPORT.md)."""
     from bench.run import BenchOptions, publish, run_bench
@@ -299,6 +312,7 @@ def bench(
         worker_processes=worker_processes,
         quick=quick,
         half_rate_seconds=5.0 if quick else 10.0,
+        dialect=dialect,
     )
     results = asyncio.run(run_bench(settings, options))
     path = publish(results, options)
