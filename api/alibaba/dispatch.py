@@ -16,7 +16,16 @@ from aiohttp import web
 
 from api.alibaba import auth, catalog, codes, queries, sends
 from api.alibaba.not_offered import NOT_OFFERED
-from api.alibaba.wire import ActionHandler, AliCall, AliError, Params, answer, new_request_id, refusal
+from api.alibaba.wire import (
+    ActionHandler,
+    AliCall,
+    AliError,
+    Params,
+    answer,
+    new_request_id,
+    refusal,
+    unstorable,
+)
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from core.domain.errors import Code, PlatformError, Rejection
@@ -108,7 +117,7 @@ async def _read(request: web.Request) -> Read:
         except UnicodeDecodeError:
             raise AliError("InvalidParameter", "The form body is not UTF-8.", 400) from None
     if not is_storable([list(p) for p in query + form]):
-        raise AliError("InvalidParameter", "A parameter holds NUL or invalid characters.", 400)
+        raise unstorable()
     merged = dict(query) | dict(form)
     action = request.headers.get("x-acs-action") or merged.get("Action", "")
     version = request.headers.get("x-acs-version") or merged.get("Version", "")

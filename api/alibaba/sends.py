@@ -137,9 +137,10 @@ def _listed(refused: list[Any]) -> str:
 
 
 def _json_list(params: Params, name: str, *, required: bool = True) -> list[Any] | None:
-    value = params.json_value(name, required=required)
-    if value is None:
+    """A JSON array; None when an optional one is absent (JSON `null` is not an array: refused)."""
+    if params.text(name, required=required) == "":
         return None
+    value = params.json_value(name)
     if not isinstance(value, list):
         raise AliError("isv.INVALID_JSON_PARAM", f"{name} must be a JSON array.")
     return value
