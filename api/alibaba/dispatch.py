@@ -40,6 +40,8 @@ log = structlog.get_logger("api.alibaba")
 VERSION = "2017-05-25"
 WINDOW_S = 900  # spec 3.1 step 9: x-acs-date / Timestamp within 15 minutes, a nonce used once in that time
 FORM = "application/x-www-form-urlencoded"
+METHODS = ("GET", "HEAD", "POST")  # HEAD: aiohttp's GET route answers it too, without the body
+RPC_MARKS = ("Action", "AccessKeyId", "SignatureNonce")
 
 # SendSms is run with the send context loaded with the key (one query): not a handler of its own.
 SEND_SMS = "SendSms"
@@ -52,11 +54,19 @@ SERVED = frozenset({SEND_SMS, *ACTIONS})
 
 
 def claims(request: web.Request) -> bool:
-    """Whether a request on `/` is Alibaba's: an `x-acs-action` header or an `Action` query parameter, and no
-    Tencent `X-TC-Action` header."""
-    if "X-TC-Action" in request.headers:
+    """Whether a request on `/` is Alibaba's: no Tencent `X-TC-Action` header, and a mark only Alibaba's
+    clients put there: an `x-acs-*` header (x-acs-action and the others every SDK signs), an ACS3
+    Authorization, or an RPC parameter in the query (`Action`, `AccessKeyId`, `SignatureNonce`). A request
+    missing its action is then refused in Alibaba's words (MissingAction), not Tencent's."""
+    headers = request.headers
+    if "X-TC-Action" in headers:
         return False
-    return "x-acs-action" in request.headers or "Action" in request.rel_url.query
+    if headers.get("Authorization", "").startswith("ACS3-"):
+        return True
+    if any(name.lower().startswith("x-acs-") for name in headers):
+        return True
+    query = request.rel_url.query
+    return any(name in query for name in RPC_MARKS)
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -105,6 +115,12 @@ class Read:
 
 
 async def _read(request: web.Request) -> Read:
+    if request.method not in METHODS:
+        raise AliError(
+            "UnsupportedHTTPMethod",
+            f"HTTP method {request.method} is not supported: send POST (or GET).",
+            405,
+        )
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -116,7 +132,9 @@ async def _read(request: web.Request) -> Read:
             form = _pairs(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise AliError("InvalidParameter", "The form body is not UTF-8.", 400) from None
-    if not is_storable([list(p) for p in query + form]):
+    # The headers read as text (aiohttp hands bytes that are not UTF-8 over as lone surrogates).
+    read = [v for k, v in request.headers.items() if k.lower().startswith(("x-acs-", "authorization"))]
+    if not is_storable([list(p) for p in query + form] + read):
         raise unstorable()
     merged = dict(query) | dict(form)
     action = request.headers.get("x-acs-action") or merged.get("Action", "")
