@@ -548,3 +548,41 @@ async def test_a_request_line_over_the_limit(database_url: str, redis_url: str) 
             assert (fault(reply) is None) == json_answer, reply.text[:200]
             if json_answer:
                 assert reply.code == "InvalidVersion"
+
+
+async def test_values_the_fuzz_found(database_url: str, redis_url: str) -> None:
+    """Regressions, each once a 500 or a silent success: JSON null for a required array, NUL or a lone
+    surrogate escaped inside JSON, a statistics day at either end of the calendar, SendBatchSms extension
+    codes never checked, OutId refused in the send path's words (SessionContext)."""
+    async with door(database_url, redis_url) as d:
+        t = d.platform.tenants[0]
+        code = f"SMS_{t.template_id}"
+        values = '{"1":"1","2":"2"}'
+        batch = [
+            ("TemplateCode", code),
+            ("SignNameJson", f'["{SIGN}"]'),
+            ("TemplateParamJson", f"[{values}]"),
+        ]
+        for send in (d.acs3, d.rpc):
+            for phones in ("null", "1", '"13800138000"', '{"a":"13800138000"}'):
+                req = Request("SendBatchSms", query=[*batch, ("PhoneNumberJson", phones)])
+                expect(await send(req), "isv.INVALID_JSON_PARAM", f"PhoneNumberJson={phones}")
+            for phones, signs in (('["\\u0000"]', f'["{SIGN}"]'), ('["13800138000"]', '["\\ud800"]')):
+                req = Request("SendBatchSms", query=[*batch[:1], ("PhoneNumberJson", phones), ("SignNameJson", signs)])  # fmt: skip
+                expect(await send(req), "InvalidParameter", f"{phones} {signs}")
+            for param in ('{"1":"\\u0000","2":"5"}', '{"1":"\\udc80","2":"5"}', '{"\\u0000":"1"}'):
+                req = Request("SendSms", query=[("PhoneNumbers", "13800138000"), ("SignName", SIGN), ("TemplateCode", code), ("TemplateParam", param)])  # fmt: skip
+                expect(await send(req), "InvalidParameter", param)
+            for start, end in (("99991231", "99991231"), ("99991201", "99991231"), ("00010101", "00010101"), ("19691231", "19700101")):  # fmt: skip
+                req = Request("QuerySendStatistics", query=[("IsGlobe", "1"), ("StartDate", start), ("EndDate", end)])  # fmt: skip
+                expect(await send(req), "isv.INVALID_PARAMETERS", f"{start}-{end}")
+            for extend in ("[1]", '["abc"]', '["1234567890123"]', "[null]"):
+                req = Request("SendBatchSms", query=[*batch, ("PhoneNumberJson", '["13800138000"]'), ("SmsUpExtendCodeJson", extend)])  # fmt: skip
+                expect(await send(req), "isv.INVALID_PARAMETERS", extend)
+            out_id = Request("SendSms", query=[("PhoneNumbers", "13800138000"), ("SignName", SIGN), ("TemplateCode", code), ("TemplateParam", values), ("OutId", "o" * 512)])  # fmt: skip
+            reply = await send(out_id)
+            expect(reply, "isv.INVALID_PARAMETERS")
+            assert "OutId" in reply.body["Message"] and "SessionContext" not in reply.body["Message"]
+        assert await d.platform.db.fetchval("SELECT count(*) FROM messages") == 0
+        ok = Request("SendBatchSms", query=[*batch, ("PhoneNumberJson", '["13800138000"]'), ("SmsUpExtendCodeJson", '["90999"]')])  # fmt: skip
+        expect(await d.acs3(ok), "OK")
