@@ -15,6 +15,7 @@ import click
 
 from cli import dev_secrets
 from cli.accounts import account, app, sign, template
+from cli.api_keys import key
 from cli.apps import APP_COMMANDS
 from cli.billing import package, prices, recharge, settlement, statement
 from cli.cron import cron
@@ -105,7 +106,7 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
         sys.exit(supervise_api(settings, processes, host=host, port=port))
     from aiohttp import web
 
-    from api.app import create_app, server_options
+    from api.app import create_app
     from core.infra.metrics import serve_metrics
 
     runtime = resolve(settings)
@@ -119,7 +120,6 @@ def api(settings: Settings, host: str | None, port: int | None, processes: int) 
             port=use.port,
             reuse_port=s.api_reuse_port or None,
             shutdown_timeout=s.shutdown_grace_s,  # requests in flight get the grace period to finish
-            handler_args=server_options(s),
             print=None,
             access_log=None,
         )
@@ -323,6 +323,7 @@ def chaos(settings: Settings, requests: int, numbers: int, rate: float) -> None:
 
 
 main.add_command(account)
+main.add_command(key)
 main.add_command(app)
 main.add_command(sign)
 main.add_command(template)

@@ -139,16 +139,16 @@ def _banner(demo: dict[str, Any], s: Settings) -> None:
     click.echo(
         f"""
 SMS platform is running.
-  API (Tencent Cloud SMS API 3.0):  {s.api_url}
+  API (Tencent Cloud SMS API 3.0 and v5, Alibaba Cloud SMS Dysmsapi):  {s.api_url}
   carrier simulator:                http://{s.simulator_host}:{s.simulator_port}
   demo credentials (also in {s.data_dir / "demo.json"}):
     secret_id   {demo["secret_id"]}
     secret_key  {demo["secret_key"]}
     sdk_app_id  {demo["sdk_app_id"]}
     sign_name   {demo["sign_name"]}
-    template_id {demo["template_id"]}   "{DEMO_TEMPLATE}"
+    template_id {demo["template_id"]}   "{DEMO_TEMPLATE}"  (Alibaba's TemplateCode: SMS_{demo["template_id"]})
 
-Send a first SMS with the official SDK (see README), then look at it:
+Send a first SMS with the official Tencent or Alibaba SDK (see README), then look at it:
   .venv/bin/smsctl messages --app {demo["sdk_app_id"]}
 Review customers' signatures and templates: .venv/bin/smsctl review queue
   (or the admin API at {s.api_url}/admin/v1/, bearer token SMS_ADMIN_TOKEN)

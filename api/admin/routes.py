@@ -15,6 +15,7 @@ from api.admin import (
     billing,
     blocklist,
     callbacks,
+    keys,
     policy,
     records,
     review,
@@ -71,6 +72,8 @@ def setup_admin(app: web.Application) -> None:
     router.add_get("/accounts/{account_id}/packages", billing.packages_get)
     router.add_get("/apps/{sdk_app_id}/callbacks", callbacks.callbacks_get)
     router.add_put("/apps/{sdk_app_id}/callbacks", callbacks.callbacks_put)
+    router.add_get("/keys/{secret_id}", keys.key_get)
+    router.add_put("/keys/{secret_id}/application", keys.key_application_put)
     router.add_get("/unknown-outcomes", unknown.unknown_list)
     router.add_post("/unknown-outcomes/resend", unknown.unknown_resend)
     router.add_post("/unknown-outcomes/fail", unknown.unknown_fail)

@@ -150,6 +150,8 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 async def _respond(
     request: web.Request, state: ApiState, read: Read, request_id: str
 ) -> tuple[web.Response, dict[str, Any]]:
+    now = state.clock()
+    await limit_source_ip(request, state, now)  # first: unknown actions count against the budget too
     if not read.action:
         raise AliError("MissingAction", "Action is mandatory for this request.", 400)
     if read.action in NOT_OFFERED:
@@ -167,8 +169,6 @@ async def _respond(
         )
     if read.version != VERSION:
         raise AliError("InvalidVersion", f"Specified parameter Version is not valid: use {VERSION}.", 400)
-    now = state.clock()
-    await limit_source_ip(request, state, now)
     params = read.params
     send = sends.read_for_context(read.action, params)
     signed = _signed(request, read)

@@ -1,16 +1,20 @@
-"""Customer callbacks (B2, B3): where an application's reports and replies go (checked URLs); deliver its queued status reports and replies to its URLs, in
+"""Customer callbacks (B2, B3): where an application's reports and replies go (checked URLs) and in which
+format (CallbackFormat: the platform's own, or Alibaba's batch push, issue 15); deliver its queued status reports and replies to its URLs, in
 queue order, signed with its AppKey; find the applications whose queue head is due; purge pull-queue items
 nobody pulled.
 
 Delivery is at least once and in order per application:
 - one job per application at a time (its job id, core.infra.queue.enqueue_callbacks), reading the head of the
-  queue and deleting items only after the customer answered {"result": 0};
-- a failed request (non-2xx, an answer other than {"result": 0}, a timeout, a connection error) puts its
-  items back with an exponential backoff and ends the delivery, so nothing behind them overtakes them; the
+  queue and deleting items only after the customer acknowledged them (core.domain.callbacks.is_acknowledged:
+  {"result": 0} in the platform's format, HTTP 200 with a numeric "code" in Alibaba's);
+- a failed request (no acknowledgement, a timeout, a connection error) puts its items back to wait (an
+  exponential backoff; Alibaba's format: 1, 5, 10 minutes, then given up) and ends the delivery, so nothing
+  behind them overtakes them; the
   queue head's retry time holds back the whole application (core.store.report_feed.next_callbacks), and the
   sweep starts delivery again when it is due. No queue retry: the wait is in Postgres, on the platform's
   clock, and a lost job loses nothing.
-- items still failing callback_give_up_s after they were queued are given up (kept, counted)."""
+- items still failing callback_give_up_s after they were queued are given up (kept, counted); so are
+  Alibaba-format items whose three retries failed."""
 
 from __future__ import annotations
 
@@ -22,8 +26,15 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from core.domain.callbacks import QueuedItem, build_requests, is_success, signed_headers
-from core.domain.retries import retry_delay
+from core.domain.callbacks import (
+    CallbackFormat,
+    QueuedItem,
+    build_requests,
+    expected_answer,
+    is_acknowledged,
+    retry_after_s,
+    signed_headers,
+)
 from core.infra.metrics import CALLBACK_REQUESTS, CALLBACKS
 from core.infra.outbound import GuardedClient
 from core.infra.queue import enqueue_callbacks
@@ -37,12 +48,14 @@ from core.store.report_feed import (
     callbacks_delivered,
     callbacks_failed,
     drop_callbacks,
+    messages_for_push,
     next_callbacks,
 )
 from core.store.report_feed import purge_pull_queue as purge_pull_queue_before
 
-__all__ = ["AppNotFound", "CallbackConfig", "InvalidCallbackUrl"]
+__all__ = ["AppNotFound", "CallbackConfig", "CallbackFormat", "InvalidCallbackUrl"]
 FIELDS = {"status_url": "status report", "reply_url": "reply"}
+FORMATS = tuple(f.value for f in CallbackFormat)
 
 log = structlog.get_logger("core.services.callbacks")
 
@@ -55,7 +68,7 @@ class InvalidCallbackUrl(ValueError):
 
 
 async def config(platform: Platform, sdk_app_id: str) -> CallbackConfig:
-    """An application's callback URLs and its queue (pending, given up). Raises AppNotFound."""
+    """An application's callback URLs, their format and its queue (pending, given up). Raises AppNotFound."""
     found = await get_callback_config(platform.db, sdk_app_id)
     if found is None:
         raise AppNotFound(sdk_app_id)
@@ -70,8 +83,10 @@ async def configure(
     reply_url: str | None,
     also_hosts: AbstractSet[str] = frozenset(),
     also_ports: AbstractSet[int] = frozenset(),
+    format: CallbackFormat | None = None,
 ) -> CallbackConfig:
-    """Set the URLs given (None leaves one as it is, '' turns it off). A URL must be http(s), short, without
+    """Set the URLs and the format given (None leaves one as it is, a URL '' turns it off). What is still
+    queued goes in the new format, and at once when the format changed. A URL must be http(s), short, without
     credentials, not aimed at the platform itself (its configured endpoints, plus `also_hosts` and
     `also_ports`: where the caller's own request arrived), and lead to a public address
     (core.services.customer_urls). Raises InvalidCallbackUrl or AppNotFound."""
@@ -84,7 +99,12 @@ async def configure(
         if problem:
             raise InvalidCallbackUrl(field, problem)
     found = await set_callback_urls(
-        platform.db, sdk_app_id, status_url=status_url, reply_url=reply_url, now=platform.utc_now()
+        platform.db,
+        sdk_app_id,
+        status_url=status_url,
+        reply_url=reply_url,
+        fmt=format,
+        now=platform.utc_now(),
     )
     if found is None:
         raise AppNotFound(sdk_app_id)
@@ -120,12 +140,22 @@ async def deliver(
                 CALLBACKS.labels("dropped").inc(dropped)
             continue
         attempts = {q.id: q.attempts for q in queued}
+        fmt = target.format
+        messages = (
+            await messages_for_push(db, [q.item["serial_no"] for q in queued if q.kind == "status"])
+            if fmt is CallbackFormat.ALIBABA
+            else None
+        )
         requests = build_requests(
-            [QueuedItem(q.id, q.kind, q.item) for q in queued], tz, max_reports=settings.callback_batch
+            [QueuedItem(q.id, q.kind, q.item) for q in queued],
+            tz,
+            max_reports=settings.callback_batch,
+            fmt=fmt,
+            messages=messages,
         )
         for request in requests:
             url = urls[request.kind]
-            error = await _post(platform, http, url, target.app_key, request.body)
+            error = await _post(platform, http, url, target.app_key, request.body, fmt)
             counts["requests"] += 1
             if error is None:
                 await callbacks_delivered(db, sdk_app_id, request.ids, now=platform.utc_now())
@@ -134,7 +164,8 @@ async def deliver(
                 CALLBACKS.labels("delivered").inc(len(request.ids))
                 continue
             failed_at = platform.utc_now()
-            delay = retry_delay(
+            delay = retry_after_s(
+                fmt,
                 max(attempts[i] for i in request.ids) + 1,
                 base_s=settings.callback_retry_base_s,
                 max_s=settings.callback_retry_max_s,
@@ -144,9 +175,10 @@ async def deliver(
                 sdk_app_id,
                 request.ids,
                 error=error,
-                next_at=failed_at + timedelta(seconds=delay),
+                next_at=failed_at + timedelta(seconds=delay or 0),
                 give_up_created_before=failed_at - timedelta(seconds=settings.callback_give_up_s),
                 now=failed_at,
+                give_up=delay is None,
             )
             counts["failed"] += len(request.ids) - given_up
             counts["given_up"] += given_up
@@ -168,7 +200,9 @@ async def deliver(
     return counts
 
 
-async def _post(platform: Platform, http: GuardedClient, url: str, app_key: str, body: bytes) -> str | None:
+async def _post(
+    platform: Platform, http: GuardedClient, url: str, app_key: str, body: bytes, fmt: CallbackFormat
+) -> str | None:
     """POST one signed callback; None when the customer took it, else why not (no numbers, no secrets)."""
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -177,11 +211,11 @@ async def _post(platform: Platform, http: GuardedClient, url: str, app_key: str,
     answer = await http.post(url, body, headers, timeout_s=platform.settings.callback_timeout_s)
     if isinstance(answer, str):
         return answer
+    if is_acknowledged(fmt, answer.status, answer.body):
+        return None
     if not 200 <= answer.status < 300:  # a 3xx too: redirects are not followed
         return f"HTTP {answer.status}"
-    if answer.body is None or not is_success(answer.body):
-        return f'HTTP {answer.status}, the answer is not {{"result": 0}}'
-    return None
+    return f"HTTP {answer.status}, expected {expected_answer(fmt)}"
 
 
 async def sweep(platform: Platform) -> int:

@@ -13,6 +13,9 @@ from typing import Any
 
 import asyncpg
 
+from core.domain.alibaba_push import PushedMessage
+from core.domain.callbacks import CallbackFormat
+from core.domain.serial import parse_serial
 from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.keys import open_app_key
@@ -96,15 +99,43 @@ class CallbackTarget:
     app_key: str
     status_url: str
     reply_url: str
+    format: CallbackFormat
 
 
 async def callback_target(db: Db, keyring: Keyring, sdk_app_id: str) -> CallbackTarget | None:
-    """Where the application's callbacks go, with its AppKey opened: callbacks are signed with it."""
+    """Where the application's callbacks go and in which format, with its AppKey opened: callbacks are
+    signed with it."""
     row = await queries.fetchrow(db, "callback_target", sdk_app_id=sdk_app_id)
     if row is None:
         return None
     app_key = open_app_key(keyring, row["sdk_app_id"], row["app_key_sealed"])
-    return CallbackTarget(row["sdk_app_id"], app_key, row["status_callback_url"], row["reply_callback_url"])
+    return CallbackTarget(
+        row["sdk_app_id"],
+        app_key,
+        row["status_callback_url"],
+        row["reply_callback_url"],
+        CallbackFormat(row["callback_format"]),
+    )
+
+
+async def messages_for_push(db: Db, serials: Sequence[str]) -> dict[str, PushedMessage]:
+    """The messages behind queued statuses, by serial number, for Alibaba's SmsReport. A serial this platform
+    did not issue, or whose message is gone (past its retention), is not in the answer."""
+    refs = [ref for ref in map(parse_serial, serials) if ref is not None]
+    if not refs:
+        return {}
+    rows = await queries.fetch(
+        db,
+        "messages_for_push",
+        ids=[ref.message_id for ref in refs],
+        days=[ref.day_start for ref in refs],
+    )
+    return {
+        r["serial_no"]: PushedMessage(
+            r["accepted_at"], r["parts"], r["request_no"], r["sign_name"], r["template_id"]
+        )
+        for r in rows
+    }
 
 
 async def next_callbacks(
@@ -124,7 +155,7 @@ async def next_callbacks(
 
 
 async def callbacks_delivered(db: Db, sdk_app_id: str, ids: Sequence[int], *, now: datetime) -> None:
-    """The customer answered {"result":0}: the items leave the queue and count as delivered callbacks."""
+    """The customer acknowledged them (as their format says): the items leave the queue and count as delivered callbacks."""
     await queries.execute(db, "callbacks_delivered", sdk_app_id=sdk_app_id, ids=list(ids), now=now)
 
 
@@ -137,9 +168,11 @@ async def callbacks_failed(
     next_at: datetime,
     give_up_created_before: datetime,
     now: datetime,
+    give_up: bool = False,
 ) -> int:
     """A delivery failed: the items wait until `next_at`; those older than the give-up period are given up
-    (kept for the operator, counted). Returns how many were given up."""
+    (kept for the operator, counted), and all of them when `give_up` (their format's retries are spent).
+    Returns how many were given up."""
     given_up: int = await queries.fetchval(
         db,
         "callbacks_failed",
@@ -149,6 +182,7 @@ async def callbacks_failed(
         next_at=next_at,
         give_up_created_before=give_up_created_before,
         now=now,
+        give_up=give_up,
     )
     return given_up
 

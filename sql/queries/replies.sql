@@ -43,7 +43,7 @@ WITH r AS (
     -- A callback is due at once (whatever the worker's clock says).
     INSERT INTO callback_queue (sdk_app_id, kind, created_at, item, next_at)
     SELECT s.sdk_app_id, 'reply', now(), jsonb_build_object(
-        'phone', s.phone, 'text', s.text, 'sign', s.sign, 'extend', s.extend_code,
+        'id', s.id, 'phone', s.phone, 'text', s.text, 'sign', s.sign, 'extend', s.extend_code,
         'time', floor(extract(epoch FROM s.received_at))::bigint), '-infinity'::timestamptz
     FROM ins s JOIN apps a ON a.sdk_app_id = s.sdk_app_id AND a.reply_callback_url <> ''
     RETURNING sdk_app_id

@@ -65,7 +65,16 @@ ORDER BY r.received_at, r.id
 LIMIT :limit OFFSET :offset
 
 -- name: callback_target
-SELECT sdk_app_id, app_key_sealed, status_callback_url, reply_callback_url FROM apps WHERE sdk_app_id = :sdk_app_id
+SELECT sdk_app_id, app_key_sealed, status_callback_url, reply_callback_url, callback_format
+FROM apps WHERE sdk_app_id = :sdk_app_id
+
+-- name: messages_for_push
+-- What an Alibaba SmsReport tells of a message beyond its queued status, for the messages (:ids, :days: the
+-- id and UTC day of acceptance each serial number names, so each lookup is one index entry of one partition).
+SELECT m.serial_no, floor(extract(epoch FROM m.accepted_at))::bigint AS accepted_at, m.parts, m.request_no,
+       m.sign_name, m.template_id
+FROM unnest(:ids::bigint[], :days::timestamptz[]) AS k(id, day)
+JOIN messages m ON m.id = k.id AND m.accepted_at >= k.day AND m.accepted_at < k.day + interval '1 day'
 
 -- name: next_callbacks
 -- The head of the application's pending callbacks, in order, when it is due (an item waiting for its retry
@@ -80,8 +89,8 @@ WHERE (SELECT next_at FROM head ORDER BY id LIMIT 1) <= :now
 ORDER BY id
 
 -- name: callbacks_delivered
--- The customer answered {"result":0}: the items leave the queue and count as delivered callbacks (in the
--- hour of :now, on a statistics shard).
+-- The customer acknowledged them (as their format says): the items leave the queue and count as delivered
+-- callbacks (in the hour of :now, on a statistics shard).
 WITH gone AS (
     DELETE FROM callback_queue WHERE id = ANY(:ids::bigint[]) RETURNING id
 )
@@ -94,10 +103,11 @@ ON CONFLICT (sdk_app_id, hour, iso_code, shard) DO UPDATE
 
 -- name: callbacks_failed
 -- A delivery failed: the items wait until :next_at; those created before :give_up_created_before are given
--- up (kept for the operator, counted in the hour of :now). Returns how many were given up.
+-- up (kept for the operator, counted in the hour of :now), and all of them when :give_up (their format's
+-- retries are spent). Returns how many were given up.
 WITH changed AS (
     UPDATE callback_queue SET attempts = attempts + 1, last_error = :error, next_at = :next_at,
-        state = CASE WHEN created_at < :give_up_created_before THEN 'given_up' ELSE 'pending' END
+        state = CASE WHEN :give_up OR created_at < :give_up_created_before THEN 'given_up' ELSE 'pending' END
     WHERE id = ANY(:ids::bigint[]) AND state = 'pending'
     RETURNING state
 ), counted AS (

@@ -20,7 +20,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from api.app import create_app, server_options
+from api.app import create_app
 from core.infra.queue import redis_settings
 from core.infra.settings import SECRET_SETTINGS, Settings, environment_with, secrets_environment
 from core.services.platform import Platform as Services
@@ -226,9 +226,7 @@ async def running_platform(
         sdk_clock = SdkClock()
         stack.callback(setattr, abstract_client, "time", abstract_client.time)
         abstract_client.time = sdk_clock  # type: ignore[assignment]
-        api_url = await stack.enter_async_context(
-            serve(create_app(settings, clock=clock), handler_args=server_options(settings))
-        )
+        api_url = await stack.enter_async_context(serve(create_app(settings, clock=clock)))
         sim_config = dataclasses.replace(
             simulator or SimulatorConfig(token=TOKEN),
             token=TOKEN,

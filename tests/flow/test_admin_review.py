@@ -517,9 +517,9 @@ async def test_the_openapi_document_is_served_and_lists_every_route(env: Env) ->
     for needle in ("securitySchemes:", "bearerAuth:", "scheme: bearer", "security:", "X-Operator"):
         assert needle in text
     served = served_routes()
-    assert (
-        len(served) == 37
-    )  # review, documents, words, openapi; apps: policy, allowlist, enable/disable, callbacks; blocklist; messages; unknown outcomes; stats; prices, recharge, statement
+    # review, documents, words, openapi; apps: policy, allowlist, enable/disable, callbacks; blocklist; messages;
+    # unknown outcomes; stats; prices, recharge, statement; keys and their application
+    assert len(served) == 39
     assert documented_routes(text) == served
     for schema in ("QueueItem", "SignatureDetail", "TemplateDetail", "Event", "Error", "WordList"):
         assert f"\n    {schema}:\n" in text

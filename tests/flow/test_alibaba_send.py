@@ -20,6 +20,7 @@ from core.domain.serial import parse_biz_id
 from core.store import admin
 from tests.flow.alibaba_clients import legacy, legacy_call, tea
 from tests.flow.harness import SIGN, Platform, Tenant, running_platform
+from tests.flow.test_admin_review import ADMIN_TOKEN, AUTH
 from tests.keyring import KEYRING
 
 BLOCKED = "13900139001"
@@ -221,16 +222,19 @@ async def test_send_batch_sms_per_number_signs_and_values_under_one_biz_id(
 
 async def test_the_application_a_key_sends_with(database_url: str, redis_url: str) -> None:
     """Alibaba's calls name no application: the account's only one, else the one the key names."""
-    async with running_platform(database_url, redis_url) as platform:
+    async with running_platform(database_url, redis_url, admin_token=ADMIN_TOKEN) as platform:
         tenant = await platform.add_tenant()
         second = await admin.create_app(platform.db, KEYRING, account_id=tenant.account_id, name="second")
         fields = {"phone_numbers": "13800138000", "template_param": '{"1":"1","2":"2"}'}
         resp = await tea_send(platform, tenant, **fields)
         assert resp.body.code == "isv.PRODUCT_UN_SUBSCRIPT"
         assert "smsctl key app" in resp.body.message
-        await platform.db.execute(
-            "UPDATE api_keys SET sdk_app_id = $1 WHERE secret_id = $2", second.sdk_app_id, tenant.secret_id
-        )
+        async with platform.http.put(
+            f"{platform.api_url}/admin/v1/keys/{tenant.secret_id}/application",
+            json={"sdk_app_id": second.sdk_app_id},
+            headers=AUTH,
+        ) as chosen:
+            assert chosen.status == 200
         resp = await tea_send(platform, tenant, **fields)
         assert resp.body.code == "OK"
         app = await platform.db.fetchval("SELECT sdk_app_id FROM messages")

@@ -254,6 +254,7 @@ async def test_reports_and_a_reply_reach_the_customer_once_in_order_after_three_
             "sdk_app_id": "",
             "status_url": rx.url + "/status",
             "reply_url": rx.url + "/reply",
+            "format": "tencent",
             "pending": 0,
             "given_up": 0,
         }
@@ -417,12 +418,19 @@ async def test_callback_urls_are_validated_by_the_admin_api(database_url: str, r
             "sdk_app_id": app,
             "status_url": "",
             "reply_url": "",
+            "format": "tencent",
             "pending": 0,
             "given_up": 0,
         }
         valid = {"status_url": "https://example.com/sms/status?k=1", "reply_url": "http://203.0.113.9:8080/r"}
         status, config = await put_callbacks(platform, app, valid)
-        assert status == 200 and config == {"sdk_app_id": app, **valid, "pending": 0, "given_up": 0}
+        assert status == 200 and config == {
+            "sdk_app_id": app,
+            **valid,
+            "format": "tencent",
+            "pending": 0,
+            "given_up": 0,
+        }
         assert await get_callbacks(platform, app) == (200, config)
 
         own_admin = f"{platform.api_url}/admin/v1/apps/{app}/policy"

@@ -1,7 +1,8 @@
 """Fuzz suite for the admin API (issue 14, finding 6): schemathesis reads the OpenAPI document the running
 platform serves and sends it generated and mutated requests (the documented examples, boundary and invalid
 values, then random ones) with the admin token, against real Postgres and Redis seeded with an account, an
-application, a signature with documents, a template, a package and a blocklist entry, so reads find real objects.
+application, a second API key, a signature with documents, a template, a package and a blocklist entry, so reads
+find real objects.
 
 Every answer must be inside the document: no 5xx, every status documented for its operation, the documented
 content type, a body matching the documented schema, a 405 naming the allowed methods, and a request the
@@ -21,6 +22,7 @@ import yaml
 from schemathesis.engine import Status, events, from_schema
 
 from core.store import admin
+from core.store.keys import secret_key_purpose
 from tests.flow.harness import Platform, running_platform
 from tests.keyring import KEYRING
 
@@ -42,6 +44,8 @@ HOSTILE_TEXT = [
     "NaN",
 ]
 HOSTILE_INTEGERS = [2**63, -(2**63) - 1, 10**30, 0, -1]
+# The SecretId the document's example names, seeded as a second key of the account.
+SECRET_ID = "AKIDfuzz0000000000000000000000000001"
 SEEDED = (
     "/admin/v1/review/signature/1",
     "/admin/v1/review/template/1",
@@ -50,6 +54,7 @@ SEEDED = (
     "/admin/v1/apps/1400000001/callbacks",
     "/admin/v1/accounts/1/blocklist",
     "/admin/v1/accounts/1/packages",
+    f"/admin/v1/keys/{SECRET_ID}",
 )
 CHECKS = (
     "not_a_server_error",
@@ -70,6 +75,12 @@ async def seed(platform: Platform) -> None:
         db, KEYRING, name="Fuzz Ltd", kind="organization", balance_minor=100_000
     )
     await admin.create_app(db, KEYRING, account_id=acct.account_id, name="Fuzz app")
+    await db.execute(
+        "INSERT INTO api_keys (secret_id, account_id, secret_key_sealed) VALUES ($1, $2, $3)",
+        SECRET_ID,
+        acct.account_id,
+        KEYRING.seal("k" * 32, secret_key_purpose(SECRET_ID)),
+    )
     proof = await db.fetchval(
         "INSERT INTO documents (account_id, content_type, sha256, data) VALUES ($1, 'image/png', 'p', $2)"
         " RETURNING id",

@@ -14,7 +14,14 @@ async def test_show_set_refuse_and_turn_off(database_url: str, db: asyncpg.Pool)
     app = await new_app(database_url, "organization")
     code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app)
     assert code == 0
-    assert shown == {"sdk_app_id": app, "status_url": "", "reply_url": "", "pending": 0, "given_up": 0}
+    assert shown == {
+        "sdk_app_id": app,
+        "status_url": "",
+        "reply_url": "",
+        "format": "tencent",
+        "pending": 0,
+        "given_up": 0,
+    }
 
     status_url, reply_url = "https://[2001:4860:4860::8888]/sms/status", "http://8.8.8.8:9000/reply"
     code, shown, _ = await smsctl(
@@ -44,4 +51,39 @@ async def test_show_set_refuse_and_turn_off(database_url: str, db: asyncpg.Pool)
     assert code == 0 and (shown["status_url"], shown["reply_url"]) == (status_url, "")
 
     code, _, err = await smsctl(database_url, "app", "callbacks", "--app", "1400999999")
+    assert code == 1 and "ResourceNotFound" in err
+
+
+async def test_the_format_is_set_alone_or_with_the_urls_and_shown(
+    database_url: str, db: asyncpg.Pool
+) -> None:
+    """Issue 15: an application's callbacks go in the platform's own format (tencent, the default) or in
+    Alibaba Cloud SMS's batch push format; smsctl sets it with or without the URLs, and refuses anything else."""
+    app = await new_app(database_url, "organization")
+    status_url = "https://[2001:4860:4860::8888]/sms/status"
+    code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app, "--format", "alibaba")
+    assert code == 0 and (shown["format"], shown["status_url"], shown["reply_url"]) == ("alibaba", "", "")
+    code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app)
+    assert code == 0 and shown["format"] == "alibaba"
+
+    code, shown, _ = await smsctl(
+        database_url, "app", "callbacks", "--app", app, "--status-url", status_url, "--format", "tencent"
+    )
+    assert code == 0 and (shown["format"], shown["status_url"]) == ("tencent", status_url)
+    code, shown, _ = await smsctl(database_url, "app", "callbacks", "--app", app, "--status-url", status_url)
+    assert code == 0 and shown["format"] == "tencent"  # left out: stays as it is
+
+    for bad in ("aliyun", "", "ALIBABA "):
+        code, _, err = await smsctl(database_url, "app", "callbacks", "--app", app, "--format", bad)
+        assert code == 2 and "--format" in err and "Traceback" not in err, err
+    # A bad URL next to a good format changes nothing.
+    code, _, err = await smsctl(
+        database_url, "app", "callbacks", "--app", app, "--format", "alibaba", "--reply-url", "ftp://x/y"
+    )
+    assert code != 0 and "http" in err
+    assert await db.fetchval("SELECT callback_format FROM apps WHERE sdk_app_id = $1", app) == "tencent"
+
+    code, _, err = await smsctl(
+        database_url, "app", "callbacks", "--app", "1400999999", "--format", "alibaba"
+    )
     assert code == 1 and "ResourceNotFound" in err

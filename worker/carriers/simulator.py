@@ -16,7 +16,7 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -457,24 +457,12 @@ def create_simulator_app(config: SimulatorConfig) -> web.Application:
 
 @asynccontextmanager
 async def serve(
-    app: web.Application,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    shutdown_timeout: float = 5.0,
-    handler_args: Mapping[str, Any] | None = None,
+    app: web.Application, host: str = "127.0.0.1", port: int = 0, *, shutdown_timeout: float = 5.0
 ) -> AsyncIterator[str]:
-    """Serve `app` while the block runs; yield its base URL (port 0 picks a free port). handler_args: the
-    request handler's settings (the API's: api.app.server_options)."""
+    """Serve `app` while the block runs; yield its base URL (port 0 picks a free port)."""
     # The server keeps idle connections longer than clients do (90 s, rule C1), so the client side closes
     # them and never reuses a socket the server is closing at the same moment.
-    runner = web.AppRunner(
-        app,
-        keepalive_timeout=120.0,
-        shutdown_timeout=shutdown_timeout,
-        access_log=None,
-        **(handler_args or {}),
-    )
+    runner = web.AppRunner(app, keepalive_timeout=120.0, shutdown_timeout=shutdown_timeout, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
