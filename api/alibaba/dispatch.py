@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from api.alibaba import auth, catalog, codes, queries, sends
 from api.alibaba.not_offered import NOT_OFFERED
@@ -125,6 +126,8 @@ async def _read(request: web.Request) -> Read:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise codes.from_rejection(Rejection(Code.REQUEST_SIZE_LIMIT)) from None
+    except RequestPayloadError:  # a Content-Encoding (gzip, deflate) the body is not in
+        raise AliError("InvalidParameter", "The request body cannot be decoded.", 400) from None
     query = _pairs(request.rel_url.raw_query_string)
     form: list[tuple[str, str]] = []
     if body and request.content_type == FORM:

@@ -6,6 +6,7 @@ Whatever the request, the answer is Alibaba's JSON envelope (str RequestId, Code
 from __future__ import annotations
 
 import asyncio
+import gzip
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -54,6 +55,9 @@ AUTH_CODES = frozenset(
 )
 
 
+SENDS_AND_QUERIES = frozenset({"SendSms", "SendBatchSms", "QuerySendDetails", "QuerySendStatistics"})
+
+
 @dataclass(frozen=True)
 class Shape:
     """A valid request to one action: its parameters (all strings on the wire), those the Tea SDK sends in
@@ -71,9 +75,9 @@ def _day(ts: float) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
 
 
-def shapes(t: Tenant, phone: str) -> dict[str, Shape]:
+def shapes(t: Tenant, phone: str, pending: tuple[int, int] = (0, 0)) -> dict[str, Shape]:
     """Valid requests to the actions this suite knows; a served action it does not know is fuzzed from no
-    parameters at all (still held to the envelope)."""
+    parameters at all (still held to the envelope). `pending`: two templates still in review (modifiable)."""
     code = f"SMS_{t.template_id}"
     today = _day(NOW)
     sign = {"SignName": "FuzzSign", "SignSource": "0", "SignType": "1", "Remark": "r"}
@@ -84,6 +88,9 @@ def shapes(t: Tenant, phone: str) -> dict[str, Shape]:
     batch = frozenset({"PhoneNumberJson", "SignNameJson", "TemplateCode", "TemplateParamJson"})
     details = frozenset({"PhoneNumber", "SendDate", "PageSize", "CurrentPage"})
     stats = frozenset({"IsGlobe", "StartDate", "EndDate"})
+    by_name = frozenset({"SignName"})
+    by_code = frozenset({"TemplateCode"})
+    content = frozenset({"TemplateContent", "TemplateType"})
     return {
         "SendSms": Shape(
             {
@@ -123,27 +130,33 @@ def shapes(t: Tenant, phone: str) -> dict[str, Shape]:
             checked=True,
             pages=frozenset({"PageIndex"}),
         ),
-        "AddSmsSign": Shape({**sign, **files}, body=frozenset(files)),
-        "ModifySmsSign": Shape({**sign, **files}, body=frozenset(files)),
-        "DeleteSmsSign": Shape({"SignName": "NoSuchSign"}),
-        "QuerySmsSign": Shape({"SignName": SIGN}),
-        "QuerySmsSignList": Shape(page),
+        # Signatures and templates (the catalog's actions): the base request answers OK, a missing name or
+        # code is refused; other values are held to the envelope only.
+        "AddSmsSign": Shape({**sign, **files}, body=frozenset(files), required=by_name, checked=True),
+        "ModifySmsSign": Shape({**sign, **files}, body=frozenset(files), required=by_name, checked=True),
+        "DeleteSmsSign": Shape({"SignName": "NoSuchSign"}, required=by_name),
+        "QuerySmsSign": Shape({"SignName": SIGN}, required=by_name, checked=True),
+        "QuerySmsSignList": Shape(page, checked=True),
         "CreateSmsSign": Shape(
-            {**sign, "SignName": "FuzzSign2", "QualificationId": "1", "MoreData": '["a"]'}
+            {**sign, "SignName": "FuzzSign2", "QualificationId": "1"}, required=by_name, checked=True
         ),
-        "UpdateSmsSign": Shape({**sign, "SignName": "FuzzSign2", "QualificationId": "1"}),
-        "GetSmsSign": Shape({"SignName": SIGN}),
-        "AddSmsTemplate": Shape(template),
-        "ModifySmsTemplate": Shape({**template, "TemplateCode": code}),
-        "DeleteSmsTemplate": Shape({"TemplateCode": "SMS_999999999"}),
-        "QuerySmsTemplate": Shape({"TemplateCode": code}),
-        "QuerySmsTemplateList": Shape(page),
-        "CreateSmsTemplate": Shape(
-            {**template, "RelatedSignName": SIGN, "TemplateRule": '{"code":"characterWithNumber"}'}
+        "UpdateSmsSign": Shape(
+            {**sign, "SignName": "FuzzSign2", "QualificationId": "1"}, required=by_name, checked=True
         ),
-        "UpdateSmsTemplate": Shape({**template, "TemplateCode": code, "RelatedSignName": SIGN}),
-        "GetSmsTemplate": Shape({"TemplateCode": code}),
-        "GetSmsTemplateList": Shape({**page, "UsableStateList": '["a"]'}),
+        "GetSmsSign": Shape({"SignName": SIGN}, required=by_name, checked=True),
+        "AddSmsTemplate": Shape(template, required=content, checked=True),
+        "ModifySmsTemplate": Shape(
+            {**template, "TemplateCode": f"SMS_{pending[0]}"}, required=by_code | content, checked=True
+        ),
+        "DeleteSmsTemplate": Shape({"TemplateCode": "SMS_999999999"}, required=by_code),
+        "QuerySmsTemplate": Shape({"TemplateCode": code}, required=by_code, checked=True),
+        "QuerySmsTemplateList": Shape(page, checked=True),
+        "CreateSmsTemplate": Shape({**template, "RelatedSignName": SIGN}, required=content, checked=True),
+        "UpdateSmsTemplate": Shape(
+            {**template, "TemplateCode": f"SMS_{pending[1]}"}, required=by_code | content, checked=True
+        ),
+        "GetSmsTemplate": Shape({"TemplateCode": code}, required=by_code, checked=True),
+        "GetSmsTemplateList": Shape(page, checked=True),
     }
 
 
@@ -348,10 +361,13 @@ async def _fuzz(platform: Platform, scheme: str) -> Fuzzer:
     senders = await platform.add_tenant(name="Senders")
     catalog = await platform.add_tenant(name="Catalog")  # sign and template changes away from the senders
     phone = "13800138000" if scheme == "acs3" else "13800138001"
+    pending = (
+        await platform.add_template(catalog.account_id, "验证码${code}", approve=False),
+        await platform.add_template(catalog.account_id, "验证码${code}", approve=False),
+    )
     for action in sorted(SERVED, key=lambda a: (a not in ("SendSms", "SendBatchSms"), a)):
-        known = shapes(senders, phone)
-        tenant = senders if action in known and known[action].checked else catalog
-        shape = shapes(tenant, phone).get(action, Shape({}))
+        tenant = senders if action in SENDS_AND_QUERIES else catalog
+        shape = shapes(tenant, phone, pending).get(action, Shape({}))
         client = AliClient(platform.http, platform.api_url, Key(tenant.secret_id, tenant.secret_key))
         base = _split(action, shape, list(shape.params.items()), in_body=True)
         reply = await fuzzer.send(client, scheme, base)
@@ -577,6 +593,23 @@ async def test_sizes_bodies_and_content_types(database_url: str, redis_url: str)
         # A form body that is not UTF-8, signed as it is.
         raw = Request("QuerySendStatistics", form=[("IsGlobe", Raw("%FF"))])
         expect(await d.acs3(raw), "InvalidParameter")
+
+
+async def test_a_body_not_in_its_content_encoding(database_url: str, redis_url: str) -> None:
+    """Regression: a body that is not the gzip or deflate its Content-Encoding says was an InternalError (500).
+    One that is, is read decoded (and its size limit applies to what it decodes to)."""
+    async with door(database_url, redis_url) as d:
+        head = (
+            b"POST /?Action=SendSms&Version=2017-05-25 HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode()
+        )
+        for encoding, body, code in (
+            (b"gzip", b"not gzip at all", "InvalidParameter"),
+            (b"deflate", b"\x00\x01garbage", "InvalidParameter"),
+            (b"gzip", gzip.compress(b"a=" + b"0" * (3 * 1024 * 1024)), "InvalidParameter.RequestTooLarge"),
+            (b"gzip", gzip.compress(b"PhoneNumbers=1"), "MissingSignName"),  # read, decoded
+        ):
+            reply = await raw_http(d.platform.api_url, head + b"\r\nContent-Encoding: " + encoding, body)
+            expect(reply, code, f"{encoding!r} {body[:10]!r}")
 
 
 async def test_a_request_line_over_the_limit(database_url: str, redis_url: str) -> None:
