@@ -465,6 +465,13 @@ async def test_signatures_times_and_nonces_of_both_schemes(database_url: str, re
             label = send.__name__
             expect(await send(), "OK", label)
             expect(await send(key=stranger), "InvalidAccessKeyId.NotFound", label)
+            for odd in ("x" * 5000, "LTAI" + "9" * 30, "'OR'1'='1"):
+                expect(await send(key=Key(odd, "s")), "InvalidAccessKeyId.NotFound", f"{label} {odd[:20]}")
+        for odd in ("密钥", "a b", "a,b", "' OR 1=1 --"):  # ACS3's Credential is visible ASCII without commas
+            expect(await d.acs3(key=Key(odd, "s")), "IncompleteSignature", odd)
+            expect(await d.rpc(key=Key(odd, "s")), "InvalidAccessKeyId.NotFound", odd)
+        for send in (d.acs3, d.rpc):
+            label = send.__name__
             mismatch = await send(key=wrong)
             expect(mismatch, "SignatureDoesNotMatch", label)
             assert "server string to sign is:" in mismatch.body["Message"]  # the legacy SDK splits on ':'
