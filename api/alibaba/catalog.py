@@ -1,7 +1,8 @@
-"""Signatures and templates, both families (spec 5)."""
+"""Signatures and templates, both families (spec 5): the actions of signs.py and templates.py."""
 
 from __future__ import annotations
 
+from api.alibaba import signs, templates
 from api.alibaba.wire import ActionHandler
 
-ACTIONS: dict[str, ActionHandler] = {}
+ACTIONS: dict[str, ActionHandler] = {**signs.ACTIONS, **templates.ACTIONS}

@@ -19,7 +19,8 @@ from core.domain.templates import check_template_submission
 from core.infra.settings import Settings
 from core.services.platform import Platform
 from core.store import catalog
-from core.store.catalog import SignRow, TemplateRow
+from core.store.catalog import SignRow as SignRow  # the rows the dialects read
+from core.store.catalog import TemplateRow as TemplateRow
 from core.store.review import load_item, record_change, transition, word_list
 
 MAX_NAME_CHARS = 100
@@ -37,6 +38,8 @@ class SignInput:
     commission_image: str = ""
     remark: str = ""
     qualification_id: int = 0
+    # Alibaba's CreateSmsSign carries no files: its documents are the named qualification's (S1).
+    documents_in_qualification: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,9 @@ def _text_limits(name: str, remark: str) -> None:
         raise PlatformError(Code.INVALID_PARAMETER_VALUE, "The name or remark is too long.")
 
 
-async def _check_sign(pool: asyncpg.Pool, settings: Settings, sign: SignInput) -> tuple[Image, Image | None]:
+async def _check_sign(
+    pool: asyncpg.Pool, settings: Settings, sign: SignInput
+) -> tuple[Image | None, Image | None]:
     _refuse(
         check_sign_fields(
             sign_type=sign.sign_type,
@@ -71,13 +76,21 @@ async def _check_sign(pool: asyncpg.Pool, settings: Settings, sign: SignInput) -
     )
     _text_limits(sign.name, sign.remark)
     _refuse(check_sign_name(sign.name, neutral_words=await word_list(pool, "neutral_sign")))
-    proof = decode_image(sign.proof_image, max_bytes=settings.max_image_bytes)
-    if isinstance(proof, Rejection):
-        raise PlatformError(proof.code, f"ProofImage: {proof.message}")
+    proof: Image | None = None
+    if sign.documents_in_qualification and not sign.qualification_id:
+        raise PlatformError(
+            Code.MISSING_PARAMETER, "A qualification is required for a signature without files."
+        )
+    if sign.proof_image or not sign.documents_in_qualification:
+        decoded = decode_image(sign.proof_image, max_bytes=settings.max_image_bytes)
+        if isinstance(decoded, Rejection):
+            raise PlatformError(decoded.code, f"ProofImage: {decoded.message}")
+        proof = decoded
     commission: Image | None = None
-    if sign.sign_purpose == 1:  # on behalf of another party: their authorization letter (S1)
-        if not sign.commission_image:
-            raise PlatformError(Code.MISSING_PARAMETER, "CommissionImage is required when SignPurpose is 1.")
+    if sign.sign_purpose == 1 and not sign.commission_image:
+        # On behalf of another party: their authorization letter (S1).
+        raise PlatformError(Code.MISSING_PARAMETER, "CommissionImage is required when SignPurpose is 1.")
+    if sign.commission_image:
         decoded = decode_image(sign.commission_image, max_bytes=settings.max_image_bytes)
         if isinstance(decoded, Rejection):
             raise PlatformError(decoded.code, f"CommissionImage: {decoded.message}")
@@ -110,7 +123,7 @@ async def add_signature(platform: Platform, account: Account, sign: SignInput) -
         if await catalog.count_live(conn, Kind.SIGNATURE, account.id) >= settings.max_signatures_per_account:
             raise PlatformError(Code.SIGN_NUMBER_LIMIT)
         await _no_waiting_duplicate(conn, account.id, sign)
-        proof_id = await catalog.store_document(conn, account.id, proof)
+        proof_id = await catalog.store_document(conn, account.id, proof) if proof else None
         commission_id = await catalog.store_document(conn, account.id, commission) if commission else None
         return await catalog.insert_signature(
             conn,
@@ -143,9 +156,9 @@ async def modify_signature(
     async with pool.acquire() as conn, conn.transaction():
         await _lock_account(conn, account.id)
         await _no_waiting_duplicate(conn, account.id, sign, exclude_id=sign_id)
-        proof_id = await catalog.store_document(conn, account.id, proof)
+        proof_id = await catalog.store_document(conn, account.id, proof) if proof else None
         commission_id = await catalog.store_document(conn, account.id, commission) if commission else None
-        fields = {
+        fields: dict[str, object] = {
             "name": sign.name.strip(),
             "sign_type": sign.sign_type,
             "document_type": sign.document_type,
@@ -156,6 +169,8 @@ async def modify_signature(
             "qualification_id": sign.qualification_id,
             "review_reply": "",
         }
+        if proof_id is None:
+            del fields["proof_document_id"]  # no new proof (a qualification's documents): the one sent stays
         if not await record_change(
             conn, item, action=Action.MODIFY, to_status="pending", actor=actor, fields=fields
         ):
@@ -268,3 +283,16 @@ async def templates(
 async def count_live(platform: Platform, kind: Kind, account_id: int) -> int:
     """How many signatures or templates the account has that are not deleted (S5, T5)."""
     return await catalog.count_live(platform.db, kind, account_id)
+
+
+async def signature_named(platform: Platform, account_id: int, name: str) -> SignRow | None:
+    """The account's live signature of that name (the newest, should two share it); None: not the account's."""
+    return await catalog.signature_by_name(platform.db, account_id, name.strip())
+
+
+async def template(platform: Platform, account_id: int, template_id: int) -> TemplateRow | None:
+    """One of the account's live templates; None: no such template, or another account's."""
+    rows = await catalog.list_templates(
+        platform.db, account_id, international=None, ids=[template_id], limit=1, offset=0
+    )
+    return rows[0] if rows else None

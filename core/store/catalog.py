@@ -25,6 +25,10 @@ class SignRow:
     review_reply: str
     qualification_id: int
     created_at: datetime
+    remark: str = ""
+    sign_type: int = 0
+    sign_purpose: int = 0
+    updated_at: datetime | None = None  # the last change: a review decision's time once decided
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class TemplateRow:
     review_reply: str
     created_at: datetime
     sms_type: int = 0
+    remark: str = ""
+    updated_at: datetime | None = None
 
 
 async def count_live(db: Db, kind: Kind, account_id: int) -> int:
@@ -76,7 +82,7 @@ async def insert_signature(
     document_type: int,
     sign_purpose: int,
     international: bool,
-    proof_document_id: int,
+    proof_document_id: int | None,
     commission_document_id: int | None,
     remark: str,
     qualification_id: int,
@@ -126,11 +132,19 @@ async def list_signatures(
         limit=limit,
         offset=offset,
     )
-    return [
-        SignRow(r["id"], r["name"], r["international"], r["status"], r["review_reply"], r["qualification_id"],
-                r["created_at"])
-        for r in rows
-    ]  # fmt: skip
+    return [_sign_row(r) for r in rows]
+
+
+async def signature_by_name(db: Db, account_id: int, name: str) -> SignRow | None:
+    row = await queries.fetchrow(db, "find_signature_by_name", account_id=account_id, name=name)
+    return None if row is None else _sign_row(row)
+
+
+def _sign_row(r: asyncpg.Record) -> SignRow:
+    return SignRow(
+        r["id"], r["name"], r["international"], r["status"], r["review_reply"], r["qualification_id"],
+        r["created_at"], r["remark"], r["sign_type"], r["sign_purpose"], r["updated_at"],
+    )  # fmt: skip
 
 
 async def list_templates(
@@ -147,6 +161,6 @@ async def list_templates(
     )
     return [
         TemplateRow(r["id"], r["name"], r["content"], r["international"], r["status"], r["review_reply"],
-                    r["created_at"], r["sms_type"])
+                    r["created_at"], r["sms_type"], r["remark"], r["updated_at"])
         for r in rows
     ]  # fmt: skip

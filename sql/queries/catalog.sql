@@ -47,7 +47,8 @@ SELECT id FROM t
 -- name: list_signatures
 -- The account's live signatures, mainland or international (:international NULL: both), only :ids unless
 -- it is empty.
-SELECT id, name, international, status, review_reply, qualification_id, created_at
+SELECT id, name, international, status, review_reply, qualification_id, created_at, remark, sign_type,
+       sign_purpose, updated_at
 FROM signatures
 WHERE account_id = :account_id AND (:international::boolean IS NULL OR international = :international)
   AND status <> 'deleted'
@@ -57,10 +58,20 @@ LIMIT :limit OFFSET :offset
 
 -- name: list_templates
 -- The account's live templates, as list_signatures.
-SELECT id, name, content, international, status, review_reply, created_at, sms_type
+SELECT id, name, content, international, status, review_reply, created_at, sms_type, remark, updated_at
 FROM templates
 WHERE account_id = :account_id AND (:international::boolean IS NULL OR international = :international)
   AND status <> 'deleted'
   AND (cardinality(:ids::bigint[]) = 0 OR id = ANY(:ids::bigint[]))
 ORDER BY id
 LIMIT :limit OFFSET :offset
+
+-- name: find_signature_by_name
+-- The account's live signature of that exact name (the newest, should a resubmission share the name):
+-- Alibaba's calls name a signature, never its id.
+SELECT id, name, international, status, review_reply, qualification_id, created_at, remark, sign_type,
+       sign_purpose, updated_at
+FROM signatures
+WHERE account_id = :account_id AND name = :name AND status <> 'deleted'
+ORDER BY id DESC
+LIMIT 1
