@@ -28,7 +28,8 @@ async def _open_platform(app: web.Application) -> AsyncIterator[None]:
 
 async def front_door(request: web.Request) -> web.Response:
     """`/` is shared by the vendors' APIs that post to the endpoint's root: each says whose a request is by
-    the headers or parameters its SDKs always send (Alibaba: x-acs-action or Action; else Tencent's)."""
+    the headers or parameters its SDKs always send (Alibaba: x-acs-* headers, ACS3 Authorization, or RPC
+    parameters in the query; else Tencent's)."""
     if alibaba.claims(request):
         return await alibaba.handle(request)  # any method: Alibaba's refusal of PUT is in its own envelope
     if request.method not in ("GET", "HEAD", "POST"):

@@ -41,7 +41,7 @@ log = structlog.get_logger("api.alibaba")
 VERSION = "2017-05-25"
 WINDOW_S = 900  # spec 3.1 step 9: x-acs-date / Timestamp within 15 minutes, a nonce used once in that time
 FORM = "application/x-www-form-urlencoded"
-METHODS = ("GET", "HEAD", "POST")  # HEAD: aiohttp's GET route answers it too, without the body
+METHODS = ("GET", "POST")  # not HEAD (aiohttp's GET route takes it): an action must not run unanswered
 RPC_MARKS = ("Action", "AccessKeyId", "SignatureNonce")
 
 # SendSms is run with the send context loaded with the key (one query): not a handler of its own.
