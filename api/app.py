@@ -28,9 +28,12 @@ async def _open_platform(app: web.Application) -> AsyncIterator[None]:
 
 async def front_door(request: web.Request) -> web.Response:
     """`/` is shared by the vendors' APIs that post to the endpoint's root: each says whose a request is by
-    the headers or parameters its SDKs always send (Alibaba: x-acs-action or Action; else Tencent's)."""
+    the headers or parameters its SDKs always send (Alibaba: x-acs-* headers, ACS3 Authorization, or RPC
+    parameters in the query; else Tencent's)."""
     if alibaba.claims(request):
-        return await alibaba.handle(request)
+        return await alibaba.handle(request)  # any method: Alibaba's refusal of PUT is in its own envelope
+    if request.method not in ("GET", "HEAD", "POST"):
+        return await tencent_v3.other_method(request)
     return await tencent_v3.handle(request)
 
 
@@ -48,8 +51,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.router.add_get("/", front_door)
     app.router.add_post("/carrier/reports", carrier_webhooks.reports)
     app.router.add_post("/carrier/replies", carrier_webhooks.replies)
-    # Other methods are answered in each door's own words (after the routes above, which match first).
-    app.router.add_route("*", "/", tencent_v3.other_method)
+    # Other methods are answered in each door's own words (after the routes above, which match first); on
+    # `/`, whose door it is is decided as for POST.
+    app.router.add_route("*", "/", front_door)
     app.router.add_route("*", "/carrier/reports", carrier_webhooks.other_method)
     app.router.add_route("*", "/carrier/replies", carrier_webhooks.other_method)
     app.router.add_get("/healthz", health.healthz)

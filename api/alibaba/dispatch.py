@@ -13,10 +13,20 @@ from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from api.alibaba import auth, catalog, codes, queries, sends
 from api.alibaba.not_offered import NOT_OFFERED
-from api.alibaba.wire import ActionHandler, AliCall, AliError, Params, answer, new_request_id, refusal
+from api.alibaba.wire import (
+    ActionHandler,
+    AliCall,
+    AliError,
+    Params,
+    answer,
+    new_request_id,
+    refusal,
+    unstorable,
+)
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from core.domain.errors import Code, PlatformError, Rejection
@@ -31,6 +41,8 @@ log = structlog.get_logger("api.alibaba")
 VERSION = "2017-05-25"
 WINDOW_S = 900  # spec 3.1 step 9: x-acs-date / Timestamp within 15 minutes, a nonce used once in that time
 FORM = "application/x-www-form-urlencoded"
+METHODS = ("GET", "POST")  # not HEAD (aiohttp's GET route takes it): an action must not run unanswered
+RPC_MARKS = ("Action", "AccessKeyId", "SignatureNonce")
 
 # SendSms is run with the send context loaded with the key (one query): not a handler of its own.
 SEND_SMS = "SendSms"
@@ -43,11 +55,19 @@ SERVED = frozenset({SEND_SMS, *ACTIONS})
 
 
 def claims(request: web.Request) -> bool:
-    """Whether a request on `/` is Alibaba's: an `x-acs-action` header or an `Action` query parameter, and no
-    Tencent `X-TC-Action` header."""
-    if "X-TC-Action" in request.headers:
+    """Whether a request on `/` is Alibaba's: no Tencent `X-TC-Action` header, and a mark only Alibaba's
+    clients put there: an `x-acs-*` header (x-acs-action and the others every SDK signs), an ACS3
+    Authorization, or an RPC parameter in the query (`Action`, `AccessKeyId`, `SignatureNonce`). A request
+    missing its action is then refused in Alibaba's words (MissingAction), not Tencent's."""
+    headers = request.headers
+    if "X-TC-Action" in headers:
         return False
-    return "x-acs-action" in request.headers or "Action" in request.rel_url.query
+    if headers.get("Authorization", "").startswith("ACS3-"):
+        return True
+    if any(name.lower().startswith("x-acs-") for name in headers):
+        return True
+    query = request.rel_url.query
+    return any(name in query for name in RPC_MARKS)
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -96,10 +116,18 @@ class Read:
 
 
 async def _read(request: web.Request) -> Read:
+    if request.method not in METHODS:
+        raise AliError(
+            "UnsupportedHTTPMethod",
+            f"HTTP method {request.method} is not supported: send POST (or GET).",
+            405,
+        )
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise codes.from_rejection(Rejection(Code.REQUEST_SIZE_LIMIT)) from None
+    except RequestPayloadError:  # a Content-Encoding (gzip, deflate) the body is not in
+        raise AliError("InvalidParameter", "The request body cannot be decoded.", 400) from None
     query = _pairs(request.rel_url.raw_query_string)
     form: list[tuple[str, str]] = []
     if body and request.content_type == FORM:
@@ -107,8 +135,10 @@ async def _read(request: web.Request) -> Read:
             form = _pairs(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise AliError("InvalidParameter", "The form body is not UTF-8.", 400) from None
-    if not is_storable([list(p) for p in query + form]):
-        raise AliError("InvalidParameter", "A parameter holds NUL or invalid characters.", 400)
+    # The headers read as text (aiohttp hands bytes that are not UTF-8 over as lone surrogates).
+    read = [v for k, v in request.headers.items() if k.lower().startswith(("x-acs-", "authorization"))]
+    if not is_storable([list(p) for p in query + form] + read):
+        raise unstorable()
     merged = dict(query) | dict(form)
     action = request.headers.get("x-acs-action") or merged.get("Action", "")
     version = request.headers.get("x-acs-version") or merged.get("Version", "")

@@ -18,6 +18,7 @@ from core.services.reports import SendDetailRow
 DETAILS_LOOKBACK_DAYS = 30  # QuerySendDetails: a SendDate within the last 30 days
 STATISTICS_SPAN_DAYS = 31
 MAX_PAGE_SIZE = 50
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 TIME = "%Y-%m-%d %H:%M:%S"
 # SendStatus: 1 waiting for the receipt, 2 failed, 3 delivered.
 WAITING, FAILED, DELIVERED = 1, 2, 3
@@ -28,9 +29,13 @@ def _day(params: Params, name: str) -> date:
     try:
         if not (len(text) == 8 and text.isascii() and text.isdigit()):
             raise ValueError(text)
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise invalid(f"{name} must be a date written yyyyMMdd.") from None
+    # The day after, at local midnight, and its UTC instant must exist (year 1 and 9999 overflow).
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise invalid(f"{name} must be between {FIRST_DAY:%Y%m%d} and {LAST_DAY:%Y%m%d}.")
+    return day
 
 
 def _today(call: AliCall) -> date:

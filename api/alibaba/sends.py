@@ -14,7 +14,7 @@ from api.alibaba.wire import AliCall, AliError, Params, Result, invalid
 from api.context import ApiState
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import normalize_phone
-from core.domain.sending import SendContext, SendRequest
+from core.domain.sending import MAX_SESSION_CONTEXT_BYTES, SendContext, SendRequest
 from core.domain.serial import biz_id
 from core.domain.templates import positional_values
 from core.services import sending
@@ -57,9 +57,24 @@ def phone_number(raw: str) -> str:
 
 
 def _extend_code(params: Params, name: str) -> None:
-    code = params.text(name, required=False)
-    if code and not (code.isascii() and code.isdigit() and len(code) <= MAX_EXTEND_CODE_DIGITS):
+    _check_extend_code(name, params.text(name, required=False))
+
+
+def _check_extend_code(name: str, code: Any) -> None:
+    if code == "":
+        return
+    if not (
+        isinstance(code, str) and code.isascii() and code.isdigit() and len(code) <= MAX_EXTEND_CODE_DIGITS
+    ):
         raise invalid(f"{name} must be at most {MAX_EXTEND_CODE_DIGITS} digits.")
+
+
+def _out_id(params: Params) -> str:
+    """OutId, checked here so the refusal names Alibaba's field (the send path's names SessionContext)."""
+    out_id = params.text("OutId", required=False)
+    if len(out_id.encode()) >= MAX_SESSION_CONTEXT_BYTES:
+        raise invalid(f"OutId must be shorter than {MAX_SESSION_CONTEXT_BYTES} bytes.")
+    return out_id
 
 
 def read_for_context(action: str, params: Params) -> AliSend | None:
@@ -74,7 +89,7 @@ def read_for_context(action: str, params: Params) -> AliSend | None:
     code = params.text("TemplateCode")
     values = params.json_value("TemplateParam", required=False)
     _extend_code(params, "SmsUpExtendCode")
-    return AliSend(phones, sign_name, template_id(code), values, params.text("OutId", required=False))
+    return AliSend(phones, sign_name, template_id(code), values, _out_id(params))
 
 
 async def load_context(state: ApiState, access_key_id: str, send: AliSend) -> SendContext | None:
@@ -137,9 +152,10 @@ def _listed(refused: list[Any]) -> str:
 
 
 def _json_list(params: Params, name: str, *, required: bool = True) -> list[Any] | None:
-    value = params.json_value(name, required=required)
-    if value is None:
+    """A JSON array; None when an optional one is absent (JSON `null` is not an array: refused)."""
+    if params.text(name, required=required) == "":
         return None
+    value = params.json_value(name)
     if not isinstance(value, list):
         raise AliError("isv.INVALID_JSON_PARAM", f"{name} must be a JSON array.")
     return value
@@ -154,7 +170,7 @@ async def send_batch_sms(call: AliCall) -> Result:
     code = params.text("TemplateCode")
     values = _json_list(params, "TemplateParamJson", required=False)
     extend = _json_list(params, "SmsUpExtendCodeJson", required=False)
-    out_id = params.text("OutId", required=False)
+    out_id = _out_id(params)
     assert phones is not None and signs is not None
     if not phones:
         raise codes.from_rejection(Rejection(Code.EMPTY_PHONE_SET))
@@ -167,6 +183,8 @@ async def send_batch_sms(call: AliCall) -> Result:
     ):
         if items is not None and len(items) != len(phones):
             raise invalid(f"{name} must have as many items as PhoneNumberJson.")
+    for item in extend or ():
+        _check_extend_code("SmsUpExtendCodeJson", item)
     if not all(isinstance(p, str) for p in phones) or not all(isinstance(s, str) for s in signs):
         raise AliError(
             "isv.INVALID_JSON_PARAM", "PhoneNumberJson and SignNameJson must be arrays of strings."

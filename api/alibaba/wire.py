@@ -14,6 +14,7 @@ from aiohttp import web
 
 from api.context import ApiState
 from core.domain.sending import ApiKey
+from core.domain.text import is_storable
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 HOST_ID = "dysmsapi.aliyuncs.com"
@@ -102,9 +103,16 @@ class Params:
         if text == "":
             return None
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except (ValueError, RecursionError):
             raise AliError("isv.INVALID_JSON_PARAM", f"{name} is not valid JSON.") from None
+        if not is_storable(value):  # "\u0000" or "\ud800" inside: as if sent raw in the parameter
+            raise unstorable()
+        return value
+
+
+def unstorable() -> AliError:
+    return AliError("InvalidParameter", "A parameter holds NUL or invalid characters.", 400)
 
 
 @dataclass(frozen=True)
