@@ -32,7 +32,7 @@ async def front_door(request: web.Request) -> web.Response:
     parameters in the query; else Tencent's)."""
     if alibaba.claims(request):
         return await alibaba.handle(request)  # any method: Alibaba's refusal of PUT is in its own envelope
-    if request.method not in ("GET", "HEAD", "POST"):
+    if request.method not in ("GET", "POST"):  # HEAD too: a signed HEAD must not run an action
         return await tencent_v3.other_method(request)
     return await tencent_v3.handle(request)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from api.context import STATE
 from api.legacy_v5 import catalog, pulls, sends, statistics
@@ -88,6 +89,8 @@ async def _read_body(request: web.Request) -> dict[str, Any]:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise LegacyError(BAD_BODY, "the request body is too large") from None
+    except RequestPayloadError:  # not in the Content-Encoding (gzip, deflate) it names
+        raise LegacyError(BAD_BODY, "the request body cannot be decoded") from None
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: arrays nested ~1000 deep

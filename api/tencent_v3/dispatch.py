@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import CIMultiDict
 
 from api.context import STATE, ApiState
@@ -199,6 +200,8 @@ async def _read_signed(request: web.Request, state: ApiState, now: float) -> Sig
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise PlatformError(Code.REQUEST_SIZE_LIMIT) from None
+    except RequestPayloadError:  # not in the Content-Encoding (gzip, deflate) it names
+        raise PlatformError(Code.INVALID_PARAMETER, "The request body cannot be decoded.") from None
     auth = tc3.parse_authorization(request.headers.get("Authorization", ""))
     if auth is None:
         raise PlatformError(Code.AUTH_INVALID_AUTHORIZATION)

@@ -13,10 +13,12 @@ from urllib.parse import quote
 
 import pytest
 
+from core.infra.metrics import API_REQUESTS
 from tests.flow.harness import TOKEN, Platform, Tenant, running_platform
 from tests.flow.tc3_client import Reply, Tc3Client, encode
 from tests.flow.test_legacy_v5 import app_key, url
 from tests.flow.test_legacy_v5_manage import spec_sig
+from tests.fuzz.alibaba_wire import raw_http
 
 NOW = 1_780_000_000
 BIG = "9" * 5000  # past Python's 4,300-digit int() limit
@@ -253,3 +255,29 @@ async def test_other_methods_on_the_carrier_webhooks_get_their_json_405(env: Env
     async with env.platform.http.put(env.platform.api_url + path, headers=headers, data=b"{}") as resp:
         assert resp.status == 405 and resp.headers["Allow"] == "POST"
         assert (await resp.json())["result"] == 1
+
+
+async def test_bodies_not_in_their_content_encoding_and_head_on_the_root(
+    database_url: str, redis_url: str
+) -> None:
+    """A body that is not the gzip or deflate its Content-Encoding names is a bad request in each Tencent
+    dialect's own words (it was an internal error); HEAD on `/` runs no action (aiohttp serves HEAD with GET)."""
+    async with running_platform(database_url, redis_url) as platform:
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip"
+        reply = await raw_http(platform.api_url, head + b"\r\nX-TC-Action: SendSms", b"not gzip")
+        assert reply.status == 200
+        assert reply.body["Response"]["Error"]["Code"] == "InvalidParameter"
+        v5 = b"POST /v5/tlssmssvr/sendsms?sdkappid=1400000001&random=1 HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip"
+        reply = await raw_http(platform.api_url, v5, b"not gzip")
+        assert (reply.status, reply.body["result"]) == (200, 1004)  # BAD_BODY, not 60008 (internal error)
+        # The action's handler counts every request it reads (sms_api_requests{action="SendSms"}): HEAD is
+        # answered before it, GET is read by it.
+        read = API_REQUESTS.labels("SendSms", "AuthFailure.InvalidAuthorization")
+        before = read._value.get()
+        async with platform.http.head(platform.api_url + "/", headers={"X-TC-Action": "SendSms"}) as resp:
+            assert resp.status == 200  # the Tencent envelope's status, without its body
+        assert read._value.get() == before
+        async with platform.http.get(platform.api_url + "/", headers={"X-TC-Action": "SendSms"}) as resp:
+            body = await resp.json()
+            assert body["Response"]["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
+        assert read._value.get() == before + 1
