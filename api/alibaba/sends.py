@@ -13,7 +13,7 @@ from api.alibaba import codes
 from api.alibaba.wire import AliCall, AliError, Params, Result, invalid
 from api.context import ApiState
 from core.domain.errors import Code, PlatformError, Rejection
-from core.domain.phone import normalize_phone
+from core.domain.phone import Phone, normalize_phone
 from core.domain.sending import MAX_SESSION_CONTEXT_BYTES, SendContext, SendRequest
 from core.domain.serial import biz_id
 from core.domain.templates import positional_values
@@ -34,6 +34,13 @@ class AliSend:
     template_id: int
     values: Any  # TemplateParam as decoded: a JSON object when valid
     out_id: str
+    lookup: list[str]  # the valid numbers in E.164, whose blocklist entries come with the context
+
+
+def numbers(raws: list[str]) -> tuple[list[str], list[str]]:
+    """Numbers as sent -> (as the send path reads them, the valid ones in E.164), each parsed once."""
+    read = [read_number(raw) for raw in raws]
+    return [text for text, _ in read], [phone.e164 for _, phone in read if phone is not None]
 
 
 def template_id(code: str) -> int:
@@ -44,16 +51,23 @@ def template_id(code: str) -> int:
     return int(digits)
 
 
-def phone_number(raw: str) -> str:
+def read_number(raw: str) -> tuple[str, Phone | None]:
     """Alibaba's number forms as the platform reads them: mainland with or without `+86` / `0086` / `86`, and
-    international as the country code and number without `+` (852...)."""
+    international as the country code and number without `+` (852...). The text the send path gets, and the
+    number when valid."""
     raw = raw.strip()
-    if raw.startswith("+") or normalize_phone(raw) is not None:
-        return raw
-    international = "+" + raw
-    if raw.isascii() and raw.isdigit() and normalize_phone(international) is not None:
-        return international
-    return raw  # invalid either way: refused as the caller wrote it
+    phone = normalize_phone(raw)
+    if phone is not None or raw.startswith("+"):
+        return raw, phone
+    if raw.isascii() and raw.isdigit():
+        international = normalize_phone("+" + raw)
+        if international is not None:
+            return "+" + raw, international
+    return raw, None  # invalid either way: refused as the caller wrote it
+
+
+def phone_number(raw: str) -> str:
+    return read_number(raw)[0]
 
 
 def _extend_code(params: Params, name: str) -> None:
@@ -81,22 +95,21 @@ def read_for_context(action: str, params: Params) -> AliSend | None:
     """SendSms's fields (its send context is loaded with the key, in one query); None for other actions."""
     if action != "SendSms":
         return None
-    raw = params.text("PhoneNumbers")
-    phones = [phone_number(p) for p in raw.split(",")]
-    if len(phones) > MAX_NUMBERS:
+    raw = params.text("PhoneNumbers").split(",")
+    if len(raw) > MAX_NUMBERS:  # counted before any is parsed
         raise codes.from_rejection(Rejection(Code.PHONE_COUNT_LIMIT, f"At most {MAX_NUMBERS} numbers."))
+    phones, lookup = numbers(raw)
     sign_name = params.text("SignName")
     code = params.text("TemplateCode")
     values = params.json_value("TemplateParam", required=False)
     _extend_code(params, "SmsUpExtendCode")
-    return AliSend(phones, sign_name, template_id(code), values, _out_id(params))
+    return AliSend(phones, sign_name, template_id(code), values, _out_id(params), lookup)
 
 
 async def load_context(state: ApiState, access_key_id: str, send: AliSend) -> SendContext | None:
     """The key and the send context (the key's application) in one query; None: no such key."""
-    lookup = [p.e164 for p in map(normalize_phone, send.phones[:MAX_NUMBERS]) if p is not None]
     return await sending.send_context(
-        state.platform, access_key_id, None, send.sign_name, send.template_id, lookup
+        state.platform, access_key_id, None, send.sign_name, send.template_id, send.lookup
     )
 
 
@@ -195,18 +208,19 @@ async def send_batch_sms(call: AliCall) -> Result:
         if not isinstance(value, dict):
             raise AliError("isv.INVALID_JSON_PARAM", "TemplateParamJson must be an array of JSON objects.")
         key = (signs[i], json.dumps(value, sort_keys=True, ensure_ascii=False))
-        groups.setdefault(key, []).append(phone_number(phone))
+        groups.setdefault(key, []).append(phone)
     template = template_id(code)
     request_no: int | None = None
     accepted = 0
     refused: list[Any] = []
-    for (sign_name, value_text), numbers in groups.items():
-        send = AliSend(numbers, sign_name, template, json.loads(value_text), out_id)
+    for (sign_name, value_text), group in groups.items():
+        phones_read, lookup = numbers(group)
+        send = AliSend(phones_read, sign_name, template, json.loads(value_text), out_id, lookup)
         context = await load_context(call.state, call.key.secret_id, send)
         if context is None:  # the key was deleted while the request ran
             raise AliError("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
         context = replace(context, key=call.key)
-        request = SendRequest(numbers, sign_name, _positional(send, context), session_context=out_id)
+        request = SendRequest(phones_read, sign_name, _positional(send, context), session_context=out_id)
         try:
             outcome = await sending.accept_send(
                 call.state.platform, request, context, now=call.now, request_no=request_no
@@ -214,7 +228,7 @@ async def send_batch_sms(call: AliCall) -> Result:
         except PlatformError as exc:
             if len(groups) == 1:
                 raise
-            refused.extend(_Refused(p, exc.rejection.code) for p in numbers)
+            refused.extend(_Refused(p, exc.rejection.code) for p in phones_read)
             continue
         request_no = request_no or outcome.request_no or None
         accepted += len(outcome.plan.accepted)
