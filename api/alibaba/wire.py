@@ -44,9 +44,8 @@ def answer(request_id: str, fields: Mapping[str, Any]) -> web.Response:
 
 def refusal(request_id: str, error: AliError) -> web.Response:
     body: dict[str, Any] = {"RequestId": request_id, "Code": error.code, "Message": error.message}
-    if error.status != 200:  # the gateway's shape (spec 3.3)
+    if error.status != 200:  # the gateway's shape (spec 3.3), without its `Recommend` link to Alibaba's site
         body["HostId"] = HOST_ID
-        body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Dysmsapi"
     return _json(error.status, body)
 
 
