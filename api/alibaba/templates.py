@@ -52,13 +52,14 @@ def _actor(call: AliCall) -> str:
 def _types(params: Params, *, newer: bool) -> tuple[int, int]:
     """TemplateType (and IntlType for an international one, newer calls) -> (SmsType, International)."""
     public = params.integer("TemplateType", low=0, high=2**31 - 1)
+    # Checked whenever sent, so a bad one is refused even where it would not be used.
+    intl = params.integer("IntlType", required=False, default=0, low=0, high=2) if newer else 0
     if public in _FROM_PUBLIC:
         return _FROM_PUBLIC[public], 0
     if public != PUBLIC_INTERNATIONAL:
         raise invalid(
             "TemplateType must be 0 (verification code), 1 (notification), 2 (promotional) or 3 (international)."
         )
-    intl = params.integer("IntlType", required=False, default=0, low=0, high=2) if newer else 0
     return _FROM_INTL[intl], 1
 
 

@@ -494,6 +494,10 @@ async def test_bad_input_is_refused_in_alibabas_codes_and_nothing_is_written(env
     await env.refused(
         "CreateSmsTemplate", "isv.INVALID_PARAMETERS", **{**template, "template_type": 3, "intl_type": 3}
     )
+    # A bad IntlType is refused even beside a domestic TemplateType, where it would not be used.
+    await env.refused(
+        "CreateSmsTemplate", "isv.INVALID_PARAMETERS", **{**template, "template_type": 0, "intl_type": 9}
+    )
     await refused_400(
         env, "AddSmsTemplate", "MissingTemplateType", template_name="T", template_content="Hi ${a}."
     )
