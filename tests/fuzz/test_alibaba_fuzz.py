@@ -800,3 +800,23 @@ async def test_the_tea_sdk_with_fuzzed_field_values(database_url: str, redis_url
     sent = codes.total()
     assert not faults, f"{len(faults)} of {sent + local} calls wrong:\n" + "\n".join(faults[:40])
     assert sent >= local and codes["OK"] > 0, (codes, local)
+
+
+async def test_a_stranger_learns_nothing_from_sendsms_fields(database_url: str, redis_url: str) -> None:
+    """SendSms's fields are read before the caller is authenticated (its context comes with the key), but a
+    refusal of them waits for the signature: a stranger gets the door's answer, the key's holder the field's."""
+    async with door(database_url, redis_url) as d:
+        stranger = Key("AKIDunknown", "secret")
+        wrong = Key(d.client.key.access_key_id, "wrong")
+        too_many = Request("SendSms", query=[("PhoneNumbers", ",".join(["13800138000"] * 1001)),
+                                             ("SignName", "S"), ("TemplateCode", "SMS_1")])  # fmt: skip
+        no_numbers = Request("SendSms", query=[("SignName", "S"), ("TemplateCode", "SMS_1")])
+        bad_json = Request("SendSms", query=[("PhoneNumbers", "13800138000"), ("SignName", "S"),
+                                             ("TemplateCode", "SMS_1"), ("TemplateParam", "{")])  # fmt: skip
+        for send in (d.acs3, d.rpc):
+            for req, code in ((too_many, "isv.MOBILE_COUNT_OVER_LIMIT"), (no_numbers, "MissingPhoneNumbers"),
+                              (bad_json, "isv.INVALID_JSON_PARAM")):  # fmt: skip
+                label = f"{send.__name__} {code}"
+                expect(await send(req, key=stranger), "InvalidAccessKeyId.NotFound", label)
+                expect(await send(req, key=wrong), "SignatureDoesNotMatch", label)
+                expect(await send(req), code, label)
