@@ -51,6 +51,9 @@ class Settings:
     # Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it only then.
     trust_forwarded_for: bool = False
     signature_max_skew_s: int = 300
+    # UCloud's signature has no time or nonce: the same signed request within this many seconds gets the first
+    # answer and runs nothing (a resend by the SDK's retries, or a replay); after it, a replay would run.
+    ucloud_replay_window_s: int = 600
     max_numbers_per_request: int = 200
     individual_max_variable_len: int = 12
     max_content_chars: int = 500
