@@ -3,6 +3,8 @@ out, a refused action reported on stderr with its code and exit status 1, never 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.integration.test_cli import smsctl
 
 
@@ -24,6 +26,12 @@ async def test_review_queue_approve_reject_and_a_refusal(database_url: str) -> N
         ("template", int(template_id)),
     ]
     assert queue[0]["account_name"] == "Acme" and queue[0]["age_s"] >= 0
+    # Each with when it is expected to be reviewed (S7), in the platform's zone, at least 2 hours ahead.
+    submitted = datetime.fromisoformat(queue[0]["submitted_at"])
+    due = datetime.fromisoformat(queue[0]["expected_review_at"])
+    assert due.utcoffset() == timedelta(hours=8) and due - submitted >= timedelta(hours=2)
+    assert queue[0]["overdue"] is False and queue[0]["urgent_at"] is None
+    template_due = datetime.fromisoformat(queue[1]["expected_review_at"])
     code, only_templates, _ = await smsctl(
         database_url, "review", "queue", "--kind", "template", "--limit", "5"
     )
@@ -33,6 +41,10 @@ async def test_review_queue_approve_reject_and_a_refusal(database_url: str) -> N
     assert code == 0 and urgent["status"] == "pending"
     code, queue, _ = await smsctl(database_url, "review", "queue")
     assert [i["kind"] for i in queue] == ["template", "signature"]
+    # Urgent: due within 30 minutes of review hours of being marked, never later than before.
+    urgent_at = datetime.fromisoformat(queue[0]["urgent_at"])
+    urgent_due = datetime.fromisoformat(queue[0]["expected_review_at"])
+    assert urgent_at <= urgent_due <= template_due
 
     code, started, _ = await smsctl(
         database_url, "review", "start", "signature", sign_id, "--operator", "alice"
