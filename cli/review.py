@@ -45,6 +45,10 @@ def review() -> None:
 def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
     """What waits for review: urgent first, then oldest first, with its age in seconds, when it is expected
     to be reviewed (review hours, holidays: SMS_REVIEW_*) and whether that is overdue."""
+    try:
+        reviews.review_hours(settings)
+    except ValueError as exc:
+        raise click.ClickException(f"SMS_REVIEW_* settings: {exc}") from None
     items = with_platform(
         settings, lambda p: reviews.queue(p, kind=Kind(kind) if kind else None, limit=limit)
     )

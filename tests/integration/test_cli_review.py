@@ -3,8 +3,11 @@ out, a refused action reported on stderr with its code and exit status 1, never 
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import datetime, timedelta
 
+from core.infra.settings import environment_with
 from tests.integration.test_cli import smsctl
 
 
@@ -111,3 +114,14 @@ async def test_words_list_add_remove(database_url: str) -> None:
     assert code == 2 and "cannot be empty" in err and "Traceback" not in err
     code, _, err = await smsctl(database_url, "words", "add", "other_list", "x")
     assert code == 2 and "Traceback" not in err
+
+
+async def test_a_bad_review_hours_setting_is_one_line_not_a_traceback(database_url: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "review", "queue",
+        env=environment_with(DATABASE_URL=database_url, SMS_REVIEW_HOLIDAYS="2026-10-07..2026-10-01"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 1 and out == b""
+    assert b"SMS_REVIEW_* settings" in err and b"Traceback" not in err
