@@ -61,6 +61,16 @@ class Settings:
     # Signatures and templates (rules S5, T5) and their documents.
     max_signatures_per_account: int = 50
     max_templates_per_account: int = 200
+    # Review hours (S7), in `timezone`: reviewers work review_hours on review_days ("mon-fri", "mon-fri,sat"),
+    # not on review_holidays (ISO dates, "2026-10-01,2026-10-02" or ranges "2026-10-01..2026-10-07"), but on
+    # review_workdays (weekend days worked in lieu). An item is expected reviewed within review_target_min
+    # of that working time, an urgent one within review_urgent_target_min of being marked urgent.
+    review_hours: str = "09:00-18:00"
+    review_days: str = "mon-fri"
+    review_holidays: str = ""
+    review_workdays: str = ""
+    review_target_min: int = 120
+    review_urgent_target_min: int = 30
     # Proof images travel base64 inside a request body of at most max_body_bytes.
     max_image_bytes: int = 700 * 1024
     # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).

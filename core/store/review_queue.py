@@ -46,6 +46,8 @@ class QueueItem:
     urgent: bool
     submitted_at: datetime
     age_s: int
+    # When it was first marked urgent, if it was (from its history).
+    urgent_at: datetime | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class QueueItem:
             "urgent": self.urgent,
             "submitted_at": self.submitted_at.isoformat(),
             "age_s": self.age_s,
+            "urgent_at": self.urgent_at.isoformat() if self.urgent_at else None,
         }
 
 
@@ -149,6 +152,7 @@ async def list_queue(db: Db, *, kind: Kind | None, limit: int, now: datetime) ->
             urgent=r["urgent"],
             submitted_at=r["submitted_at"],
             age_s=max(0, int((now - r["submitted_at"]).total_seconds())),
+            urgent_at=r["urgent_at"] if r["urgent"] else None,
         )
         for r in rows
     ]
