@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from ucloud.core.exc import RetCodeException
 
+from core.store import admin
 from tests.flow.harness import Platform, Tenant, running_platform
 from tests.flow.images import png_b64
 from tests.flow.test_ucloud_send import call, usms
@@ -320,6 +321,19 @@ async def test_another_tenants_items_are_not_found(env: Env) -> None:
         {"Page": 0, "NumPerPage": 10, "OrderBy": "CreateTime", "OrderType": "asc"},
     )
     assert listed["Total"] == 0
+    # A signature of theirs naming our qualification's number (Alibaba's QualificationId is not checked) shows
+    # the reviewer none of our documents, and approving it leaves our qualification as it was.
+    stray = await admin.create_signature(
+        env.platform.db, account_id=other.account_id, name="别家", international=False, approve=False
+    )
+    await env.platform.db.execute(
+        "UPDATE signatures SET qualification_id = $1 WHERE id = $2", int(qid.removeprefix("QUA")), stray
+    )
+    status, item = await env.admin("GET", f"/review/signature/{stray}")
+    assert status == 200 and item["documents"] == []
+    await env.decide("signature", f"SIG{stray}", "approve")
+    detail = (await call(env.client, "query_usms_signature_qualification", {"QualificationId": qid}))["Data"]
+    assert detail["Status"] == 1
     # Untouched for their owner.
     assert (await call(env.client, "query_usms_signature", {"SigId": sig_id}))["Data"]["Status"] == 0
     assert (await call(env.client, "query_usms_template", {"TemplateId": template_id}))["Data"]["Status"] == 0
