@@ -14,7 +14,7 @@ from core.domain.review import Action, Kind, Move, missing_code
 from core.domain.review_hours import ReviewHours, expected_review_at, parse_dates, parse_days, parse_window
 from core.infra.settings import Settings
 from core.services.platform import Platform
-from core.store import review, review_queue
+from core.store import qualifications, review, review_queue
 from core.store.review_queue import (
     WORD_LISTS,
     BadInput,
@@ -96,8 +96,12 @@ async def document(platform: Platform, doc_id: int) -> tuple[str, bytes] | None:
 async def decide(
     platform: Platform, kind: Kind, item_id: int, action: Action, *, actor: str, reason: str = ""
 ) -> Move | Rejection:
-    """Start a review, approve, reject (with a reason the customer reads) or mark urgent."""
-    return await review.transition(platform.db, kind, item_id, action, actor=actor, reason=reason.strip())
+    """Start a review, approve, reject (with a reason the customer reads) or mark urgent. Approving a signature
+    approves the qualification it rests on, if that was still under review (the qualification's review)."""
+    outcome = await review.transition(platform.db, kind, item_id, action, actor=actor, reason=reason.strip())
+    if kind is Kind.SIGNATURE and action is Action.APPROVE and isinstance(outcome, Move):
+        await qualifications.approve_with_signature(platform.db, item_id)
+    return outcome
 
 
 async def words(platform: Platform, list_name: str) -> list[str]:

@@ -13,6 +13,7 @@ import asyncpg
 
 from core.domain.review import Kind
 from core.store import queries
+from core.store.qualifications import signature_documents as qualification_documents
 from core.store.review import Db as ReviewDb
 from core.store.review import Event, history
 
@@ -68,7 +69,9 @@ class QueueItem:
 @dataclass(frozen=True)
 class DocumentInfo:
     id: int
-    role: str  # "proof" (the certificate) or "commission" (authorization letter for use on behalf of others)
+    # "proof" (the certificate), "commission" (authorization letter for use on behalf of others) or
+    # "qualification:<part>" (a document of the signature's qualification, e.g. qualification:company_certificate)
+    role: str
     content_type: str
     size: int
 
@@ -184,6 +187,11 @@ async def get_item(db: ReviewDb, kind: Kind, item_id: int) -> ItemDetail | None:
             doc_id = row[f"{role}_document_id"]
             if doc_id is not None:
                 documents.append(DocumentInfo(doc_id, role, row[f"{role}_content_type"], row[f"{role}_size"]))
+        # The documents of the qualification it rests on (UCloud's qualifications), by their part in it.
+        for doc in await qualification_documents(db, item_id):
+            documents.append(
+                DocumentInfo(doc["id"], f"qualification:{doc['role']}", doc["content_type"], doc["size"])
+            )
     else:
         fields = {name: row[name] for name in ("name", "content", "sms_type", "international", "remark")}
     return ItemDetail(

@@ -130,10 +130,10 @@ async def test_gateway_codes(database_url: str, redis_url: str) -> None:
                 await call(client, "send_usms_message", request)
             assert raised.value.code == code
         assert await platform.statuses(tenant) == {}
-        # An action of USMS this platform has not built yet, and one that is not USMS at all.
+        # A served action past the gateway: the template is nobody's (api/ucloud/templates.py).
         with pytest.raises(RetCodeException) as raised:
             await call(usms(platform, tenant), "query_usms_template", {"TemplateId": "UTA1"})
-        assert raised.value.code == 161
+        assert raised.value.code == 18017
         async with platform.http.post(
             platform.api_url + "/usms", data={"PublicKey": "x", "Signature": "y"}
         ) as resp:
