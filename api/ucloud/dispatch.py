@@ -60,6 +60,16 @@ PLANNED = frozenset(
 ) - set(catalog.ACTIONS)  # fmt: skip
 
 
+def creates(action: str) -> bool:
+    """Whether running the action twice would do it twice (a send, a new signature, template, qualification,
+    file or backfill): such a request runs once per signature within the replay window, and the same signed
+    request sent again (the SDK's retries: spec C5) gets the first answer, unless that was a refusal (nothing
+    was recorded: it runs again). Reads, updates and deletes run each
+    time: UCloud's signature has no time or nonce, so the same signed Query asked again later is an honest
+    poll, and an identical update resubmits."""
+    return action.startswith(("Send", "Create", "Add", "Upload"))
+
+
 def form_pairs(body: bytes) -> list[tuple[str, str]] | None:
     """The form's pairs, form-decoded; None when the body is not UTF-8 text."""
     try:
@@ -171,6 +181,8 @@ async def _respond(
         key = _authenticate(read, sent, await accounts.api_key(state.platform, public_key))
     if not names_account(params.values.get("ProjectId", ""), key.account.id):
         raise UError(codes.NO_SUCH_PROJECT, "Project not found")
+    if not creates(action):  # reads and edits run each time: a status polled again must be fresh
+        return await _run(state, key, params, now, request_id, action, send, context, refused)
     claim = await state.platform.replays.claim(
         "ucloud", key.secret_id, sent, state.settings.ucloud_replay_window_s
     )
@@ -187,6 +199,11 @@ async def _respond(
     except BaseException:
         await claim.release()  # it crashed: an honest resend may run
         raise
+    if outcome.get("code", 0) != 0:
+        # A refusal recorded nothing: the same request may run again (a retry, or the customer's own resend
+        # once the cause is fixed), and is answered afresh.
+        await claim.release()
+        return response, outcome
     assert isinstance(response.body, bytes)
     await claim.keep(StoredAnswer(response.status, response.body))
     return response, outcome

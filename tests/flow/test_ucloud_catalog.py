@@ -33,11 +33,9 @@ class Env:
 
     @property
     def client(self) -> Any:
-        """A client whose requests are each signed differently (a Region of its own, which the platform ignores):
-        UCloud's signature has no time or nonce, so the same signed request within the replay window gets its
-        first answer (api/ucloud/dispatch.py), and this test reads the same item again after it changed."""
-        self.calls += 1
-        return usms(self.platform, self.tenant, region=f"cn-test{self.calls}")
+        """One client, as a customer has: the same signed Query asked again after a change reads the change
+        (reads and edits run each time; only creating requests run once per signature)."""
+        return usms(self.platform, self.tenant)
 
     async def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         async with self.platform.http.request(
@@ -407,3 +405,21 @@ async def test_an_upload_at_the_size_limit_is_kept_one_byte_more_refused(env: En
     await env.refused(
         "upload_usms_file", {"FileContent": pdf(limit + 1), "FileName": "b.pdf", "Source": 0}, 18003
     )
+
+
+async def test_a_create_sent_twice_creates_once_and_a_query_asked_again_is_fresh(env: Env) -> None:
+    """UCloud's signature has no time or nonce: the same signed CreateUSMSTemplate sent again (the SDK's
+    retries, spec C5) gets the first answer and creates nothing more; the same signed Query asked again after
+    the operator's decision reads the new status."""
+    request = template_request()
+    first = (await call(env.client, "create_usms_template", request))["TemplateId"]
+    again = (await call(env.client, "create_usms_template", request))["TemplateId"]
+    assert again == first
+    count = await env.platform.db.fetchval(
+        "SELECT count(*) FROM templates WHERE account_id = $1 AND status <> 'deleted'", env.tenant.account_id
+    )
+    assert count == 3  # the tenant's own two, and this one
+    query = {"TemplateId": first}
+    assert (await call(env.client, "query_usms_template", query))["Data"]["Status"] == 0
+    await env.decide("template", first, "approve")
+    assert (await call(env.client, "query_usms_template", query))["Data"]["Status"] == 2
