@@ -18,7 +18,7 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
-from api.ucloud import auth, codes, sends
+from api.ucloud import auth, codes, sends, statistics
 from api.ucloud.wire import (
     FORMAT,
     ActionHandler,
@@ -44,6 +44,7 @@ MARKS = frozenset({"Action", "PublicKey", "Signature"})
 SEND = "SendUSMSMessage"  # run with the send context loaded with the key (one query)
 ACTIONS: dict[str, ActionHandler] = {
     "GetUSMSSendReceipt": sends.get_send_receipt,
+    **statistics.ACTIONS,
 }
 SERVED = frozenset({SEND, *ACTIONS})
 # The rest of ucloud.services.usms (spec B4): real actions, not available on this platform yet.
@@ -51,7 +52,7 @@ PLANNED = frozenset(
     {
         "SendBatchUSMSMessage", "CreateUSMSSignature", "UpdateUSMSSignature", "DeleteUSMSSignature",
         "QueryUSMSSignature", "CreateUSMSTemplate", "UpdateUSMSTemplate", "DeleteUSMSTemplate",
-        "QueryUSMSTemplate", "GetUSMSSendStatistics", "GetUSMSTemplateSendStatistics",
+        "QueryUSMSTemplate",
         "AddUSMSSignatureQualification", "UpdateUSMSSignatureQualification",
         "DeleteUSMSSignatureQualification", "GetUSMSSignatureQualification",
         "QueryUSMSSignatureQualification", "UploadUSMSFile", "AddBackfill",
