@@ -186,3 +186,20 @@ async def test_a_session_finds_all_of_a_batchs_contents(database_url: str, redis
         await platform.simulator("/flush", {})
         receipts = await call(client, "get_usms_send_receipt", {"SessionNoSet": [sent["SessionNo"]]})
         assert sorted(r["Phone"] for r in receipts["Data"][0]["ReceiptSet"]) == phones
+
+
+async def test_a_session_holds_at_most_256_batches(database_url: str, redis_url: str) -> None:
+    """Each different message takes at least one of the session's 256 batch ids: 256 are sent, 257 refused
+    before anything is recorded."""
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        client = usms(platform, tenant)
+        targets = [{"Phone": f"1390000{i:04d}", "TemplateParams": [f"{i:04d}", "5"]} for i in range(257)]
+        item = {"TemplateId": f"UTA{tenant.template_id}", "SigContent": SIGN}
+        with pytest.raises(RetCodeException) as raised:
+            await call(client, "send_batch_usms_message", task([item | {"Target": targets}]))
+        assert raised.value.code == 18003
+        assert await platform.db.fetchval("SELECT count(*) FROM messages") == 0
+        sent = await call(client, "send_batch_usms_message", task([item | {"Target": targets[:256]}]))
+        assert sent["SuccessCount"] == 256
+        assert await platform.db.fetchval("SELECT count(DISTINCT batch_id) FROM messages") == 256
