@@ -18,7 +18,7 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
-from api.ucloud import auth, catalog, codes, sends
+from api.ucloud import auth, batch, catalog, codes, sends, statistics
 from api.ucloud.wire import (
     FORMAT,
     ActionHandler,
@@ -45,19 +45,12 @@ SEND = "SendUSMSMessage"  # run with the send context loaded with the key (one q
 ACTIONS: dict[str, ActionHandler] = {
     "GetUSMSSendReceipt": sends.get_send_receipt,
     **catalog.ACTIONS,
+    **statistics.ACTIONS,
+    **batch.ACTIONS,
 }
 SERVED = frozenset({SEND, *ACTIONS})
 # The rest of ucloud.services.usms (spec B4): real actions, not available on this platform yet.
-PLANNED = frozenset(
-    {
-        "SendBatchUSMSMessage", "CreateUSMSSignature", "UpdateUSMSSignature", "DeleteUSMSSignature",
-        "QueryUSMSSignature", "CreateUSMSTemplate", "UpdateUSMSTemplate", "DeleteUSMSTemplate",
-        "QueryUSMSTemplate", "GetUSMSSendStatistics", "GetUSMSTemplateSendStatistics",
-        "AddUSMSSignatureQualification", "UpdateUSMSSignatureQualification",
-        "DeleteUSMSSignatureQualification", "GetUSMSSignatureQualification",
-        "QueryUSMSSignatureQualification", "UploadUSMSFile", "AddBackfill",
-    }
-) - set(catalog.ACTIONS)  # fmt: skip
+PLANNED = frozenset({"AddBackfill"})
 
 
 def creates(action: str) -> bool:

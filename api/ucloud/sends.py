@@ -15,7 +15,7 @@ from api.ucloud.wire import INVALID, Params, Result, UCall, UError
 from core.domain.errors import Code, Rejection
 from core.domain.phone import Phone, normalize_phone, split_phone
 from core.domain.sending import MAX_SESSION_CONTEXT_BYTES, SendContext, SendRequest
-from core.domain.serial import parse_session, session_batches, session_of
+from core.domain.serial import parse_session, session_of
 from core.services import reports, sending
 
 MAX_NUMBERS = 1000
@@ -125,10 +125,8 @@ def _phone(e164: str) -> str:
 async def get_send_receipt(call: UCall) -> Result:
     asked = call.params.text_list("SessionNoSet", max_items=MAX_SESSIONS)
     sessions = {text: parse_session(text) for text in asked}
-    chunk = call.state.settings.max_numbers_per_request
-    per_session = -(-MAX_NUMBERS // chunk)
-    batch_ids = [b for s in sessions.values() if s for b in session_batches(s, per_session)]
-    rows = await reports.receipts(call.state.platform, call.key.account.id, batch_ids) if batch_ids else []
+    found = list({s for s in sessions.values() if s})
+    rows = await reports.receipts(call.state.platform, call.key.account.id, found) if found else []
     by_session: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for r in rows:
         session = session_of(r.batch_id)

@@ -79,12 +79,18 @@ SESSION_BITS = 8
 SESSION_BATCHES_MAX = 1 << SESSION_BITS
 
 
-def session_batches(seed: uuid.UUID, count: int) -> tuple[uuid.UUID, ...]:
-    """A request's batch ids: its session (`seed` with the low bits cleared), then the ids that follow it."""
-    if not 1 <= count <= SESSION_BATCHES_MAX:
-        raise ValueError(f"a request has 1 to {SESSION_BATCHES_MAX} batches, not {count}")
+def session_batches(seed: uuid.UUID, count: int, start: int = 0) -> tuple[uuid.UUID, ...]:
+    """A request's batch ids: its session (`seed` with the low bits cleared), then the ids that follow it;
+    from the `start`th on for a request sent in parts (UCloud's SendBatchUSMSMessage, one part per content)."""
+    if count < 1 or start < 0 or start + count > SESSION_BATCHES_MAX:
+        raise ValueError(f"a request has 1 to {SESSION_BATCHES_MAX} batches, not {start} + {count}")
     base = seed.int >> SESSION_BITS << SESSION_BITS
-    return tuple(uuid.UUID(int=base + k) for k in range(count))
+    return tuple(uuid.UUID(int=base + start + k) for k in range(count))
+
+
+def session_last(session: uuid.UUID) -> uuid.UUID:
+    """The last batch id a session may hold: its batches lie in [session, session_last(session)]."""
+    return uuid.UUID(int=session.int + SESSION_BATCHES_MAX - 1)
 
 
 def session_of(batch_id: uuid.UUID) -> uuid.UUID:

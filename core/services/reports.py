@@ -142,7 +142,7 @@ async def send_details(
     )
 
 
-async def receipts(platform: Platform, account_id: int, batch_ids: Sequence[uuid.UUID]) -> list[ReceiptRow]:
-    """The account's messages with a final status in these batches (a request's session and the batches
-    that follow it: UCloud's GetUSMSSendReceipt)."""
-    return await report_feed.receipts_by_batches(platform.db, platform.keyring, account_id, batch_ids)
+async def receipts(platform: Platform, account_id: int, sessions: Sequence[uuid.UUID]) -> list[ReceiptRow]:
+    """The account's messages with a final status in these sessions (a request's batches all share its
+    session: UCloud's GetUSMSSendReceipt)."""
+    return await report_feed.receipts_by_sessions(platform.db, platform.keyring, account_id, sessions)

@@ -37,6 +37,8 @@ class SendOutcome:
     request_no: int = 0
     # The request's session: its first batch id, which finds all of its batches (UCloud's SessionNo).
     session: uuid.UUID | None = None
+    # How many of the session's batch ids the send took (0 when nothing was recorded).
+    batches: int = 0
 
 
 def send_limits(settings: Settings) -> SendLimits:
@@ -53,13 +55,16 @@ async def accept_send(
     now: float,
     max_numbers: int | None = None,
     request_no: int | None = None,
+    session: uuid.UUID | None = None,
+    slot: int = 0,
 ) -> SendOutcome:
     """Raises PlatformError for request-level refusals; otherwise every number has its result. `now` is the
     request's own clock reading (the one its signature was checked against). `max_numbers`: a dialect whose
     requests may name more numbers than the platform's per-request limit (Alibaba's SendSms: 1,000); the
     workers still get them in batches of at most that limit, through the same gate, record and queue.
     `request_no`: the number of the request this send is a part of (Alibaba's SendBatchSms sends its numbers
-    in groups sharing one BizId); None draws a new one."""
+    in groups sharing one BizId); None draws a new one. `session` and `slot`: likewise one session for a
+    request sent in parts (UCloud's SendBatchUSMSMessage), this part's batches from its `slot`th batch id on."""
     settings, db, redis, gate = platform.settings, platform.db, platform.queue, platform.gate
     account = context.key.account
     local_now = datetime.fromtimestamp(now, ZoneInfo(settings.timezone))
@@ -140,6 +145,8 @@ async def accept_send(
             usage_day=local_now.date(),
             chunk=settings.max_numbers_per_request,
             request_no=request_no,
+            session=session,
+            slot=slot,
         )
     except Exception:
         await gate.refund(decision)  # nothing was recorded: the limits give back what they counted
@@ -151,7 +158,7 @@ async def accept_send(
             log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch_id), error=str(exc))
     count_messages("accepted", (p.iso for p in plan.accepted))
     count_messages("refused", (r.iso_code for r in plan.results if not r.accepted))
-    return SendOutcome(plan, batch.serials, batch.request_no, batch.batch_id)
+    return SendOutcome(plan, batch.serials, batch.request_no, batch.batch_id, len(batch.batch_ids))
 
 
 async def _refused_outright(

@@ -135,12 +135,15 @@ async def insert_batch(
     usage_day: date,
     chunk: int = 200,
     request_no: int | None = None,
+    session: uuid.UUID | None = None,
+    slot: int = 0,
 ) -> Batch:
     """Record a request's accepted messages, status `queued`, its outbox rows, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement; the workers get them in batches of <= `chunk`.
     The price in force now is stored on each row and charged: price x parts goes into the account's usage.
-    Numbers and content are sealed here, in one pass."""
-    batch_ids = session_batches(uuid.uuid4(), max(1, -(-len(phones) // chunk)))
+    Numbers and content are sealed here, in one pass. `session` and `slot`: a part of a request whose batches
+    share one session, its first batch the session's `slot`th (None: a new session)."""
+    batch_ids = session_batches(session or uuid.uuid4(), max(1, -(-len(phones) // chunk)), slot)
     sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
         "now": now,

@@ -16,7 +16,7 @@ import asyncpg
 
 from core.domain.alibaba_push import PushedMessage
 from core.domain.callbacks import CallbackFormat
-from core.domain.serial import parse_serial
+from core.domain.serial import parse_serial, session_last
 from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.keys import open_app_key
@@ -344,11 +344,17 @@ class ReceiptRow:
     session_context: str
 
 
-async def receipts_by_batches(
-    db: Db, keyring: Keyring, account_id: int, batch_ids: Sequence[uuid.UUID]
+async def receipts_by_sessions(
+    db: Db, keyring: Keyring, account_id: int, sessions: Sequence[uuid.UUID]
 ) -> list[ReceiptRow]:
-    """The account's finally reported messages in these batches, numbers opened."""
-    rows = await queries.fetch(db, "receipts_by_batches", batch_ids=list(batch_ids), account_id=account_id)
+    """The account's finally reported messages in these sessions' batches, numbers opened."""
+    rows = await queries.fetch(
+        db,
+        "receipts_by_sessions",
+        firsts=list(sessions),
+        lasts=[session_last(s) for s in sessions],
+        account_id=account_id,
+    )
     return [
         ReceiptRow(
             r["batch_id"],

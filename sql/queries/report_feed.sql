@@ -182,11 +182,16 @@ WHERE phone_hash = ANY(:phone_hashes::bytea[]) AND accepted_at >= :begin AND acc
   AND account_id = :account_id
   AND (:request_no::bigint IS NULL OR request_no = :request_no)
 
--- name: receipts_by_batches
--- UCloud's GetUSMSSendReceipt: the account's messages with a final status among the batches :batch_ids (the
--- sessions asked for and the batches that follow each), through the batch index.
+-- name: receipts_by_sessions
+-- UCloud's GetUSMSSendReceipt: the account's messages with a final status in the sessions :firsts (each
+-- session's batches lie in [first, last], :lasts the same position): one range of the batch index a session,
+-- the subquery kept per session (OFFSET 0) so that the range is the index scan's condition, never a filter.
 SELECT m.batch_id, m.phone, m.status, m.error, m.parts, m.reported_at, m.session_context
-FROM messages m
-WHERE m.batch_id = ANY(:batch_ids::uuid[]) AND m.account_id = :account_id
-  AND m.status IN ('delivered', 'failed')
+FROM unnest(:firsts::uuid[], :lasts::uuid[]) AS s(first_id, last_id)
+CROSS JOIN LATERAL (
+  SELECT batch_id, id, phone, status, error, parts, reported_at, session_context FROM messages
+  WHERE batch_id BETWEEN s.first_id AND s.last_id AND account_id = :account_id
+    AND status IN ('delivered', 'failed')
+  OFFSET 0
+) m
 ORDER BY m.batch_id, m.id

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from core.domain.serial import SerialRef, carrier_ref, format_serial, parse_serial, serial_of_ref
+from core.domain.serial import (
+    SESSION_BATCHES_MAX,
+    SerialRef,
+    carrier_ref,
+    format_serial,
+    parse_serial,
+    serial_of_ref,
+    session_batches,
+    session_last,
+    session_of,
+)
 
 
 def test_a_serial_names_the_utc_day_and_the_message_id() -> None:
@@ -45,3 +56,20 @@ def test_the_carrier_reference_is_the_serial_until_an_operator_resends_under_a_f
 def test_a_reference_with_a_malformed_suffix_is_not_taken_for_a_serial(ref: str) -> None:
     assert serial_of_ref(ref) == ref
     assert parse_serial(serial_of_ref(ref)) is None
+
+
+def test_a_request_in_parts_takes_its_sessions_next_batch_ids() -> None:
+    seed = uuid.UUID("12345678-1234-4234-9234-1234567890ab")
+    session = session_of(seed)
+    assert session_batches(seed, 2) == (session, uuid.UUID(int=session.int + 1))
+    assert session_batches(seed, 2, start=5) == (
+        uuid.UUID(int=session.int + 5),
+        uuid.UUID(int=session.int + 6),
+    )
+    # The session's last id is its range's end: every batch of the session lies in [session, last].
+    last = session_batches(seed, 1, start=SESSION_BATCHES_MAX - 1)[0]
+    assert last == session_last(session) and session_of(last) == session
+    assert session_of(uuid.UUID(int=last.int + 1)) != session
+    for count, start in ((0, 0), (1, -1), (1, SESSION_BATCHES_MAX), (SESSION_BATCHES_MAX, 1)):
+        with pytest.raises(ValueError):
+            session_batches(seed, count, start)
