@@ -126,7 +126,7 @@ async def insert_batch(
     template_id: int,
     content: str,
     parts: int,
-    session_context: str,
+    session_contexts: Sequence[str],
     phones: Sequence[Phone],
     now: datetime,
     stale_after_s: int,
@@ -138,7 +138,8 @@ async def insert_batch(
     """Record a request's accepted messages, status `queued`, its outbox rows, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement; the workers get them in batches of <= `chunk`.
     The price in force now is stored on each row and charged: price x parts goes into the account's usage.
-    Numbers and content are sealed here, in one pass."""
+    Numbers and content are sealed here, in one pass. `session_contexts`: each number's, in the order of
+    `phones`."""
     batch_ids = tuple(uuid.uuid4() for _ in range(max(1, -(-len(phones) // chunk))))
     sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
@@ -152,7 +153,7 @@ async def insert_batch(
         "template_id": template_id,
         "content": seal_content(keyring, content),
         "parts": parts,
-        "session_context": session_context,
+        "session_contexts": list(session_contexts),
         "phones": sealed,
         "phone_hashes": hashes,
         "isos": [p.iso for p in phones],
