@@ -5,7 +5,9 @@ The items that share a template and parameters have the same content: each such 
 platform's send path once (core.services.sending.accept_send: limits, blocklist, billing, records; one
 statement per group), all under the request's one number. A mainland number is refused by itself (the send
 path's international-only rule), as is a number that does not parse; a group's refusal as a whole (its
-template unapproved, its parameters not matching) is each of its numbers' answer.
+template unapproved, its parameters not matching) is each of its numbers' answer. A group that fails
+unexpectedly after others were recorded answers InternalError for its own numbers only, so that a retry of
+those does not send the others twice.
 
 SenderId is read (a string, or absent) and not kept: the platform has no sender IDs to choose from, and
 SendSms does the same with its own."""
@@ -15,12 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from api.tencent_v3.send import lookup_numbers, template_number
 from api.tencent_v3.wire import ActionHandler, Call, Params, Result
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.phone import normalize_phone
 from core.domain.sending import NumberResult, SendContext, SendRequest
 from core.services import sending
+
+log = structlog.get_logger("api.tencent_v3.send_multi")
 
 MAX_ITEMS = 200
 # Refusals that concern the caller, not a group's template or numbers: they answer the whole request.
@@ -97,6 +103,15 @@ async def send_multi_global_sms(call: Call) -> Result:
                 raise
             for item in group:
                 statuses[item.index] = _refused(item, exc.rejection)
+            continue
+        except Exception:
+            if not accepted:
+                raise  # nothing recorded yet: the request's InternalError, safe to send again
+            # Messages of earlier groups are recorded and will be sent: answering the whole request with an
+            # error would have them sent again by a retry. Only this group's numbers failed.
+            log.exception("a group of a multi send failed", app=sdk_app_id, numbers=len(group))
+            for item in group:
+                statuses[item.index] = _refused(item, Rejection(Code.INTERNAL_ERROR))
             continue
         request_no = request_no or outcome.request_no or None
         accepted += len(outcome.plan.accepted)
