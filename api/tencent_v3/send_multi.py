@@ -83,11 +83,6 @@ async def send_multi_global_sms(call: Call) -> Result:
     request_no: int | None = None
     accepted = 0
     for (template_id, params), group in groups.items():
-        context = contexts.get(template_id)
-        if context is None:
-            same_template = [i.phone for i in items if i.template_id == template_id]
-            context = await _load_context(call, sdk_app_id, template_id, same_template)
-            contexts[template_id] = context
         sessions: dict[str, str] = {}
         for item in group:
             sessions.setdefault(item.phone, item.session_context)
@@ -95,11 +90,16 @@ async def send_multi_global_sms(call: Call) -> Result:
             [i.phone for i in group], "", params, session_contexts=sessions, international_only=True
         )
         try:
+            context = contexts.get(template_id)
+            if context is None:
+                same_template = [i.phone for i in items if i.template_id == template_id]
+                context = await _load_context(call, sdk_app_id, template_id, same_template)
+                contexts[template_id] = context
             outcome = await sending.accept_send(
                 call.state.platform, request, context, now=call.now, request_no=request_no
             )
         except PlatformError as exc:
-            if exc.rejection.code in REQUEST_WIDE:
+            if exc.rejection.code in REQUEST_WIDE or exc.rejection.code is Code.AUTH_SECRET_ID_NOT_FOUND:
                 raise
             for item in group:
                 statuses[item.index] = _refused(item, exc.rejection)
