@@ -14,6 +14,7 @@ from api.carrier import webhooks as carrier_webhooks
 from api.context import STATE, ApiState
 from api.legacy_v5.routes import setup_legacy_v5
 from api.tencent_v3 import dispatch as tencent_v3
+from api.ucloud import dispatch as ucloud
 from core.infra.settings import Settings
 from core.services.platform import open_platform
 
@@ -32,6 +33,8 @@ async def front_door(request: web.Request) -> web.Response:
     parameters in the query; else Tencent's)."""
     if alibaba.claims(request):
         return await alibaba.handle(request)  # any method: Alibaba's refusal of PUT is in its own envelope
+    if await ucloud.claims(request):
+        return await ucloud.handle(request)
     if request.method not in ("GET", "POST"):  # HEAD too: a signed HEAD must not run an action
         return await tencent_v3.other_method(request)
     return await tencent_v3.handle(request)
@@ -49,6 +52,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.cleanup_ctx.append(_open_platform)
     app.router.add_post("/", front_door)
     app.router.add_get("/", front_door)
+    app.router.add_route("*", "/usms", ucloud.handle)  # UCloud's SDK posts to exactly its base_url
     app.router.add_post("/carrier/reports", carrier_webhooks.reports)
     app.router.add_post("/carrier/replies", carrier_webhooks.replies)
     # Other methods are answered in each door's own words (after the routes above, which match first); on

@@ -43,7 +43,12 @@ def review() -> None:
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
 @click.pass_obj
 def review_queue(settings: Settings, kind: str | None, limit: int) -> None:
-    """What waits for review: urgent first, then oldest first, with its age in seconds."""
+    """What waits for review: urgent first, then oldest first, with its age in seconds, when it is expected
+    to be reviewed (review hours, holidays: SMS_REVIEW_*) and whether that is overdue."""
+    try:
+        reviews.review_hours(settings)
+    except ValueError as exc:
+        raise click.ClickException(f"SMS_REVIEW_* settings: {exc}") from None
     items = with_platform(
         settings, lambda p: reviews.queue(p, kind=Kind(kind) if kind else None, limit=limit)
     )

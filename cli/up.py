@@ -140,6 +140,7 @@ def _banner(demo: dict[str, Any], s: Settings) -> None:
         f"""
 SMS platform is running.
   API (Tencent Cloud SMS API 3.0 and v5, Alibaba Cloud SMS Dysmsapi):  {s.api_url}
+      UCloud USMS (ucloud-sdk-python3 base_url):                      {s.api_url}/usms
   carrier simulator:                http://{s.simulator_host}:{s.simulator_port}
   demo credentials (also in {s.data_dir / "demo.json"}):
     secret_id   {demo["secret_id"]}

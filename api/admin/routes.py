@@ -25,6 +25,7 @@ from api.admin import (
 )
 from api.admin.common import guard
 from api.context import STATE
+from core.services.review import review_hours
 
 PREFIX = "/admin/v1"
 OPENAPI_FILE = Path(__file__).parent / "openapi.yaml"
@@ -37,6 +38,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 def setup_admin(app: web.Application) -> None:
     """Mount the admin API under /admin/v1/ on the API app."""
+    # A bad review-hours setting stops the API here rather than failing every queue request.
+    review_hours(app[STATE].settings)
     admin = web.Application(client_max_size=app[STATE].settings.max_body_bytes, middlewares=[guard])
     admin[OPENAPI] = OPENAPI_FILE.read_bytes()
     router = admin.router

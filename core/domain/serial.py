@@ -4,6 +4,7 @@ entry of one partition, whatever the table's statistics say."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -70,3 +71,30 @@ def serial_of_ref(ref: str) -> str:
     if sep and generation.isascii() and generation.isdigit() and len(generation) <= 4:
         return serial_no
     return ref
+
+
+# A send request's batches (of <= 200 numbers for the workers) share a random id but its low 8 bits: the first,
+# the session, finds all of them through the batch index (UCloud's SessionNo). Up to 256 batches a request.
+SESSION_BITS = 8
+SESSION_BATCHES_MAX = 1 << SESSION_BITS
+
+
+def session_batches(seed: uuid.UUID, count: int) -> tuple[uuid.UUID, ...]:
+    """A request's batch ids: its session (`seed` with the low bits cleared), then the ids that follow it."""
+    if not 1 <= count <= SESSION_BATCHES_MAX:
+        raise ValueError(f"a request has 1 to {SESSION_BATCHES_MAX} batches, not {count}")
+    base = seed.int >> SESSION_BITS << SESSION_BITS
+    return tuple(uuid.UUID(int=base + k) for k in range(count))
+
+
+def session_of(batch_id: uuid.UUID) -> uuid.UUID:
+    return uuid.UUID(int=batch_id.int >> SESSION_BITS << SESSION_BITS)
+
+
+def parse_session(text: str) -> uuid.UUID | None:
+    """A session id this platform issued (a UUID with its low bits clear); None for anything else."""
+    try:
+        session = uuid.UUID(text)
+    except ValueError:
+        return None
+    return session if session_of(session) == session else None

@@ -51,6 +51,9 @@ class Settings:
     # Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it only then.
     trust_forwarded_for: bool = False
     signature_max_skew_s: int = 300
+    # UCloud's signature has no time or nonce: the same signed request within this many seconds gets the first
+    # answer and runs nothing (a resend by the SDK's retries, or a replay); after it, a replay would run.
+    ucloud_replay_window_s: int = 600
     max_numbers_per_request: int = 200
     individual_max_variable_len: int = 12
     max_content_chars: int = 500
@@ -58,6 +61,16 @@ class Settings:
     # Signatures and templates (rules S5, T5) and their documents.
     max_signatures_per_account: int = 50
     max_templates_per_account: int = 200
+    # Review hours (S7), in `timezone`: reviewers work review_hours on review_days ("mon-fri", "mon-fri,sat"),
+    # not on review_holidays (ISO dates, "2026-10-01,2026-10-02" or ranges "2026-10-01..2026-10-07"), but on
+    # review_workdays (weekend days worked in lieu). An item is expected reviewed within review_target_min
+    # of that working time, an urgent one within review_urgent_target_min of being marked urgent.
+    review_hours: str = "09:00-18:00"
+    review_days: str = "mon-fri"
+    review_holidays: str = ""
+    review_workdays: str = ""
+    review_target_min: int = 120
+    review_urgent_target_min: int = 30
     # Proof images travel base64 inside a request body of at most max_body_bytes.
     max_image_bytes: int = 700 * 1024
     # Keys the hash that stands for a phone number in Redis keys (numbers never appear there in plain).

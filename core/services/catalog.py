@@ -40,6 +40,8 @@ class SignInput:
     qualification_id: int = 0
     # Alibaba's CreateSmsSign carries no files: its documents are the named qualification's (S1).
     documents_in_qualification: bool = False
+    # A modification without a new proof keeps the one on file (UCloud's UpdateUSMSSignature: File optional).
+    keep_proof: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class TemplateInput:
     sms_type: int
     international: int
     remark: str = ""
+    unsubscribe_info: str = ""  # UCloud's: kept to show it back (the content already carries it)
+    instruction: str = ""
 
 
 def _refuse(rejection: Rejection | None) -> None:
@@ -81,7 +85,7 @@ async def _check_sign(
         raise PlatformError(
             Code.MISSING_PARAMETER, "A qualification is required for a signature without files."
         )
-    if sign.proof_image or not sign.documents_in_qualification:
+    if sign.proof_image or not (sign.documents_in_qualification or sign.keep_proof):
         decoded = decode_image(sign.proof_image, max_bytes=settings.max_image_bytes)
         if isinstance(decoded, Rejection):
             raise PlatformError(decoded.code, f"ProofImage: {decoded.message}")
@@ -117,6 +121,8 @@ async def _lock_account(conn: catalog.Db, account_id: int) -> None:
 
 async def add_signature(platform: Platform, account: Account, sign: SignInput) -> int:
     pool, settings = platform.db, platform.settings
+    if sign.keep_proof:
+        raise ValueError("keep_proof is for modifications")  # a new signature has no proof on file
     proof, commission = await _check_sign(pool, settings, sign)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_account(conn, account.id)
@@ -193,6 +199,8 @@ async def add_template(platform: Platform, account: Account, template: TemplateI
             sms_type=template.sms_type,
             international=bool(template.international),
             remark=template.remark,
+            unsubscribe_info=template.unsubscribe_info,
+            instruction=template.instruction,
         )
 
 
@@ -214,6 +222,8 @@ async def modify_template(
         "content": template.content,
         "sms_type": template.sms_type,
         "remark": template.remark,
+        "unsubscribe_info": template.unsubscribe_info,
+        "instruction": template.instruction,
         "review_reply": "",
     }
     async with pool.acquire() as conn, conn.transaction():
@@ -283,6 +293,14 @@ async def templates(
 async def count_live(platform: Platform, kind: Kind, account_id: int) -> int:
     """How many signatures or templates the account has that are not deleted (S5, T5)."""
     return await catalog.count_live(platform.db, kind, account_id)
+
+
+async def signature(platform: Platform, account_id: int, sign_id: int) -> SignRow | None:
+    """One of the account's live signatures; None: no such signature, or another account's."""
+    rows = await catalog.list_signatures(
+        platform.db, account_id, international=None, ids=[sign_id], limit=1, offset=0
+    )
+    return rows[0] if rows else None
 
 
 async def signature_named(platform: Platform, account_id: int, name: str) -> SignRow | None:

@@ -4,6 +4,7 @@ what customers pull is handed out once, or looked up by number."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,9 @@ from core.services.platform import Platform
 from core.store import report_feed
 from core.store.messages import DeliveryReport, apply_reports
 from core.store.replies import IncomingReply, record_replies
-from core.store.report_feed import SendDetailRow, SendRecordRow
+from core.store.report_feed import ReceiptRow, SendDetailRow, SendRecordRow
 
-__all__ = ["DeliveryReport", "IncomingReply", "SendDetailRow", "SendRecordRow"]
+__all__ = ["DeliveryReport", "IncomingReply", "ReceiptRow", "SendDetailRow", "SendRecordRow"]
 log = structlog.get_logger("core.services.reports")
 Kind = Literal["status", "reply"]
 
@@ -139,3 +140,9 @@ async def send_details(
         limit=limit,
         offset=offset,
     )
+
+
+async def receipts(platform: Platform, account_id: int, batch_ids: Sequence[uuid.UUID]) -> list[ReceiptRow]:
+    """The account's messages with a final status in these batches (a request's session and the batches
+    that follow it: UCloud's GetUSMSSendReceipt)."""
+    return await report_feed.receipts_by_batches(platform.db, platform.keyring, account_id, batch_ids)

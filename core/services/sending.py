@@ -3,6 +3,7 @@ record the accepted messages in ONE statement, enqueue ONE job. A dialect only t
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ class SendOutcome:
     serials: dict[str, str]
     # The request's number (Alibaba's BizId is made from it); 0 when no number was accepted.
     request_no: int = 0
+    # The request's session: its first batch id, which finds all of its batches (UCloud's SessionNo).
+    session: uuid.UUID | None = None
 
 
 def send_limits(settings: Settings) -> SendLimits:
@@ -148,7 +151,7 @@ async def accept_send(
             log.warning("enqueue failed; outbox sweep will send", batch_id=str(batch_id), error=str(exc))
     count_messages("accepted", (p.iso for p in plan.accepted))
     count_messages("refused", (r.iso_code for r in plan.results if not r.accepted))
-    return SendOutcome(plan, batch.serials, batch.request_no)
+    return SendOutcome(plan, batch.serials, batch.request_no, batch.batch_id)
 
 
 async def _refused_outright(

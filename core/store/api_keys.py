@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from core.domain.projects import project_id
 from core.store import queries
 from core.store.queries import Db
 
@@ -24,6 +25,7 @@ class KeyApplication:
         return {
             "secret_id": self.secret_id,
             "account_id": self.account_id,
+            "project_id": project_id(self.account_id),  # UCloud's ProjectId for this account
             "enabled": self.enabled,
             "sdk_app_id": self.chosen,
             "sdk_app_id_in_force": self.in_force,

@@ -43,6 +43,8 @@ class TemplateRow:
     sms_type: int = 0
     remark: str = ""
     updated_at: datetime | None = None
+    unsubscribe_info: str = ""  # UCloud's, appended to a marketing template's content
+    instruction: str = ""  # UCloud's note for the reviewer
 
 
 async def count_live(db: Db, kind: Kind, account_id: int) -> int:
@@ -105,7 +107,16 @@ async def insert_signature(
 
 
 async def insert_template(
-    db: Db, *, account_id: int, name: str, content: str, sms_type: int, international: bool, remark: str
+    db: Db,
+    *,
+    account_id: int,
+    name: str,
+    content: str,
+    sms_type: int,
+    international: bool,
+    remark: str,
+    unsubscribe_info: str = "",
+    instruction: str = "",
 ) -> int:
     template_id: int = await queries.fetchval(
         db,
@@ -116,6 +127,8 @@ async def insert_template(
         sms_type=sms_type,
         international=international,
         remark=remark,
+        unsubscribe_info=unsubscribe_info,
+        instruction=instruction,
     )
     return template_id
 
@@ -161,6 +174,7 @@ async def list_templates(
     )
     return [
         TemplateRow(r["id"], r["name"], r["content"], r["international"], r["status"], r["review_reply"],
-                    r["created_at"], r["sms_type"], r["remark"], r["updated_at"])
+                    r["created_at"], r["sms_type"], r["remark"], r["updated_at"], r["unsubscribe_info"],
+                    r["instruction"])
         for r in rows
     ]  # fmt: skip

@@ -13,6 +13,7 @@ import asyncpg
 from core.domain.frequency import DEFAULT_POLICY, FrequencyPolicy
 from core.domain.phone import Phone
 from core.domain.sending import Account, ApiKey, App, RequestCounts, SendContext, Signature, Template
+from core.domain.serial import session_batches
 from core.infra.crypto import Keyring
 from core.store import queries
 from core.store.keys import open_secret_key
@@ -140,7 +141,7 @@ async def insert_batch(
     The price in force now is stored on each row and charged: price x parts goes into the account's usage.
     Numbers and content are sealed here, in one pass. `session_contexts`: each number's, in the order of
     `phones`."""
-    batch_ids = tuple(uuid.uuid4() for _ in range(max(1, -(-len(phones) // chunk))))
+    batch_ids = session_batches(uuid.uuid4(), max(1, -(-len(phones) // chunk)))
     sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
         "now": now,

@@ -6,6 +6,7 @@ without being published, nor published twice."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -324,6 +325,38 @@ async def send_details_by_phone(
                 r["reported_at"],
             ),
             r["template_id"],
+            r["session_context"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """A message with its final status, as UCloud's GetUSMSSendReceipt shows it."""
+
+    batch_id: uuid.UUID
+    phone: str
+    status: str
+    error: str
+    parts: int
+    reported_at: datetime | None
+    session_context: str
+
+
+async def receipts_by_batches(
+    db: Db, keyring: Keyring, account_id: int, batch_ids: Sequence[uuid.UUID]
+) -> list[ReceiptRow]:
+    """The account's finally reported messages in these batches, numbers opened."""
+    rows = await queries.fetch(db, "receipts_by_batches", batch_ids=list(batch_ids), account_id=account_id)
+    return [
+        ReceiptRow(
+            r["batch_id"],
+            open_number(keyring, r["phone"]),
+            r["status"],
+            r["error"],
+            r["parts"],
+            r["reported_at"],
             r["session_context"],
         )
         for r in rows

@@ -34,7 +34,9 @@ CHANGEABLE = {
             "review_reply",
         }
     ),
-    Kind.TEMPLATE: frozenset({"name", "content", "sms_type", "remark", "review_reply"}),
+    Kind.TEMPLATE: frozenset(
+        {"name", "content", "sms_type", "remark", "unsubscribe_info", "instruction", "review_reply"}
+    ),
 }
 
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from core.domain.review import Kind
 from core.store import queries
+from core.store.qualifications import signature_documents as qualification_documents
 from core.store.review import Db as ReviewDb
 from core.store.review import Event, history
 
@@ -46,6 +47,8 @@ class QueueItem:
     urgent: bool
     submitted_at: datetime
     age_s: int
+    # When it was first marked urgent, if it was (from its history).
+    urgent_at: datetime | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,13 +62,16 @@ class QueueItem:
             "urgent": self.urgent,
             "submitted_at": self.submitted_at.isoformat(),
             "age_s": self.age_s,
+            "urgent_at": self.urgent_at.isoformat() if self.urgent_at else None,
         }
 
 
 @dataclass(frozen=True)
 class DocumentInfo:
     id: int
-    role: str  # "proof" (the certificate) or "commission" (authorization letter for use on behalf of others)
+    # "proof" (the certificate), "commission" (authorization letter for use on behalf of others) or
+    # "qualification:<part>" (a document of the signature's qualification, e.g. qualification:company_certificate)
+    role: str
     content_type: str
     size: int
 
@@ -149,6 +155,7 @@ async def list_queue(db: Db, *, kind: Kind | None, limit: int, now: datetime) ->
             urgent=r["urgent"],
             submitted_at=r["submitted_at"],
             age_s=max(0, int((now - r["submitted_at"]).total_seconds())),
+            urgent_at=r["urgent_at"] if r["urgent"] else None,
         )
         for r in rows
     ]
@@ -180,6 +187,11 @@ async def get_item(db: ReviewDb, kind: Kind, item_id: int) -> ItemDetail | None:
             doc_id = row[f"{role}_document_id"]
             if doc_id is not None:
                 documents.append(DocumentInfo(doc_id, role, row[f"{role}_content_type"], row[f"{role}_size"]))
+        # The documents of the qualification it rests on (UCloud's qualifications), by their part in it.
+        for doc in await qualification_documents(db, item_id):
+            documents.append(
+                DocumentInfo(doc["id"], f"qualification:{doc['role']}", doc["content_type"], doc["size"])
+            )
     else:
         fields = {name: row[name] for name in ("name", "content", "sms_type", "international", "remark")}
     return ItemDetail(

@@ -35,8 +35,9 @@ SELECT id FROM s
 -- name: insert_template
 -- A template submitted for review, with its history row.
 WITH t AS (
-    INSERT INTO templates (account_id, name, content, sms_type, international, remark)
-    VALUES (:account_id, :name, :content, :sms_type, :international, :remark)
+    INSERT INTO templates (account_id, name, content, sms_type, international, remark, unsubscribe_info,
+                           instruction)
+    VALUES (:account_id, :name, :content, :sms_type, :international, :remark, :unsubscribe_info, :instruction)
     RETURNING id
 ), e AS (
     INSERT INTO review_events (item_kind, item_id, account_id, actor, action, from_status, to_status)
@@ -58,7 +59,8 @@ LIMIT :limit OFFSET :offset
 
 -- name: list_templates
 -- The account's live templates, as list_signatures.
-SELECT id, name, content, international, status, review_reply, created_at, sms_type, remark, updated_at
+SELECT id, name, content, international, status, review_reply, created_at, sms_type, remark, updated_at,
+       unsubscribe_info, instruction
 FROM templates
 WHERE account_id = :account_id AND (:international::boolean IS NULL OR international = :international)
   AND status <> 'deleted'

@@ -181,3 +181,12 @@ SELECT count(*) FROM messages
 WHERE phone_hash = ANY(:phone_hashes::bytea[]) AND accepted_at >= :begin AND accepted_at < :end
   AND account_id = :account_id
   AND (:request_no::bigint IS NULL OR request_no = :request_no)
+
+-- name: receipts_by_batches
+-- UCloud's GetUSMSSendReceipt: the account's messages with a final status among the batches :batch_ids (the
+-- sessions asked for and the batches that follow each), through the batch index.
+SELECT m.batch_id, m.phone, m.status, m.error, m.parts, m.reported_at, m.session_context
+FROM messages m
+WHERE m.batch_id = ANY(:batch_ids::uuid[]) AND m.account_id = :account_id
+  AND m.status IN ('delivered', 'failed')
+ORDER BY m.batch_id, m.id

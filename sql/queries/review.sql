@@ -51,6 +51,10 @@ UPDATE templates SET
     sms_type = CASE WHEN :fields::jsonb ? 'sms_type'
                     THEN (:fields::jsonb ->> 'sms_type')::smallint ELSE sms_type END,
     remark = CASE WHEN :fields::jsonb ? 'remark' THEN :fields::jsonb ->> 'remark' ELSE remark END,
+    unsubscribe_info = CASE WHEN :fields::jsonb ? 'unsubscribe_info'
+                            THEN :fields::jsonb ->> 'unsubscribe_info' ELSE unsubscribe_info END,
+    instruction = CASE WHEN :fields::jsonb ? 'instruction'
+                       THEN :fields::jsonb ->> 'instruction' ELSE instruction END,
     review_reply = CASE WHEN :fields::jsonb ? 'review_reply'
                         THEN :fields::jsonb ->> 'review_reply' ELSE review_reply END
 WHERE id = :id AND version = :version

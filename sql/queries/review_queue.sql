@@ -5,14 +5,19 @@
 -- name: review_queue
 -- What waits for review (pending or reviewing), signatures and templates together: urgent first, then oldest
 -- submitted first. Each branch is ordered and limited on its own so it can walk its partial queue index.
+-- urgent_at: when it was first marked urgent (the history knows), for its expected review time.
 (SELECT 'signature' AS kind, s.id, s.account_id, a.name AS account_name, s.name, s.name AS content,
-        s.status, s.urgent, s.submitted_at
+        s.status, s.urgent, s.submitted_at,
+        (SELECT min(e.at) FROM review_events e WHERE e.item_kind = 'signature' AND e.item_id = s.id
+           AND e.action = 'mark_urgent') AS urgent_at
  FROM signatures s JOIN accounts a ON a.id = s.account_id
  WHERE s.status IN ('pending', 'reviewing')
  ORDER BY s.urgent DESC, s.submitted_at, s.id LIMIT :limit)
 UNION ALL
 (SELECT 'template' AS kind, t.id, t.account_id, a.name AS account_name, t.name, t.content,
-        t.status, t.urgent, t.submitted_at
+        t.status, t.urgent, t.submitted_at,
+        (SELECT min(e.at) FROM review_events e WHERE e.item_kind = 'template' AND e.item_id = t.id
+           AND e.action = 'mark_urgent') AS urgent_at
  FROM templates t JOIN accounts a ON a.id = t.account_id
  WHERE t.status IN ('pending', 'reviewing')
  ORDER BY t.urgent DESC, t.submitted_at, t.id LIMIT :limit)
@@ -22,7 +27,9 @@ LIMIT :limit
 -- name: review_queue_signatures
 -- The signatures waiting for review (a signature's content is its name).
 SELECT 'signature' AS kind, s.id, s.account_id, a.name AS account_name, s.name, s.name AS content,
-       s.status, s.urgent, s.submitted_at
+       s.status, s.urgent, s.submitted_at,
+       (SELECT min(e.at) FROM review_events e WHERE e.item_kind = 'signature' AND e.item_id = s.id
+          AND e.action = 'mark_urgent') AS urgent_at
 FROM signatures s JOIN accounts a ON a.id = s.account_id
 WHERE s.status IN ('pending', 'reviewing')
 ORDER BY s.urgent DESC, s.submitted_at, s.id
@@ -31,7 +38,9 @@ LIMIT :limit
 -- name: review_queue_templates
 -- The templates waiting for review.
 SELECT 'template' AS kind, t.id, t.account_id, a.name AS account_name, t.name, t.content,
-       t.status, t.urgent, t.submitted_at
+       t.status, t.urgent, t.submitted_at,
+       (SELECT min(e.at) FROM review_events e WHERE e.item_kind = 'template' AND e.item_id = t.id
+          AND e.action = 'mark_urgent') AS urgent_at
 FROM templates t JOIN accounts a ON a.id = t.account_id
 WHERE t.status IN ('pending', 'reviewing')
 ORDER BY t.urgent DESC, t.submitted_at, t.id

@@ -59,6 +59,7 @@ def shown(tenant: Tenant, chosen: str | None, in_force: str | None, apps: int) -
     return {
         "secret_id": tenant.secret_id,
         "account_id": tenant.account_id,
+        "project_id": f"org-{tenant.account_id}",
         "enabled": True,
         "sdk_app_id": chosen,
         "sdk_app_id_in_force": in_force,

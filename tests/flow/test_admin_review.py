@@ -193,6 +193,10 @@ async def test_queue_is_urgent_first_then_oldest_with_its_age(env: Env) -> None:
         "urgent": False,
         "submitted_at": None,
         "age_s": 3000,
+        "urgent_at": None,
+        # Submitted at 03:36 on Friday in Shanghai: 2 hours of review hours from the 09:00 opening (S7).
+        "expected_review_at": "2026-05-29T11:00:00+08:00",
+        "overdue": False,
     }
     assert items[1]["content"] == "Your order {1} has shipped."
     assert ("signature", approved) not in await env.queue()

@@ -32,6 +32,7 @@ async def test_show_set_and_clear_a_keys_application(database_url: str, db: asyn
     assert shown == {
         "secret_id": secret_id,
         "account_id": int(account_id),
+        "project_id": f"org-{account_id}",
         "enabled": True,
         "sdk_app_id": None,
         "sdk_app_id_in_force": None,

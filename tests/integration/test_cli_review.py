@@ -3,6 +3,11 @@ out, a refused action reported on stderr with its code and exit status 1, never 
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from datetime import datetime, timedelta
+
+from core.infra.settings import environment_with
 from tests.integration.test_cli import smsctl
 
 
@@ -24,6 +29,12 @@ async def test_review_queue_approve_reject_and_a_refusal(database_url: str) -> N
         ("template", int(template_id)),
     ]
     assert queue[0]["account_name"] == "Acme" and queue[0]["age_s"] >= 0
+    # Each with when it is expected to be reviewed (S7), in the platform's zone, at least 2 hours ahead.
+    submitted = datetime.fromisoformat(queue[0]["submitted_at"])
+    due = datetime.fromisoformat(queue[0]["expected_review_at"])
+    assert due.utcoffset() == timedelta(hours=8) and due - submitted >= timedelta(hours=2)
+    assert queue[0]["overdue"] is False and queue[0]["urgent_at"] is None
+    template_due = datetime.fromisoformat(queue[1]["expected_review_at"])
     code, only_templates, _ = await smsctl(
         database_url, "review", "queue", "--kind", "template", "--limit", "5"
     )
@@ -33,6 +44,10 @@ async def test_review_queue_approve_reject_and_a_refusal(database_url: str) -> N
     assert code == 0 and urgent["status"] == "pending"
     code, queue, _ = await smsctl(database_url, "review", "queue")
     assert [i["kind"] for i in queue] == ["template", "signature"]
+    # Urgent: due within 30 minutes of review hours of being marked, never later than before.
+    urgent_at = datetime.fromisoformat(queue[0]["urgent_at"])
+    urgent_due = datetime.fromisoformat(queue[0]["expected_review_at"])
+    assert urgent_at <= urgent_due <= template_due
 
     code, started, _ = await smsctl(
         database_url, "review", "start", "signature", sign_id, "--operator", "alice"
@@ -99,3 +114,14 @@ async def test_words_list_add_remove(database_url: str) -> None:
     assert code == 2 and "cannot be empty" in err and "Traceback" not in err
     code, _, err = await smsctl(database_url, "words", "add", "other_list", "x")
     assert code == 2 and "Traceback" not in err
+
+
+async def test_a_bad_review_hours_setting_is_one_line_not_a_traceback(database_url: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "review", "queue",
+        env=environment_with(DATABASE_URL=database_url, SMS_REVIEW_HOLIDAYS="2026-10-07..2026-10-01"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 1 and out == b""
+    assert b"SMS_REVIEW_* settings" in err and b"Traceback" not in err

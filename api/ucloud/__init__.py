@@ -1,0 +1,1 @@
+"""UCloud USMS (ucloud-sdk-python3's `ucloud.services.usms`) on the platform."""
