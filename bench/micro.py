@@ -89,7 +89,7 @@ async def insert_batch_bench(url: str, batches: int) -> str:
             now = datetime.now(UTC)
             await insert_batch(
                 pool, KEYRING, account_id=account_id, sdk_app_id=sdk_app_id, sign_name="S", template_id=1,
-                content="hello", parts=1, session_context="", phones=phones, now=now, stale_after_s=60,
+                content="hello", parts=1, session_contexts=[""] * len(phones), phones=phones, now=now, stale_after_s=60,
                 counts=counts, usage_day=now.date(),
             )  # fmt: skip
 

@@ -36,7 +36,8 @@ def stats(
     last: datetime | None,
 ) -> None:
     """Counters per day (platform time zone), account, application and country: numbers asked for and
-    accepted, billed parts, final statuses by outcome, customer callbacks delivered and given up."""
+    accepted, billed parts, final statuses by outcome, customer callbacks delivered and given up, and the
+    customers' conversion reports of the messages accepted that day."""
     tz = ZoneInfo(settings.timezone)
     try:
         day_from, day_to = report_days(_date(first), _date(last), today=datetime.now(tz).date())

@@ -21,7 +21,7 @@ from multidict import CIMultiDict
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
 from api.tencent_v3 import auth as tc3
-from api.tencent_v3 import catalog, numbers, reports, send
+from api.tencent_v3 import catalog, conversion, numbers, reports, send, send_multi
 from api.tencent_v3.v20190711 import V20190711
 from api.tencent_v3.wire import (
     ActionHandler,
@@ -283,21 +283,39 @@ def _with_utf8_headers(request: web.Request) -> web.Request:
 
 
 MAX_INDEX_DIGITS = 6  # a list holds at most a few hundred items; a longer suffix is part of a name
+MAX_NESTING = 1  # a list of structures holding lists (MultiSmsInfoSet.0.TemplateParamSet.1), no deeper
 
 
-def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """GET requests flatten lists as `Name.0`, `Name.1` (spec 2.3); rebuild them."""
+def _unflatten(pairs: list[tuple[str, str]], depth: int = 0) -> dict[str, Any]:
+    """GET requests flatten lists as `Name.0`, `Name.1` and a list's structures as `Name.0.Field` (spec 2.3,
+    the SDK's _format_params); rebuild them."""
     params: dict[str, Any] = {}
-    lists: dict[str, dict[int, str]] = {}
+    lists: dict[str, dict[int, str | list[tuple[str, str]]]] = {}
     for name, value in pairs:
-        base, _, index = name.partition(".")
+        base, _, rest = name.partition(".")
+        index, _, field = rest.partition(".")
         # ASCII and short: int() raises on "²" and past 4,300 digits, and reads Arabic-Indic digits.
-        if index.isascii() and index.isdigit() and len(index) <= MAX_INDEX_DIGITS:
-            lists.setdefault(base, {})[int(index)] = value
+        if (
+            index.isascii()
+            and index.isdigit()
+            and len(index) <= MAX_INDEX_DIGITS
+            and depth + bool(field) <= MAX_NESTING
+        ):
+            items = lists.setdefault(base, {})
+            if not field:
+                items[int(index)] = value
+                continue
+            fields = items.get(int(index))
+            if not isinstance(fields, list):  # `Name.0` and `Name.0.Field` both given: the structure wins
+                fields = items[int(index)] = []
+            fields.append((field, value))
         else:
             params[name] = value
-    for base, items in lists.items():
-        params[base] = [items[i] for i in sorted(items)]
+    for base, found in lists.items():
+        params[base] = [
+            item if isinstance(item, str) else _unflatten(item, depth + 1)
+            for item in (found[i] for i in sorted(found))
+        ]
     return params
 
 
@@ -305,13 +323,12 @@ ACTIONS: dict[str, ActionHandler] = {
     **catalog.ACTIONS,
     **numbers.ACTIONS,
     **reports.ACTIONS,
+    **send_multi.ACTIONS,
+    **conversion.ACTIONS,
 }
-# The rest of API 3.0 (sec. 6): real actions of the service, answered UnsupportedOperation until they land.
-PLANNED_ACTIONS = frozenset(
-    {
-        "ReportConversion", "SendMultiGlobalSms",
-    }
-)  # fmt: skip
+# Real actions of API 3.0 (sec. 6) not served yet, answered UnsupportedOperation until they land: none left,
+# all 19 of the SDK's actions are served (and DescribeSendRecordList of the newer spec).
+PLANNED_ACTIONS: frozenset[str] = frozenset()
 CURRENT = ApiVersion(
     "2021-01-11",
     actions=frozenset({"SendSms", *ACTIONS}),

@@ -49,18 +49,18 @@ async def load_key_and_context(state: ApiState, secret_id: str, send: SendSms) -
         secret_id,
         send.sdk_app_id,
         send.request.sign_name,
-        _template_number(send.template_id),
-        _lookup_numbers(send.request.phones),
+        template_number(send.template_id),
+        lookup_numbers(send.request.phones),
     )
 
 
-def _lookup_numbers(phones: Sequence[str]) -> list[str]:
+def lookup_numbers(phones: Sequence[str]) -> list[str]:
     """The request's numbers in E.164, whose blocklist entries come with the context."""
     found = (normalize_phone(p) for p in phones[:MAX_LOOKUP_NUMBERS])
     return [p.e164 for p in found if p is not None]
 
 
-def _template_number(text: str) -> int:
+def template_number(text: str) -> int:
     # isascii: str.isdigit() also holds for "\u00b2" (int() refuses it) and Arabic-Indic digits (int() reads them).
     return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else -1
 

@@ -33,30 +33,39 @@ def error_envelope(request_id: str, rejection: Rejection) -> web.Response:
 class Params:
     """A request's parameters, read with the types API 3.0 gives them; a bad one raises its coded error."""
 
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(self, params: dict[str, Any], *, where: str = "") -> None:
         self.params = params
+        self.where = where  # the path of a nested structure (`MultiSmsInfoSet.3.`), for the messages
+
+    def item(self, name: str, index: int, value: dict[str, Any]) -> Params:
+        """The structure at `name[index]`, read the same way; its errors name it by its path."""
+        return Params(value, where=f"{self.where}{name}.{index}.")
 
     def text(self, name: str, *, required: bool = True, default: str = "") -> str:
         value = self.params.get(name)
         if value is None:
             if required:
-                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{self.where}{name}` is missing.")
             return default
         # The SDK sends whatever type the caller assigned; a number for a string field is accepted.
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a string.")
+            raise PlatformError(
+                Code.INVALID_PARAMETER, f"The parameter `{self.where}{name}` must be a string."
+            )
         return str(value)
 
     def text_list(self, name: str, *, required: bool = True) -> list[str]:
         value = self.params.get(name)
         if value is None:
             if required:
-                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{self.where}{name}` is missing.")
             return []
         if not isinstance(value, list) or any(
             isinstance(v, bool) or not isinstance(v, (str, int)) for v in value
         ):
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a list of strings.")
+            raise PlatformError(
+                Code.INVALID_PARAMETER, f"The parameter `{self.where}{name}` must be a list of strings."
+            )
         return [str(v) for v in value]
 
     def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
@@ -65,11 +74,13 @@ class Params:
         value = self.params.get(name)
         if value is None:
             if required:
-                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{name}` is missing.")
+                raise PlatformError(Code.MISSING_PARAMETER, f"The parameter `{self.where}{name}` is missing.")
             return default
         number = int64(value)
         if number is None:
-            raise PlatformError(Code.INVALID_PARAMETER, f"The parameter `{name}` must be a 64-bit integer.")
+            raise PlatformError(
+                Code.INVALID_PARAMETER, f"The parameter `{self.where}{name}` must be a 64-bit integer."
+            )
         return number
 
     def integer_list(self, name: str, *, max_items: int) -> list[int]:
@@ -79,14 +90,15 @@ class Params:
         if not isinstance(value, list) or len(value) > max_items:
             raise PlatformError(
                 Code.INVALID_PARAMETER,
-                f"The parameter `{name}` must be a list of at most {max_items} integers.",
+                f"The parameter `{self.where}{name}` must be a list of at most {max_items} integers.",
             )
         out = []
         for item in value:
             number = int64(item)
             if number is None or number < 0:
                 raise PlatformError(
-                    Code.INVALID_PARAMETER, f"The parameter `{name}` must hold 64-bit integers >= 0."
+                    Code.INVALID_PARAMETER,
+                    f"The parameter `{self.where}{name}` must hold 64-bit integers >= 0.",
                 )
             out.append(number)
         return out

@@ -46,6 +46,11 @@ class Code(StrEnum):
     GLOBAL_TEMPLATE_TO_MAINLAND = "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone"
     MARKETING_TIME = "FailedOperation.MarketingSendTimeConstraint"
     INTL_DAILY_LIMIT = "LimitExceeded.DailyLimit"
+    # SendMultiGlobalSms: international numbers only, refused one by one otherwise (T2, D4)
+    CONTAIN_DOMESTIC = "UnsupportedOperation.ContainDomesticPhoneNumber"
+    MULTI_SMS_INFO_EMPTY = "InvalidParameterValue.MultiSmsInfoSetEmpty"
+    # A record the request names (a conversion report's message) is not the caller's or does not exist.
+    RESOURCE_NOT_FOUND = "ResourceNotFound"
     # The per-number gate (L1-L4)
     PHONE_30S_LIMIT = "LimitExceeded.PhoneNumberThirtySecondLimit"
     PHONE_HOUR_LIMIT = "LimitExceeded.PhoneNumberOneHourLimit"
@@ -125,6 +130,9 @@ MESSAGES: dict[Code, str] = {
     Code.GLOBAL_TEMPLATE_TO_MAINLAND: "An international template cannot be sent to a Chinese mainland number.",
     Code.MARKETING_TIME: "Marketing SMS can only be sent between 08:00 and 22:00.",
     Code.INTL_DAILY_LIMIT: "The account's international daily limit is reached.",
+    Code.CONTAIN_DOMESTIC: "This request sends international SMS only: a Chinese mainland number is refused.",
+    Code.MULTI_SMS_INFO_EMPTY: "MultiSmsInfoSet is empty.",
+    Code.RESOURCE_NOT_FOUND: "The resource does not exist.",
     Code.PHONE_30S_LIMIT: "The same content was sent to this number within the last 30 seconds.",
     Code.PHONE_HOUR_LIMIT: "This number has reached its limit for the hour.",
     Code.PHONE_DAILY_LIMIT: "This number has reached its limit for the day.",

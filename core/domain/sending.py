@@ -4,7 +4,7 @@ signature and template, decide each number's fate (rules A1, S6, T2, D1-D7). No 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.domain.errors import Code, PlatformError
@@ -97,6 +97,12 @@ class SendRequest:
     sign_name: str
     params: Sequence[str]
     session_context: str = ""
+    # A number's own session context, by the number as given in `phones` (SendMultiGlobalSms gives each
+    # number its own); the others get `session_context`.
+    session_contexts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # International numbers only (SendMultiGlobalSms): a mainland number is refused by itself (T2, D4), not
+    # the whole request as a mix of both.
+    international_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,11 @@ class SendPlan:
     content: str
     parts: int
     mainland: bool
+    # The accepted numbers (E.164) that have a session context of their own (SendRequest.session_contexts).
+    sessions: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def session_of(self, e164: str, default: str) -> str:
+        return self.sessions.get(e164, default)
 
     def refuse(self, refused: Mapping[str, Code]) -> SendPlan:
         """Refuse the accepted numbers named in `refused` (E.164 -> code: the gate's limits); the rest stand."""
@@ -183,8 +194,11 @@ def plan_send(
         raise PlatformError(Code.EMPTY_PHONE_SET)
     if len(request.phones) > limits.max_numbers:
         raise PlatformError(Code.PHONE_COUNT_LIMIT)
-    if len(request.session_context.encode()) >= MAX_SESSION_CONTEXT_BYTES:
-        raise PlatformError(Code.INVALID_PARAMETER_VALUE, "SessionContext must be shorter than 512 bytes.")
+    for session in (request.session_context, *request.session_contexts.values()):
+        if len(session.encode()) >= MAX_SESSION_CONTEXT_BYTES:
+            raise PlatformError(
+                Code.INVALID_PARAMETER_VALUE, "SessionContext must be shorter than 512 bytes."
+            )
     _check_owner(account, app)
 
     # Each number once (D2), in request order; None marks one that does not parse (D1).
@@ -197,9 +211,11 @@ def plan_send(
                 continue
             seen.add(phone.e164)
         entries.append((raw, phone))
-    valid = [p for _, p in entries if p is not None]
+    valid = [p for _, p in entries if p is not None and not (request.international_only and p.mainland)]
     if not valid:
-        return SendPlan(tuple(NumberResult(raw, Code.INCORRECT_PHONE) for raw, _ in entries), (), "", 0, True)
+        results = tuple(_unsent(raw, p) for raw, p in entries)
+        return SendPlan(results, (), "", 0, not request.international_only)
+    sendable = set(valid)
     mainland = valid[0].mainland
     if any(p.mainland != mainland for p in valid):
         raise PlatformError(Code.MIXED_REGIONS)  # D4
@@ -222,10 +238,23 @@ def plan_send(
     parts = count_parts(content, mainland=mainland)
 
     results = tuple(
-        NumberResult(p.e164, Code.OK, p.iso, parts) if p else NumberResult(raw, Code.INCORRECT_PHONE)
+        NumberResult(p.e164, Code.OK, p.iso, parts) if p in sendable else _unsent(raw, p)
         for raw, p in entries
     )
-    return SendPlan(results, tuple(valid), content, parts, mainland)
+    sessions = {
+        p.e164: request.session_contexts[raw]
+        for raw, p in entries
+        if p in sendable and raw in request.session_contexts
+    }
+    return SendPlan(results, tuple(valid), content, parts, mainland, sessions)
+
+
+def _unsent(raw: str, phone: Phone | None) -> NumberResult:
+    """A number refused by itself before any limit: one that does not parse (D1), or a mainland number in an
+    international-only request."""
+    if phone is None:
+        return NumberResult(raw, Code.INCORRECT_PHONE)
+    return NumberResult(phone.e164, Code.CONTAIN_DOMESTIC, phone.iso)
 
 
 def _check_owner(account: Account, app: App | None) -> None:

@@ -137,7 +137,7 @@ async def accept_send(
             template_id=context.template.id,
             content=plan.content,
             parts=plan.parts,
-            session_context=request.session_context,
+            session_contexts=[plan.session_of(p.e164, request.session_context) for p in plan.accepted],
             phones=plan.accepted,
             now=datetime.fromtimestamp(now, UTC),
             stale_after_s=settings.outbox_stale_after_s,

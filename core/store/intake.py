@@ -127,7 +127,7 @@ async def insert_batch(
     template_id: int,
     content: str,
     parts: int,
-    session_context: str,
+    session_contexts: Sequence[str],
     phones: Sequence[Phone],
     now: datetime,
     stale_after_s: int,
@@ -141,8 +141,9 @@ async def insert_batch(
     """Record a request's accepted messages, status `queued`, its outbox rows, its statistics and its usage
     (on `usage_day`, the platform's day) in ONE statement; the workers get them in batches of <= `chunk`.
     The price in force now is stored on each row and charged: price x parts goes into the account's usage.
-    Numbers and content are sealed here, in one pass. `session` and `slot`: a part of a request whose batches
-    share one session, its first batch the session's `slot`th (None: a new session)."""
+    Numbers and content are sealed here, in one pass. `session_contexts`: each number's, in the order of
+    `phones`. `session` and `slot`: a part of a request whose batches share one session, its first batch the
+    session's `slot`th (None: a new session)."""
     batch_ids = session_batches(session or uuid.uuid4(), max(1, -(-len(phones) // chunk)), slot)
     sealed, hashes = seal_numbers(keyring, [p.e164 for p in phones])
     args = {
@@ -156,7 +157,7 @@ async def insert_batch(
         "template_id": template_id,
         "content": seal_content(keyring, content),
         "parts": parts,
-        "session_context": session_context,
+        "session_contexts": list(session_contexts),
         "phones": sealed,
         "phone_hashes": hashes,
         "isos": [p.iso for p in phones],

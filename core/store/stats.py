@@ -47,6 +47,7 @@ class Totals:
     frequency_limit: int
     callbacks_delivered: int
     callbacks_given_up: int
+    conversions: int  # conversion reports of the messages accepted in these hours
 
 
 async def app_totals(db: Db, sdk_app_id: str, *, since: datetime, until: datetime) -> Totals:

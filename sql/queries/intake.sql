@@ -38,7 +38,7 @@ WHERE k.secret_id = :secret_id
 
 -- name: insert_batch
 -- A request's accepted messages (status queued, one row per number of :phones, sealed, with its look-up hash
--- in :phone_hashes and its country in :isos; :content sealed), its outbox rows, its statistics and its usage on
+-- in :phone_hashes, its country in :isos and its session context in :session_contexts; :content sealed), its outbox rows, its statistics and its usage on
 -- :usage_day (the platform's day), in ONE statement. The workers' batches are :batch_ids, :chunk numbers each
 -- in request order (a request of up to 1,000 numbers is several batches of <= 200); every message carries the
 -- request's number, drawn once (request_no_seq) unless :request_no gives it. The price in force now is stored on each row, and price x
@@ -63,10 +63,10 @@ WITH outbox AS (
     SELECT n.id, :now::timestamptz, to_char(:now::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD') || ':' || n.id,
            (:batch_ids::uuid[])[(n.ord - 1) / :chunk::int + 1], :account_id::bigint, :sdk_app_id::text,
            n.phone, n.phone_hash, n.iso, :sign_name::text, :template_id::bigint, :content::text, :parts::int,
-           COALESCE(p.price_minor, d.price_minor, 0), :session_context::text, request.request_no
-    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.phone_hash, u.iso, u.ord
-          FROM unnest(:phones::text[], :phone_hashes::bytea[], :isos::text[])
-               WITH ORDINALITY AS u(phone, phone_hash, iso, ord)) n
+           COALESCE(p.price_minor, d.price_minor, 0), n.session_context, request.request_no
+    FROM (SELECT nextval('message_id_seq') AS id, u.phone, u.phone_hash, u.iso, u.session_context, u.ord
+          FROM unnest(:phones::text[], :phone_hashes::bytea[], :isos::text[], :session_contexts::text[])
+               WITH ORDINALITY AS u(phone, phone_hash, iso, session_context, ord)) n
     CROSS JOIN request
     LEFT JOIN prices p ON p.iso_code = n.iso
     LEFT JOIN prices d ON d.iso_code = 'DEF'

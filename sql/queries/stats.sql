@@ -18,7 +18,8 @@ SELECT COALESCE(sum(requests), 0)::bigint AS requests, COALESCE(sum(accepted), 0
        COALESCE(sum(shutdown), 0)::bigint AS shutdown, COALESCE(sum(blacklist), 0)::bigint AS blacklist,
        COALESCE(sum(frequency_limit), 0)::bigint AS frequency_limit,
        COALESCE(sum(callbacks_delivered), 0)::bigint AS callbacks_delivered,
-       COALESCE(sum(callbacks_given_up), 0)::bigint AS callbacks_given_up
+       COALESCE(sum(callbacks_given_up), 0)::bigint AS callbacks_given_up,
+       COALESCE(sum(conversions), 0)::bigint AS conversions
 FROM stats_hourly
 WHERE sdk_app_id = :sdk_app_id AND hour >= :since AND hour < :until
 
@@ -34,7 +35,8 @@ SELECT (hour AT TIME ZONE :timezone)::date AS day, account_id, sdk_app_id, iso_c
        COALESCE(sum(shutdown), 0)::bigint AS shutdown, COALESCE(sum(blacklist), 0)::bigint AS blacklist,
        COALESCE(sum(frequency_limit), 0)::bigint AS frequency_limit,
        COALESCE(sum(callbacks_delivered), 0)::bigint AS callbacks_delivered,
-       COALESCE(sum(callbacks_given_up), 0)::bigint AS callbacks_given_up
+       COALESCE(sum(callbacks_given_up), 0)::bigint AS callbacks_given_up,
+       COALESCE(sum(conversions), 0)::bigint AS conversions
 FROM stats_hourly
 WHERE hour >= :since AND hour < :until
   AND (:account_id::bigint IS NULL OR account_id = :account_id)

@@ -211,12 +211,12 @@ async def test_unknown_action(env: Env) -> None:
     assert_error(reply, "InvalidAction")
 
 
-async def test_a_real_action_not_served_yet_says_so(env: Env) -> None:
-    """Distinct from a typo: the action exists in API 3.0 but this platform does not serve it yet."""
+async def test_an_empty_multi_send_has_its_own_code(env: Env) -> None:
+    """SendMultiGlobalSms (served since issue 16) with no item: InvalidParameterValue.MultiSmsInfoSetEmpty."""
     reply = await env.client.call(
         {"SmsSdkAppId": "1400000001", "MultiSmsInfoSet": []}, timestamp=NOW, action="SendMultiGlobalSms"
     )
-    assert_error(reply, "UnsupportedOperation")
+    assert_error(reply, "InvalidParameterValue.MultiSmsInfoSetEmpty")
 
 
 async def test_body_over_one_mib(env: Env) -> None:

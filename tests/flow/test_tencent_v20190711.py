@@ -375,8 +375,11 @@ async def test_the_other_versions_field_names_are_missing_parameters(raw: Any) -
         client, {"PhoneNumberSet": [PHONE]}, version=VERSION, action="DescribePhoneNumberInfo"
     )
     assert_error(reply, "InvalidAction", naming="DescribePhoneNumberInfo")
-    reply = await send_raw(client, {}, version=VERSION, action="SendMultiGlobalSms")
-    assert_error(reply, "InvalidAction", naming="SendMultiGlobalSms")
+    # 2021-01-11 only: that version's SDK alone has them. Bodies differ: the action header is not signed, so the
+    # same body at the same second would be the same request, answered again.
+    for action, body in (("SendMultiGlobalSms", {}), ("ReportConversion", {"SerialNo": "x"})):
+        reply = await send_raw(client, body, version=VERSION, action=action)
+        assert_error(reply, "InvalidAction", naming=action)
 
     # and the right names in the right version still send. Signed at another second: the version header is
     # not signed, so the same body at the same second is the request refused above, answered as it was.

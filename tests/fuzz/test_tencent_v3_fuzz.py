@@ -22,11 +22,12 @@ NOW = 1_780_000_000
 PER_ACTION = 20  # x 36 actions in the two versions: about 720 requests a run
 HOUR = "2026052800"  # an hour shortly before NOW, as yyyymmddhh
 TIME_FIELDS = frozenset(
-    {"BeginTime", "EndTime", "SendDateTime", "EndDateTime", "StartDateTime", "EndDataTime"}
+    {"BeginTime", "EndTime", "SendDateTime", "EndDateTime", "StartDateTime", "EndDataTime", "ConversionTime"}
 )
 
 
-def actions_2021(t: Tenant) -> dict[str, dict[str, Any]]:
+def actions_2021(t: Tenant, serial_no: str) -> dict[str, dict[str, Any]]:
+    """Valid requests to every action; `serial_no` is a message of the tenant's, sent at NOW."""
     app = {"SmsSdkAppId": t.sdk_app_id}
     by_number = {
         **app,
@@ -84,8 +85,20 @@ def actions_2021(t: Tenant) -> dict[str, dict[str, Any]]:
         "SendStatusStatistics": hours,
         "CallbackStatusStatistics": hours,
         "SmsPackagesStatistics": {**hours, "Limit": 10},
-        "ReportConversion": {**app, "SerialNo": "x", "ConversionTime": NOW},
-        "SendMultiGlobalSms": {**app, "PhoneNumberSet": ["+14155550100"]},
+        "ReportConversion": {**app, "SerialNo": serial_no, "ConversionTime": NOW},
+        "SendMultiGlobalSms": {
+            **app,
+            "MultiSmsInfoSet": [
+                {
+                    "PhoneNumber": "+14155550100",
+                    "TemplateId": str(t.intl_template_id),
+                    "TemplateParamSet": ["1234", "5"],
+                    "SenderId": "",
+                    "SessionContext": "c",
+                },
+                {"PhoneNumber": "+447400123456", "TemplateId": str(t.template_id), "TemplateParamSet": ["1"]},
+            ],
+        },
     }
 
 
@@ -225,6 +238,21 @@ async def _send(client: Tc3Client, rng: random.Random, action: str, version: str
     return await client.send(payload, headers)
 
 
+async def _a_serial(client: Tc3Client, t: Tenant) -> str:
+    """A message of the tenant's, for ReportConversion to name."""
+    params = {
+        "SmsSdkAppId": t.sdk_app_id,
+        "PhoneNumberSet": ["+8613900139000"],
+        "TemplateId": str(t.template_id),
+        "SignName": SIGN,
+        "TemplateParamSet": ["1234", "5"],
+    }
+    reply = await client.call(params, timestamp=NOW)
+    (status,) = reply.body["Response"]["SendStatusSet"]
+    assert status["Code"] == "Ok", status
+    return str(status["SerialNo"])
+
+
 @pytest.mark.parametrize("version", ["2021-01-11", "2019-07-11"])
 async def test_fuzzed_requests_to_every_action_stay_in_the_envelope(
     database_url: str, redis_url: str, version: str
@@ -235,5 +263,8 @@ async def test_fuzzed_requests_to_every_action_stay_in_the_envelope(
     ) as platform:
         tenant = await platform.add_tenant()
         client = Tc3Client(platform.http, platform.api_url, tenant.secret_id, tenant.secret_key)
-        actions = actions_2021(tenant) if version == "2021-01-11" else actions_2019(tenant)
+        if version == "2021-01-11":
+            actions = actions_2021(tenant, await _a_serial(client, tenant))
+        else:
+            actions = actions_2019(tenant)
         await _fuzz(platform, client, version, actions)

@@ -97,7 +97,7 @@ async def send(
         template_id=1000,
         content="Your code is 1234",
         parts=parts,
-        session_context="",
+        session_contexts=[""] * len(phones),
         phones=phones,
         now=local(day, hh),
         stale_after_s=60,

@@ -45,7 +45,7 @@ async def test_each_fan_out_function_runs_once_per_statement_not_once_per_row(db
         await conn.execute("SET LOCAL track_functions = 'pl'")
         batch = await insert_batch(
             conn, KEYRING, account_id=account.account_id, sdk_app_id=app.sdk_app_id, sign_name="S", template_id=1,
-            content="hello", parts=1, session_context="", phones=phones, now=now, stale_after_s=60,
+            content="hello", parts=1, session_contexts=[""] * len(phones), phones=phones, now=now, stale_after_s=60,
             counts=RequestCounts(("CN",), (50,), (50,), (50,)), usage_day=now.date(),
         )  # fmt: skip
         reports = [DeliveryReport(serial, "c", True, "", now) for serial in batch.serials.values()]

@@ -392,3 +392,68 @@ def test_refuse_takes_out_the_gates_refusals_and_keeps_the_rest() -> None:
 def test_refuse_nothing_changes_nothing() -> None:
     plan = intl_plan(INTL_FIVE)
     assert plan.refuse({}) == plan
+
+
+def international_only(phones: Sequence[str], **fields: Any) -> SendPlan:
+    """A SendMultiGlobalSms group: international numbers only, each with its own session context."""
+    return plan_send(
+        SendRequest(list(phones), "", ["1234", "5"], international_only=True, **fields),
+        account=ORG,
+        app=APP,
+        sign=None,
+        template=INTL_TEMPLATE,
+        now_local=NOON,
+        limits=SendLimits(),
+    )
+
+
+def test_an_international_only_request_refuses_mainland_numbers_one_by_one() -> None:
+    """T2, D4: not the whole request as a mix; the mainland number's country still counts (statistics)."""
+    plan = international_only([US, CN_1, "13900139000", "junk", GB])
+    assert [(r.phone, r.code) for r in plan.results] == [
+        (US, Code.OK),
+        (CN_1, Code.CONTAIN_DOMESTIC),
+        (CN_2, Code.CONTAIN_DOMESTIC),
+        ("junk", Code.INCORRECT_PHONE),
+        (GB, Code.OK),
+    ]
+    assert [p.e164 for p in plan.accepted] == [US, GB] and not plan.mainland
+    assert plan.counts().iso_codes == ("CN", "DEF", "GB", "US")
+    assert plan.counts().requests == (2, 1, 1, 1) and plan.counts().accepted == (0, 0, 1, 1)
+
+
+def test_an_international_only_request_of_mainland_numbers_only_sends_nothing() -> None:
+    plan = international_only([CN_1, CN_2])
+    assert [r.code for r in plan.results] == [Code.CONTAIN_DOMESTIC] * 2 and plan.accepted == ()
+    # The same numbers in an ordinary request are a mainland send (whose template this one is not).
+    with pytest.raises(PlatformError) as err:
+        plan_send(
+            SendRequest([CN_1, CN_2], "", ["1234", "5"]),
+            account=ORG,
+            app=APP,
+            sign=None,
+            template=INTL_TEMPLATE,
+            now_local=NOON,
+            limits=SendLimits(),
+        )
+    assert err.value.rejection.code is Code.GLOBAL_TEMPLATE_TO_MAINLAND
+
+
+def test_each_number_keeps_its_own_session_context() -> None:
+    """A number given twice is sent once (D2); the others without one of their own get the request's."""
+    plan = international_only([US, US, GB, HK], session_contexts={US: "a", GB: "b"})
+    assert [p.e164 for p in plan.accepted] == [US, GB, HK]
+    assert [plan.session_of(p.e164, "default") for p in plan.accepted] == ["a", "b", "default"]
+    refused = plan.refuse({US: Code.PHONE_DAILY_LIMIT})
+    assert [refused.session_of(p.e164, "") for p in refused.accepted] == ["b", ""]
+
+
+@pytest.mark.parametrize(("size", "refused"), [(511, False), (512, True)])
+def test_each_numbers_session_context_is_shorter_than_512_bytes(size: int, refused: bool) -> None:
+    contexts = {US: "a", GB: "x" * size}
+    if not refused:
+        assert len(international_only([US, GB], session_contexts=contexts).accepted) == 2
+        return
+    with pytest.raises(PlatformError) as err:
+        international_only([US, GB], session_contexts=contexts)
+    assert err.value.rejection.code is Code.INVALID_PARAMETER_VALUE
