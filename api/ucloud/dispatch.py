@@ -18,7 +18,7 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from api.context import STATE, ApiState
 from api.limits import limit_source_ip
-from api.ucloud import auth, batch, catalog, codes, sends, statistics
+from api.ucloud import auth, backfill, batch, catalog, codes, sends, statistics
 from api.ucloud.wire import (
     FORMAT,
     ActionHandler,
@@ -47,10 +47,11 @@ ACTIONS: dict[str, ActionHandler] = {
     **catalog.ACTIONS,
     **statistics.ACTIONS,
     **batch.ACTIONS,
+    **backfill.ACTIONS,
 }
 SERVED = frozenset({SEND, *ACTIONS})
-# The rest of ucloud.services.usms (spec B4): real actions, not available on this platform yet.
-PLANNED = frozenset({"AddBackfill"})
+# Every action of ucloud.services.usms (spec B4) is served; an action outside it is 161.
+PLANNED: frozenset[str] = frozenset()
 
 
 def creates(action: str) -> bool:

@@ -5,6 +5,7 @@ finds the serial first). The rules are core.domain.conversions."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from core.domain.conversions import (
@@ -64,3 +65,13 @@ async def record_conversion(
         assert target is not None and target.converted_at is not None
     assert target.converted_at is not None
     return repeated(serial_no, converted_s, recorded_s=int(target.converted_at.timestamp()))
+
+
+async def serial_in_session(
+    platform: Platform, account_id: int, session: uuid.UUID, phone: str
+) -> str | None:
+    """The serial of the account's message to `phone` (E.164) in the send `session` (UCloud's SendNo), for a
+    dialect that names a message so (AddBackfill); None when there is none."""
+    return await conversions.serial_in_session(
+        platform.db, platform.keyring, account_id=account_id, session=session, phone=phone
+    )

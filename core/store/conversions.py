@@ -3,13 +3,16 @@ account, and the report recorded with its count in the hourly statistics."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-from core.domain.serial import SerialRef
+from core.domain.serial import SerialRef, session_last
+from core.infra.crypto import Keyring
 from core.store import queries
+from core.store.sealed_numbers import number_hashes
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -72,3 +75,23 @@ async def insert_conversion(
         reported_at=reported_at,
     )
     return recorded
+
+
+async def serial_in_session(
+    db: asyncpg.Pool | asyncpg.Connection,
+    keyring: Keyring,
+    *,
+    account_id: int,
+    session: uuid.UUID,
+    phone: str,
+) -> str | None:
+    """The serial of the account's message to `phone` (E.164) in the send whose session is `session`."""
+    found: str | None = await queries.fetchval(
+        db,
+        "serial_in_session",
+        first_id=session,
+        last_id=session_last(session),
+        account_id=account_id,
+        phone_hashes=number_hashes(keyring, phone),
+    )
+    return found

@@ -29,3 +29,12 @@ WITH ins AS (
     ON CONFLICT (sdk_app_id, hour, iso_code, shard) DO UPDATE SET conversions = t.conversions + 1
 )
 SELECT EXISTS (SELECT 1 FROM ins) AS recorded
+
+-- name: serial_in_session
+-- UCloud's AddBackfill names a message by its send's session (batches in [:first_id, :last_id]) and its number
+-- (look-up hashes :phone_hashes): the account's message there, the first if the number was sent twice.
+SELECT serial_no FROM messages
+WHERE batch_id BETWEEN :first_id AND :last_id AND account_id = :account_id
+  AND phone_hash = ANY(:phone_hashes::bytea[])
+ORDER BY id
+LIMIT 1

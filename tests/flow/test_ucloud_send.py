@@ -163,3 +163,39 @@ async def test_the_sdks_retries_never_send_twice(database_url: str, redis_url: s
             await call(client, "send_usms_message", send_request(tenant, ["12345"]))
         assert raised.value.code == 18014
         assert await platform.db.fetchval("SELECT count(*) FROM messages") == 1
+
+
+async def test_a_backfill_is_the_messages_conversion(database_url: str, redis_url: str) -> None:
+    """AddBackfill names a message by its send's SessionNo and its number, and is stored as a conversion
+    (issue 16; the same store as Tencent's ReportConversion): once, not before the send, not another's."""
+    async with running_platform(database_url, redis_url) as platform:
+        tenant = await platform.add_tenant()
+        client = usms(platform, tenant)
+        sent = await call(client, "send_usms_message", send_request(tenant, [NUMBER]))
+        accepted = await platform.db.fetchval("SELECT accepted_at FROM messages")
+        at = int(accepted.timestamp()) + 5
+        await call(
+            client,
+            "add_backfill",
+            {"SendNo": sent["SessionNo"], "Target": f"(86){NUMBER}", "BackfillTime": at},
+        )
+        converted = await platform.db.fetchval("SELECT converted_at FROM conversions")
+        assert int(converted.timestamp()) == at
+        # The same report again is the same conversion; one for a number the send did not go to is refused.
+        await call(
+            client, "add_backfill", {"SendNo": sent["SessionNo"], "Target": NUMBER, "BackfillTime": at}
+        )
+        assert await platform.db.fetchval("SELECT count(*) FROM conversions") == 1
+        for target, session, when in (
+            ("13900139000", sent["SessionNo"], at),
+            (NUMBER, "00000000-0000-0000-0000-000000000000", at),
+            (NUMBER, sent["SessionNo"], int(accepted.timestamp()) - 1),  # before the message was accepted
+        ):
+            with pytest.raises(RetCodeException) as raised:
+                await call(
+                    client, "add_backfill", {"SendNo": session, "Target": target, "BackfillTime": when}
+                )
+            assert raised.value.code == 18003
+        other = await platform.add_tenant(name="Other")
+        with pytest.raises(RetCodeException):
+            await call(usms(platform, other), "add_backfill", {"SendNo": sent["SessionNo"], "Target": NUMBER})
