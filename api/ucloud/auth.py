@@ -19,7 +19,12 @@ def signature(params: Iterable[tuple[str, str]], private_key: str) -> str:
     return hashlib.sha1(string_to_sign(params, private_key).encode("utf-8")).hexdigest()  # noqa: S324 - UCloud's scheme
 
 
+def normalized(sent: str) -> str:
+    """A Signature as compared: hex digits in any case, surrounding blanks ignored."""
+    return sent.strip().lower()
+
+
 def verify(params: Iterable[tuple[str, str]], sent: str, private_key: str) -> bool:
     """Whether `sent` is the request's signature under `private_key` (constant-time comparison)."""
     expected = signature(params, private_key).encode("ascii")
-    return hmac.compare_digest(expected, sent.strip().lower().encode("utf-8", "replace"))
+    return hmac.compare_digest(expected, normalized(sent).encode("utf-8", "replace"))

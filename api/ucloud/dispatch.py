@@ -64,10 +64,11 @@ def creates(action: str) -> bool:
     return action.startswith(("Send", "Create", "Add", "Upload"))
 
 
-def form_pairs(body: bytes) -> list[tuple[str, str]] | None:
-    """The form's pairs, form-decoded; None when the body is not UTF-8 text."""
+def form_pairs(body: bytes, errors: str = "strict") -> list[tuple[str, str]] | None:
+    """The form's pairs, form-decoded; None when the body, or a percent-escape in it, is not UTF-8 text (a lone
+    surrogate `%ED%A0%80` is not: strict, so that nothing is silently read as U+FFFD)."""
     try:
-        return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        return parse_qsl(body.decode("utf-8", errors), keep_blank_values=True, errors=errors)
     except UnicodeDecodeError:
         return None
 
@@ -81,7 +82,9 @@ async def claims(request: web.Request) -> bool:
         body = await request.read()
     except (web.HTTPRequestEntityTooLarge, RequestPayloadError):
         return False  # answered by the door the request is otherwise for
-    pairs = form_pairs(body)
+    pairs = form_pairs(
+        body, "replace"
+    )  # a mark is ASCII: the form is UCloud's even if its values are not UTF-8
     return pairs is not None and {name for name, _ in pairs} >= MARKS
 
 
@@ -95,6 +98,8 @@ async def handle(request: web.Request) -> web.Response:
         read = await _read(request)
         action = read.action
         bound = bound.bind(action=action)
+        if read.malformed or not is_storable([list(p) for p in read.pairs]):  # answered as the action named
+            raise UError(FORMAT, "A parameter holds NUL or text that is not UTF-8.")
         response, outcome = await _respond(request, state, read, request_id)
     except UError as exc:
         response, outcome = refusal(request_id, action, exc), {"code": exc.ret_code}
@@ -120,6 +125,7 @@ async def handle(request: web.Request) -> web.Response:
 class Read:
     action: str
     pairs: list[tuple[str, str]]
+    malformed: bool = False  # a form whose text is not UTF-8: read leniently only to name its action
 
     @property
     def params(self) -> Params:
@@ -135,11 +141,13 @@ async def _read(request: web.Request) -> Read:
         raise codes.from_rejection(Rejection(Code.REQUEST_SIZE_LIMIT)) from None
     except RequestPayloadError:
         raise UError(FORMAT, "The request body cannot be decoded.") from None
-    pairs = form_pairs(body) if request.content_type == FORM or not body else None
-    if pairs is None:
+    if request.content_type != FORM and body:
         raise UError(FORMAT, "The request must be a UTF-8 application/x-www-form-urlencoded form.")
-    if not is_storable([list(p) for p in pairs]):
-        raise UError(FORMAT, "A parameter holds NUL or invalid characters.")
+    pairs = form_pairs(body)
+    if pairs is None:
+        lenient = dict(form_pairs(body, "replace") or [])
+        action = lenient.get("Action", "")
+        return Read("" if "\ufffd" in action else action, [], malformed=True)
     return Read(dict(pairs).get("Action", ""), pairs)
 
 
@@ -177,8 +185,9 @@ async def _respond(
         raise UError(codes.NO_SUCH_PROJECT, "Project not found")
     if not creates(action):  # reads and edits run each time: a status polled again must be fresh
         return await _run(state, key, params, now, request_id, action, send, context, refused)
+    # Keyed by the signature as verified, not as sent: in capitals or padded it is the same request.
     claim = await state.platform.replays.claim(
-        "ucloud", key.secret_id, sent, state.settings.ucloud_replay_window_s
+        "ucloud", key.secret_id, auth.normalized(sent), state.settings.ucloud_replay_window_s
     )
     if isinstance(claim, StoredAnswer):
         return web.Response(body=claim.body, status=claim.status, content_type="application/json"), {

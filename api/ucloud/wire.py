@@ -17,7 +17,7 @@ from core.domain.sending import ApiKey
 
 CONTENT_TYPE = "application/json"
 REQUEST_UUID_HEADER = "X-UCLOUD-REQUEST-UUID"
-MAX_INDEX = 10_000  # a list holds at most a few thousand items; a longer suffix is part of a name
+MAX_INDEX = 10_000  # a list holds at most a few thousand items (an index of more digits is refused)
 
 Result = tuple[dict[str, Any], dict[str, Any]]
 
@@ -94,14 +94,17 @@ class Params:
         return text == "true"
 
     def text_list(self, name: str, *, required: bool = True, max_items: int = 0) -> list[str]:
-        """`Name.0`, `Name.1`, ... in index order (the SDK numbers from 0); a gap is refused."""
+        """`Name.0`, `Name.1`, ... in index order (the SDK numbers from 0); a gap, an index written with a
+        leading zero (`Name.00` would be a second item 0) or one past any list is refused, never dropped."""
         prefix = name + "."
         items: dict[int, str] = {}
         for key, value in self.values.items():
-            if key.startswith(prefix):
-                index = key[len(prefix) :]
-                if index.isascii() and index.isdigit() and len(index) <= 5 and int(index) < MAX_INDEX:
-                    items[int(index)] = value
+            index = key[len(prefix) :] if key.startswith(prefix) else ""
+            if not (index.isascii() and index.isdigit()):
+                continue  # another parameter (`Name.Key`, or not this list's at all)
+            if index != "0" and (index.startswith("0") or len(index) > len(str(MAX_INDEX))):
+                raise UError(FORMAT, f"{key} is not an index of {name}")
+            items[int(index)] = value
         if not items:
             if required:
                 raise UError(MISSING, f"Missing parameter: {name}")
