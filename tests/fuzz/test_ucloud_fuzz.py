@@ -27,8 +27,8 @@ from tests.fuzz.mutations import SEED
 
 FORM = "application/x-www-form-urlencoded"
 NUMBER = "13800138000"
-PER_ACTION = 60  # random mutations per served action, plus a sweep of every strict parameter
-SDK_CALLS = 40  # per SDK method
+PER_ACTION = 150  # random mutations per served action, plus a sweep of every strict parameter
+SDK_CALLS = 80  # per SDK method
 GATEWAY = frozenset({153, 160, 161, 170, 171, 172, 292})
 MISSING, FORMAT = 18001, 18002
 
@@ -535,6 +535,67 @@ async def test_a_replayed_request_gets_the_first_answer_and_runs_once(
         reordered = encode([*reversed(signed), ("Signature", sig)]).encode()
         assert (await client.raw(reordered)).text == first.text
         assert len(await platform.statuses(tenant)) == 1
+        assert await platform.db.fetchval("SELECT count(*) FROM messages") == 1
+
+
+async def test_text_not_utf8_and_misnumbered_lists_are_refused(database_url: str, redis_url: str) -> None:
+    """Regressions: `%FF` or a lone surrogate (`%ED%A0%80`) was read as U+FFFD and the request run; a refusal of
+    NUL named no Action; `Name.00` was read as a second item 0, and an index past 9,999 silently dropped."""
+    async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
+        tenant = await platform.add_tenant()
+        client = UClient(platform, Key(tenant.secret_id, tenant.secret_key, project_id(tenant.account_id)))
+        for bad in (Raw("%FF"), Raw("%ED%A0%80"), Raw("%C3%28"), Raw("a%00b")):
+            for params in ([("SessionNoSet.0", bad)], [("SessionNoSet.0", "s"), (bad, "x")]):
+                reply = await client.post("GetUSMSSendReceipt", params)
+                expect(reply, FORMAT, bad.token, action="GetUSMSSendReceipt")
+        send: list[tuple[Value, Value]] = [
+            ("TemplateId", f"UTA{tenant.template_id}"), ("TemplateParams.0", "1"), ("TemplateParams.1", "5"),
+            ("SigContent", SIGN),
+        ]  # fmt: skip
+        for phones in (
+            [("PhoneNumbers.00", NUMBER)],
+            [("PhoneNumbers.0", NUMBER), ("PhoneNumbers.00", "13800138001")],
+            [("PhoneNumbers.0", NUMBER), ("PhoneNumbers.99999", "13800138001")],
+            [("PhoneNumbers.0", NUMBER), ("PhoneNumbers." + "1" * 30, "13800138001")],
+            [("PhoneNumbers.0", NUMBER), ("PhoneNumbers.2", "13800138001")],
+            [("PhoneNumbers.0", Raw("%FF"))],
+            [("PhoneNumbers.0", NUMBER), ("UserId", Raw("%ED%A0%80"))],
+        ):
+            reply = await client.post("SendUSMSMessage", [*phones, *send])
+            expect(reply, FORMAT, repr(phones), action="SendUSMSMessage")
+        assert await platform.db.fetchval("SELECT count(*) FROM messages") == 0
+        # The boundary on the other side: indexes 0..N-1 (here past 9, sorted apart by name) are one list.
+        sessions = [(f"SessionNoSet.{i}", f"s{i}") for i in range(12)]
+        body = expect(await client.post("GetUSMSSendReceipt", sessions), 0, "12 sessions")
+        assert [d["SessionNo"] for d in body["Data"]] == [f"s{i}" for i in range(12)]
+        reply = await client.post("SendUSMSMessage", [("PhoneNumbers.0", NUMBER), *send, ("Other.00", "x")])
+        expect(reply, 0, "another parameter's index", action="SendUSMSMessage")
+
+
+async def test_throttled_and_busy_answers_are_the_envelope(database_url: str, redis_url: str) -> None:
+    """The IP limit (L4) answers 153; the same signed send arriving again while it runs is HTTP 503 in the
+    envelope (resent by a retrying SDK) or the first answer, and runs once."""
+    async with running_platform(database_url, redis_url, ip_requests_per_second=3) as platform:
+        tenant = await platform.add_tenant()
+        client = UClient(platform, Key(tenant.secret_id, tenant.secret_key, project_id(tenant.account_id)))
+        replies = [await client.post("GetUSMSSendReceipt", receipt()) for _ in range(8)]
+        assert {ret_code(r) for r in replies} == {0, 153} and all(r.status == 200 for r in replies)
+        for r in replies:
+            assert fault(r, "GetUSMSSendReceipt") is None, r.text
+    async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
+        tenant = await platform.add_tenant()
+        client = UClient(platform, Key(tenant.secret_id, tenant.secret_key, project_id(tenant.account_id)))
+        send: list[tuple[Value, Value]] = [
+            ("PhoneNumbers.0", NUMBER), ("TemplateId", f"UTA{tenant.template_id}"), ("TemplateParams.0", "1"),
+            ("TemplateParams.1", "5"), ("SigContent", SIGN),
+        ]  # fmt: skip
+        replies = await asyncio.gather(*(client.post("SendUSMSMessage", send) for _ in range(6)))
+        done = [r for r in replies if r.status == 200]
+        assert done and {r.text for r in done} == {done[0].text}, [r.text for r in replies]
+        expect(done[0], 0, "sent", action="SendUSMSMessage")
+        for busy in (r for r in replies if r.status != 200):
+            assert busy.status == 503 and busy.body["RetCode"] == 18004, busy.text
+            assert busy.body["Action"] == "SendUSMSMessageResponse"
         assert await platform.db.fetchval("SELECT count(*) FROM messages") == 1
 
 
