@@ -669,13 +669,19 @@ def anything(rng: random.Random, depth: int = 0) -> Any:
 
 
 async def test_the_sdk_with_values_of_any_type(database_url: str, redis_url: str) -> None:
+    """The unmodified SDK, at /usms and (retrying, spec C5) at `/`: whatever it sends is answered in the
+    envelope, so it raises only its own ValidationException (nothing sent) or RetCodeException, never
+    HTTPStatusException or InvalidResponseException; and never a gateway code for a properly signed call."""
     async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
         tenant = await platform.add_tenant()
         settings = {
             "region": "cn-bj2", "project_id": project_id(tenant.account_id), "public_key": tenant.secret_id,
             "private_key": tenant.secret_key, "base_url": platform.api_url + "/usms",
         }  # fmt: skip
-        usms = Client(settings).usms()
+        clients = [
+            Client(settings).usms(),
+            Client({**settings, "base_url": platform.api_url + "/", "max_retries": 2}).usms(),
+        ]
         rng = random.Random(f"{SEED}-ucloud-sdk")
         valid: dict[str, dict[str, Any]] = {
             "send_usms_message": {
@@ -687,25 +693,24 @@ async def test_the_sdk_with_values_of_any_type(database_url: str, redis_url: str
         faults: list[str] = []
         outcomes: Counter[str] = Counter()
         for method, request in valid.items():
-            for _ in range(SDK_CALLS):
+            for call in range(SDK_CALLS):
                 fuzzed = dict(request)
                 for name in rng.sample(sorted(fuzzed), min(len(fuzzed), rng.choice((1, 1, 2)))):
                     fuzzed[name] = anything(rng)
+                label = f"{method} {fuzzed!r:.200}"
                 try:
-                    await asyncio.to_thread(getattr(usms, method), fuzzed)
+                    await asyncio.to_thread(getattr(clients[call % 2], method), fuzzed)
                     outcomes["ok"] += 1
                 except (
                     ValidationException,
                     UnicodeEncodeError,
-                ):  # nothing sent (a lone surrogate: by requests)
+                ):  # nothing sent (a lone surrogate: requests')
                     outcomes["refused by the SDK"] += 1
                 except RetCodeException as exc:
                     outcomes[str(exc.code)] += 1
                     if exc.code in (0, *GATEWAY):
-                        faults.append(f"{method} {fuzzed!r:.200}: RetCode {exc.code} {exc.message}")
-                except (
-                    Exception
-                ) as exc:  # HTTPStatusException, InvalidResponseException, ...: not the envelope
-                    faults.append(f"{method} {fuzzed!r:.200}: {type(exc).__name__} {exc}")
+                        faults.append(f"{label}: RetCode {exc.code} {exc.message}")
+                except Exception as exc:  # HTTPStatusException, InvalidResponseException: not the envelope
+                    faults.append(f"{label}: {type(exc).__name__} {exc}")
         assert not faults, "\n".join(faults[:20])
-        assert outcomes["ok"] > 0 and outcomes["refused by the SDK"] < 2 * SDK_CALLS, outcomes
+        assert outcomes["ok"] > 0 and outcomes["refused by the SDK"] < SDK_CALLS, outcomes
