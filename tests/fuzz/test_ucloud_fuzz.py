@@ -7,7 +7,9 @@ the suite runs), the door's own refusals, and the unmodified SDK given values of
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
+import json
 import random
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -28,6 +30,7 @@ from tests.fuzz.mutations import SEED
 
 FORM = "application/x-www-form-urlencoded"
 NUMBER = "13800138000"
+BATCH_NUMBER = "13800138002"
 PER_ACTION = 150  # random mutations per served action, plus a sweep of every strict parameter
 SDK_CALLS = 80  # per SDK method
 GATEWAY = frozenset({153, 160, 161, 170, 171, 172, 292})
@@ -150,7 +153,6 @@ def shapes(t: Tenant, session: str, made: Mapping[str, str] | None = None) -> di
     """The two actions of the first part are checked; the others are driven with the fields spec B4 gives
     them (updates and queries naming the items in `made`, when the creating actions are served) and held to
     the envelope, and to refusing a missing required list (spec C6)."""
-    b64 = "aGVsbG8="
     made = made or {}
     sig, qua = made.get("SigId", "SIG999999"), made.get("QualificationId", "QUA999999")
     template = made.get("TemplateId", "UTA999999")
@@ -176,7 +178,12 @@ def shapes(t: Tenant, session: str, made: Mapping[str, str] | None = None) -> di
             needed=frozenset({"SessionNoSet"}),
             checked=True,
         ),
-        "SendBatchUSMSMessage": Shape({"TaskContent": b64}, required=frozenset({"TaskContent"})),
+        "SendBatchUSMSMessage": Shape(
+            {"TaskContent": task(t, [{"Phone": BATCH_NUMBER, "TemplateParams": ["1", "5"], "UserId": "b"}])},
+            strict=frozenset({"TaskContent"}),
+            required=frozenset({"TaskContent"}),
+            checked=True,
+        ),
         "QueryUSMSTemplate": Shape({"TemplateId": f"UTA{t.template_id}"}, required=frozenset({"TemplateId"})),
         "CreateUSMSTemplate": Shape({"Purpose": "1", "TemplateName": "n", "Template": "验证码{1}"}),
         "UpdateUSMSTemplate": Shape({"TemplateId": template, "Template": "验证码{1}"}),
@@ -298,6 +305,31 @@ HOSTILE: tuple[str, ...] = (
     "UTA" + "9" * 17,
     "uta1000",
 )
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
+
+
+def task(t: Tenant, targets: list[Any], template: str = "") -> str:
+    """SendBatchUSMSMessage's TaskContent: base64 of its JSON array."""
+    group = {"TemplateId": template or f"UTA{t.template_id}", "SigContent": SIGN, "Target": targets}
+    return b64(json.dumps([group]))
+
+
+# TaskContent that is base64 (or nearly) of what is not a batch with a target to send to: none is valid.
+BATCH_HOSTILE = (
+    *(
+        b64(text)
+        for text in (
+            "", "[]", "{}", "[{}]", "null", "[null]", "hello", '[{"Target":[]}]', "[" * 5000 + "]" * 5000,
+            '[{"TemplateId":1,"SigContent":2,"Target":3}]', '[{"TemplateId":"UTA1","Target":[{"Phone":null}]}]',
+            r'[{"TemplateId":"\u0000","SigContent":"\ud800","Target":[{"Phone":"\u0000"}]}]', "[1e999]",
+            '[{"Target":[{"Phone":"13800138000","TemplateParams":{"a":1}}]}]', "\ud800", "\udcff", "[\x00]",
+        )
+    ),
+    *("aGVsbG8", "aGVs bG8=", "aGVsbG8=\n", "-_-_", "W10", "W10===", "%5B%5D", b64("[]")[:-1]),
+)  # fmt: skip
 UNSTORABLE = (Raw("%00"), Raw("a%00b"), Raw("%ED%A0%80"), Raw("%FF"), Raw("%C3%28"))
 UNKNOWN_KEYS = ("Foo", "__proto__", "签名", "a" * 300, "Action2", "Zone", "PhoneNumbers.x")
 
@@ -396,7 +428,7 @@ def _misnumbered(name: str, final: Mapping[Value, Value], needed: bool) -> bool:
 def sweep(shape: Shape) -> Iterator[Mutant]:
     """Every hostile value in every strict parameter, the others left valid."""
     for name in sorted(shape.strict):
-        for value in HOSTILE:
+        for value in HOSTILE + (BATCH_HOSTILE if name == "TaskContent" else ()):
             params: list[tuple[Value, Value]] = [
                 (k, value if k == name else v) for k, v in shape.params.items()
             ]
