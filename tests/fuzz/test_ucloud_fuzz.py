@@ -545,6 +545,28 @@ async def test_methods_bodies_and_encodings(database_url: str, redis_url: str) -
         expect(reply, 171, "gzip form", action="GetUSMSSendReceipt")
 
 
+async def test_a_body_not_read_to_its_end_closes_the_connection_openly(
+    database_url: str, redis_url: str
+) -> None:
+    """Regression: after a body too large or not in its Content-Encoding the server closed the kept-alive
+    connection without `Connection: close`, so a pooled client's next request on it failed with no answer."""
+    async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
+        tenant = await platform.add_tenant()
+        client = UClient(platform, Key(tenant.secret_id, tenant.secret_key, project_id(tenant.account_id)))
+        big = b"Action=GetUSMSSendReceipt&Pad=" + b"x" * platform.settings.max_body_bytes
+        for body, headers in ((b"not gzip at all", {"Content-Encoding": "gzip"}), (big, {})):
+            for _ in range(2):  # the second on the pool's connection, were the first left open
+                async with platform.http.post(
+                    platform.api_url + "/usms", data=body, headers={"Content-Type": FORM, **headers}
+                ) as resp:
+                    assert resp.headers.get("Connection", "").lower() == "close", resp.headers
+                    reply = Reply(resp.status, resp.headers["Content-Type"], await resp.text())
+                expect(reply, FORMAT, repr(body[:20]))
+                expect(
+                    await client.post("GetUSMSSendReceipt", receipt()), 0, "next", action="GetUSMSSendReceipt"
+                )
+
+
 async def test_gateway_codes_for_every_door_refusal(database_url: str, redis_url: str) -> None:
     async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
         tenant = await platform.add_tenant()
