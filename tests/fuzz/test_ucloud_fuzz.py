@@ -640,6 +640,18 @@ async def test_a_replayed_request_gets_the_first_answer_and_runs_once(
         assert (await client.raw(reordered)).text == first.text
         assert len(await platform.statuses(tenant)) == 1
         assert await platform.db.fetchval("SELECT count(*) FROM messages") == 1
+        # A creating action of the catalog likewise (when served): one template however often it is resent.
+        if "CreateUSMSTemplate" in SERVED:
+            create: list[tuple[Value, Value]] = [
+                ("Purpose", "1"),
+                ("TemplateName", "r"),
+                ("Template", "码{1}"),
+            ]
+            made = [await client.post("CreateUSMSTemplate", create) for _ in range(3)]
+            expect(made[0], 0, "created", action="CreateUSMSTemplate")
+            assert {r.text for r in made} == {made[0].text}
+            count = "SELECT count(*) FROM templates WHERE account_id = $1 AND content = '码{1}'"
+            assert await platform.db.fetchval(count, tenant.account_id) == 1
 
 
 async def test_text_not_utf8_and_misnumbered_lists_are_refused(database_url: str, redis_url: str) -> None:
