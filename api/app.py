@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from api import health, metrics
 from api.admin.routes import setup_admin
@@ -40,6 +41,18 @@ async def front_door(request: web.Request) -> web.Response:
     return await tencent_v3.handle(request)
 
 
+@web.middleware
+async def close_when_unread(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A body not read to its end (too large, or not in its Content-Encoding) leaves the connection unusable:
+    the server closes it after the answer. Say so in the answer (`Connection: close`), in every door, or a
+    client keeping the connection alive sends its next request into a closed socket and gets no answer."""
+    response = await handler(request)
+    body = request.content
+    if request.body_exists and (not body.is_eof() or body.exception() is not None):
+        response.force_close()
+    return response
+
+
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
     # Oversized bodies surface as HTTPRequestEntityTooLarge, answered in each dialect's own shape.
     # The request line (path and query) may be longer than the HTTP server's usual 8 KB: Alibaba's SendSms
@@ -47,6 +60,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         handler_args={"max_line_size": settings.max_request_line_bytes},
+        middlewares=[close_when_unread],
     )
     app[STATE] = ApiState(settings=settings, clock=clock)
     app.cleanup_ctx.append(_open_platform)
