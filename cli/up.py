@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,19 @@ def run_stack(settings: Settings) -> int:
 
 async def _serve_with_banner(supervisor: Supervisor, demo: dict[str, Any], runtime: Runtime) -> int:
     """The supervisor runs the children (restarting one that crashes); the banner is printed once the API
-    answers and the worker keeps its health key, so the first request does not hit a closed port and the
-    first SMS is sent at once (and a Ctrl-C after the banner finds every child past its start). Meanwhile
-    the embedded servers are watched."""
+    answers, the worker keeps its health key and the carrier simulator listens, so the first request does not
+    hit a closed port and the first SMS is sent at once (and a Ctrl-C after the banner finds every child past
+    its start: one caught starting exits 1). Meanwhile the embedded servers are watched."""
     s = runtime.settings
 
     async def announce() -> None:
         while True:
-            if await asyncio.to_thread(_answers, s.api_url + "/healthz") and await worker_is_up(s.redis_url):
+            simulator = f"http://{s.simulator_host}:{s.simulator_port}/stats"
+            if (
+                await asyncio.to_thread(_answers, s.api_url + "/healthz")
+                and await worker_is_up(s.redis_url)
+                and await asyncio.to_thread(listens, simulator)
+            ):
                 _banner(demo, s)
                 return
             await asyncio.sleep(0.2)
@@ -123,6 +129,18 @@ async def worker_is_up(redis_url: str) -> bool:
     except (OSError, RedisError):  # Redis not reachable yet: neither is the worker
         return False
     return live.get("main", 0) >= 1 and live.get("callbacks", 0) >= 1
+
+
+def listens(url: str) -> bool:
+    """Whether a server answers at `url` at all (any HTTP status: the simulator's pages want its token)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+    try:
+        with opener.open(url, timeout=0.5):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
 
 
 def _answers(url: str) -> bool:

@@ -26,6 +26,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
+from cli.up import listens
 from core.infra.settings import SECRET_SETTINGS, Settings, env_name, environment_with
 
 
@@ -145,6 +146,8 @@ async def test_smsctl_up_runs_the_platform_a_first_sms_is_delivered_and_data_sur
             # The banner waits for the worker too: when it shows, both of its roles keep their health keys.
             workers = (await _status(env))["processes"]["workers"]
             assert workers["main"] >= 1 and workers["callbacks"] >= 1, workers
+            # And for the carrier simulator: it listens (a Ctrl-C right after the banner caught it starting).
+            assert listens(f"http://127.0.0.1:{env['SMS_SIMULATOR_PORT']}/stats")
             demo = json.loads((data_dir / "demo.json").read_text())
             assert set(demo) >= {
                 "api_url",
