@@ -103,10 +103,6 @@ async def handle(request: web.Request) -> web.Response:
         response, outcome = await _respond(request, state, read, request_id)
     except UError as exc:
         response, outcome = refusal(request_id, action, exc), {"code": exc.ret_code}
-        if isinstance(exc, Unread):
-            # The server closes this connection once answered: say so, or a client keeping it alive sends its
-            # next request into a closed connection.
-            response.force_close()
     except PlatformError as exc:
         error = codes.from_rejection(exc.rejection)
         response, outcome = refusal(request_id, action, error), {"code": error.ret_code}
@@ -123,10 +119,6 @@ async def handle(request: web.Request) -> web.Response:
     API_REQUEST_SECONDS.labels(label).observe(elapsed)
     bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
     return response
-
-
-class Unread(UError):
-    """A body not read to its end (too large, or not in its Content-Encoding)."""
 
 
 @dataclass(frozen=True)
@@ -146,11 +138,12 @@ async def _read(request: web.Request) -> Read:
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise Unread(
+        # A body left unread is answered with Connection: close by api.app's middleware, for every door.
+        raise UError(
             codes.number_code(Code.REQUEST_SIZE_LIMIT), Rejection(Code.REQUEST_SIZE_LIMIT).message
         ) from None
     except RequestPayloadError:
-        raise Unread(FORMAT, "The request body cannot be decoded.") from None
+        raise UError(FORMAT, "The request body cannot be decoded.") from None
     if request.content_type != FORM and body:
         raise UError(FORMAT, "The request must be a UTF-8 application/x-www-form-urlencoded form.")
     pairs = form_pairs(body)

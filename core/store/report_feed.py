@@ -257,22 +257,24 @@ async def send_records_by_phone(
                 end=end,
             )
         )
-    return total, [
-        SendRecordRow(
-            phone,
-            r["serial_no"],
-            r["status"],
-            r["carrier_id"],
-            r["error"],
-            r["iso_code"],
-            open_content(keyring, r["content"]),
-            r["template_text"],
-            r["sign_name"],
-            r["accepted_at"],
-            r["reported_at"],
-        )
-        for r in rows
-    ]
+    return total, [_record(keyring, phone, r) for r in rows]
+
+
+def _record(keyring: Keyring, phone: str, r: asyncpg.Record) -> SendRecordRow:
+    """A message row of the by-number lookups as a record, its content opened."""
+    return SendRecordRow(
+        phone,
+        r["serial_no"],
+        r["status"],
+        r["carrier_id"],
+        r["error"],
+        r["iso_code"],
+        open_content(keyring, r["content"]),
+        r["template_text"],
+        r["sign_name"],
+        r["accepted_at"],
+        r["reported_at"],
+    )
 
 
 @dataclass(frozen=True)
@@ -310,24 +312,7 @@ async def send_details_by_phone(
     if not rows and offset:
         total = int(await queries.fetchval(db, "count_send_details_by_phone", **args))
     return total, [
-        SendDetailRow(
-            SendRecordRow(
-                phone,
-                r["serial_no"],
-                r["status"],
-                r["carrier_id"],
-                r["error"],
-                r["iso_code"],
-                open_content(keyring, r["content"]),
-                r["template_text"],
-                r["sign_name"],
-                r["accepted_at"],
-                r["reported_at"],
-            ),
-            r["template_id"],
-            r["session_context"],
-        )
-        for r in rows
+        SendDetailRow(_record(keyring, phone, r), r["template_id"], r["session_context"]) for r in rows
     ]
 
 

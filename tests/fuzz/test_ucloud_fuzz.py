@@ -548,8 +548,9 @@ async def test_methods_bodies_and_encodings(database_url: str, redis_url: str) -
 async def test_a_body_not_read_to_its_end_closes_the_connection_openly(
     database_url: str, redis_url: str
 ) -> None:
-    """Regression: after a body too large or not in its Content-Encoding the server closed the kept-alive
-    connection without `Connection: close`, so a pooled client's next request on it failed with no answer."""
+    """Regression: after a body not in its Content-Encoding the server closed the kept-alive connection without
+    `Connection: close`, so a pooled client's next request on it failed with no answer; after an oversized
+    one (read to its end) the next request on the pool goes through."""
     async with running_platform(database_url, redis_url, ip_requests_per_second=0) as platform:
         tenant = await platform.add_tenant()
         client = UClient(platform, Key(tenant.secret_id, tenant.secret_key, project_id(tenant.account_id)))
@@ -559,8 +560,9 @@ async def test_a_body_not_read_to_its_end_closes_the_connection_openly(
                 async with platform.http.post(
                     platform.api_url + "/usms", data=body, headers={"Content-Type": FORM, **headers}
                 ) as resp:
-                    assert resp.headers.get("Connection", "").lower() == "close", resp.headers
                     reply = Reply(resp.status, resp.headers["Content-Type"], await resp.text())
+                    if "Content-Encoding" in headers:  # left unread: the server closes it, and says so
+                        assert resp.headers.get("Connection", "").lower() == "close", resp.headers
                 expect(reply, FORMAT, repr(body[:20]))
                 expect(
                     await client.post("GetUSMSSendReceipt", receipt()), 0, "next", action="GetUSMSSendReceipt"
