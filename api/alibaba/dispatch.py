@@ -32,7 +32,7 @@ from api.limits import limit_source_ip
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.sending import ApiKey
 from core.domain.text import is_storable
-from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.infra.metrics import observe_request
 from core.infra.replays import window_ttl
 from core.services import accounts
 
@@ -91,11 +91,8 @@ async def handle(request: web.Request) -> web.Response:
         bound.exception("request failed")
         error = codes.from_rejection(Rejection(Code.INTERNAL_ERROR))
         response, outcome = refusal(request_id, error), {"code": error.code}
-    elapsed = time.perf_counter() - started
     label = f"alibaba/{action}" if action in SERVED else "alibaba/other"  # the action is the client's
-    API_REQUESTS.labels(label, str(outcome.get("code", "OK"))).inc()
-    API_REQUEST_SECONDS.labels(label).observe(elapsed)
-    bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
+    bound.info("request", ms=observe_request(label, outcome.get("code", "OK"), started), **outcome)
     return response
 
 

@@ -21,7 +21,7 @@ from api.legacy_v5.codes import BAD_BODY, NO_SUCH_APP, NO_SUCH_PATH, LegacyError
 from api.limits import limit_source_ip
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.text import is_storable
-from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.infra.metrics import observe_request
 
 log = structlog.get_logger("api.legacy_v5")
 
@@ -75,12 +75,8 @@ async def handle(request: web.Request) -> web.Response:
         answer.setdefault("ext", body["ext"])
     if path in MANAGEMENT:
         answer.setdefault("msg", answer["errmsg"])
-    elapsed = time.perf_counter() - started
-    API_REQUESTS.labels(label, str(answer["result"])).inc()
-    API_REQUEST_SECONDS.labels(label).observe(elapsed)
-    bound.info(
-        "request", ms=round(elapsed * 1000, 2), result=answer["result"], app=request.query.get("sdkappid")
-    )
+    ms = observe_request(label, answer["result"], started)
+    bound.info("request", ms=ms, result=answer["result"], app=request.query.get("sdkappid"))
     return web.json_response(answer)
 
 

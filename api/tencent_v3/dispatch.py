@@ -36,7 +36,7 @@ from api.tencent_v3.wire import (
 from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.sending import ApiKey, SendContext
 from core.domain.text import is_storable, is_utf8
-from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.infra.metrics import observe_request
 from core.infra.replays import Busy, StoredAnswer, window_ttl
 from core.services import accounts
 
@@ -59,11 +59,8 @@ async def handle(request: web.Request) -> web.Response:
         bound.exception("request failed")
         response = error_envelope(request_id, Rejection(Code.INTERNAL_ERROR))
         outcome = {"code": Code.INTERNAL_ERROR.value}
-    elapsed = time.perf_counter() - started
     label = action if action in KNOWN_ACTIONS else "other"  # the header is the client's: bound the label
-    API_REQUESTS.labels(label, str(outcome.get("code", "Ok"))).inc()
-    API_REQUEST_SECONDS.labels(label).observe(elapsed)
-    bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
+    bound.info("request", ms=observe_request(label, outcome.get("code", "Ok"), started), **outcome)
     return response
 
 

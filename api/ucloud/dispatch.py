@@ -33,7 +33,7 @@ from core.domain.errors import Code, PlatformError, Rejection
 from core.domain.projects import names_account
 from core.domain.sending import ApiKey, SendContext
 from core.domain.text import is_storable
-from core.infra.metrics import API_REQUEST_SECONDS, API_REQUESTS
+from core.infra.metrics import observe_request
 from core.infra.replays import Busy, StoredAnswer
 from core.services import accounts
 
@@ -113,11 +113,8 @@ async def handle(request: web.Request) -> web.Response:
         error = codes.from_rejection(Rejection(Code.INTERNAL_ERROR))
         response, outcome = refusal(request_id, action, error), {"code": error.ret_code}
         response.set_status(500)
-    elapsed = time.perf_counter() - started
     label = f"ucloud/{action}" if action in SERVED else "ucloud/other"  # the action is the client's
-    API_REQUESTS.labels(label, str(outcome.get("code", 0))).inc()
-    API_REQUEST_SECONDS.labels(label).observe(elapsed)
-    bound.info("request", ms=round(elapsed * 1000, 2), **outcome)
+    bound.info("request", ms=observe_request(label, outcome.get("code", 0), started), **outcome)
     return response
 
 

@@ -50,6 +50,18 @@ API_REQUEST_SECONDS = Histogram(
     ["action"],
     buckets=REQUEST_BUCKETS,
 )
+
+
+def observe_request(label: str, code: object, started: float) -> float:
+    """Count a customer API request under `label` (an action the door serves, or its "other") and the code
+    it was answered with, and its duration since `started` (a time.perf_counter reading); the duration in ms,
+    for the door's log line."""
+    elapsed = time.perf_counter() - started
+    API_REQUESTS.labels(label, str(code)).inc()
+    API_REQUEST_SECONDS.labels(label).observe(elapsed)
+    return round(elapsed * 1000, 2)
+
+
 MESSAGES = Counter(
     "sms_messages",
     "Messages by event: accepted or refused at intake, sent (the carrier took it), delivered or failed "
